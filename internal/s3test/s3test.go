@@ -1,0 +1,309 @@
+// Package s3test starts real S3 servers (MinIO, versitygw) on free loopback
+// ports for integration tests, with random credentials, and stops them after.
+//
+// It does not install them: scripts/test does, at pinned versions, and says
+// where through SORTIE_MINIO and SORTIE_VERSITYGW. A test that needs a server
+// fails — it never skips — when the binary cannot be found, so a green suite
+// always means the real servers were exercised.
+package s3test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	s3store "github.com/sortie-dev/sortie/internal/store/s3"
+)
+
+// Kinds of server.
+const (
+	MinIO     = "minio"
+	VersityGW = "versitygw"
+)
+
+// Server is one running S3 server.
+type Server struct {
+	Kind      string
+	Endpoint  string // http://127.0.0.1:PORT
+	AccessKey string
+	SecretKey string
+	Dir       string // where it keeps its data
+
+	cmd  *exec.Cmd
+	done chan struct{}
+	log  *os.File
+}
+
+// Binary finds a server's executable: $SORTIE_<KIND>, then $PATH, then the
+// cache directory scripts/test installs into.
+func Binary(kind string) (string, error) {
+	if p := os.Getenv("SORTIE_" + strings.ToUpper(kind)); p != "" {
+		return p, nil
+	}
+	if p, err := exec.LookPath(kind); err == nil {
+		return p, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err == nil {
+		p := filepath.Join(cache, "sortie-tools", kind, kind)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found: run scripts/test, which installs the pinned test servers, or set SORTIE_%s", kind, strings.ToUpper(kind))
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func randomString(n int) string {
+	return strings.ToLower(rand.Text())[:n]
+}
+
+// Start starts a server of the given kind with its data under dir.
+func Start(kind, dir string) (*Server, error) {
+	// Nothing in a test may reach beyond loopback: not even the SDK's
+	// instance-metadata lookup.
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	bin, err := Binary(kind)
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for range 3 { // a port found free can be taken before the server binds it
+		s, err := start(kind, bin, dir)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func start(kind, bin, dir string) (*Server, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		Kind:      kind,
+		Endpoint:  fmt.Sprintf("http://127.0.0.1:%d", port),
+		AccessKey: "sortie" + randomString(10),
+		SecretKey: randomString(24),
+		Dir:       filepath.Join(dir, fmt.Sprintf("%s-%d", kind, port)),
+		done:      make(chan struct{}),
+	}
+	data := filepath.Join(s.Dir, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	var cmd *exec.Cmd
+	env := os.Environ()
+	switch kind {
+	case MinIO:
+		console, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		cmd = exec.Command(bin, "server", data, "--address", addr, "--console-address", fmt.Sprintf("127.0.0.1:%d", console), "--quiet")
+		env = append(env, "MINIO_ROOT_USER="+s.AccessKey, "MINIO_ROOT_PASSWORD="+s.SecretKey,
+			"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_PROMETHEUS_AUTH_TYPE=public")
+	case VersityGW:
+		cmd = exec.Command(bin, "--port", addr, "posix", data)
+		env = append(env, "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
+	default:
+		return nil, fmt.Errorf("unknown server kind %q", kind)
+	}
+	cmd.Env = env
+	// The server dies with the test binary, even if the binary is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	logf, err := os.Create(filepath.Join(s.Dir, "server.log"))
+	if err != nil {
+		return nil, err
+	}
+	s.log = logf
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	s.cmd = cmd
+	go func() { cmd.Wait(); close(s.done) }()
+	if err := s.waitReady(30 * time.Second); err != nil {
+		s.Stop()
+		tail, _ := os.ReadFile(logf.Name())
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return nil, fmt.Errorf("%s on %s: %w\n%s", kind, addr, err, tail)
+	}
+	return s, nil
+}
+
+func (s *Server) waitReady(timeout time.Duration) error {
+	url := s.Endpoint + "/"
+	if s.Kind == MinIO {
+		url = s.Endpoint + "/minio/health/live"
+	}
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			return errors.New("server exited during start-up")
+		default:
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if s.Kind != MinIO || resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("not ready after %s", timeout)
+}
+
+// Stop kills the server and waits for it to exit.
+func (s *Server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	<-s.done
+	s.log.Close()
+}
+
+// Start starts a server for one test and stops it when the test ends.
+func StartTB(tb testing.TB, kind string) *Server {
+	tb.Helper()
+	s, err := Start(kind, tb.TempDir())
+	if err != nil {
+		tb.Fatalf("start %s: %v", kind, err)
+	}
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+var (
+	sharedMu sync.Mutex
+	shared   = map[string]*Server{}
+	sharedTmp string
+)
+
+// Shared returns a server of the given kind and name that lives as long as
+// the test binary, so that a package's tests share one start-up. Call
+// StopShared from TestMain; the servers die with the binary in any case.
+func Shared(tb testing.TB, kind, name string) *Server {
+	tb.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if s, ok := shared[kind+"/"+name]; ok {
+		return s
+	}
+	if sharedTmp == "" {
+		d, err := os.MkdirTemp("", "sortie-s3test-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sharedTmp = d
+	}
+	s, err := Start(kind, sharedTmp)
+	if err != nil {
+		tb.Fatalf("start %s: %v", kind, err)
+	}
+	shared[kind+"/"+name] = s
+	return s
+}
+
+// StopShared stops the servers Shared started and removes their data.
+func StopShared() {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	for k, s := range shared {
+		s.Stop()
+		delete(shared, k)
+	}
+	if sharedTmp != "" {
+		os.RemoveAll(sharedTmp)
+		sharedTmp = ""
+	}
+}
+
+// Config returns the store configuration that reaches bucket on s.
+func (s *Server) Config(bucket, prefix string) s3store.Config {
+	return s3store.Config{Bucket: bucket, Prefix: prefix, Endpoint: s.Endpoint,
+		AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: "us-east-1"}
+}
+
+// Bucket creates a bucket with a fresh random name and returns the name.
+func (s *Server) Bucket(tb testing.TB) string {
+	tb.Helper()
+	name := "b-" + randomString(12)
+	st, err := s3store.New(context.Background(), s.Config(name, ""))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := st.CreateBucket(context.Background()); err != nil {
+		tb.Fatalf("create bucket on %s: %v", s.Kind, err)
+	}
+	return name
+}
+
+// Store opens bucket (and prefix) on s.
+func (s *Server) Store(tb testing.TB, bucket, prefix string) *s3store.Store {
+	tb.Helper()
+	st, err := s3store.New(context.Background(), s.Config(bucket, prefix))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+// WriteProfiles writes an AWS config file and credentials file with one
+// profile per server (profile name → server) and points AWS_CONFIG_FILE and
+// AWS_SHARED_CREDENTIALS_FILE at them for the rest of the test.
+func WriteProfiles(tb testing.TB, profiles map[string]*Server) {
+	tb.Helper()
+	dir := tb.TempDir()
+	var cfg, creds strings.Builder
+	for name, s := range profiles {
+		fmt.Fprintf(&cfg, "[profile %s]\nregion = us-east-1\nendpoint_url = %s\n\n", name, s.Endpoint)
+		fmt.Fprintf(&creds, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", name, s.AccessKey, s.SecretKey)
+	}
+	cfgPath, credsPath := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(credsPath, []byte(creds.String()), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("AWS_CONFIG_FILE", cfgPath)
+	tb.Setenv("AWS_SHARED_CREDENTIALS_FILE", credsPath)
+	tb.Setenv("AWS_PROFILE", "")
+	tb.Setenv("AWS_ACCESS_KEY_ID", "")
+	tb.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	tb.Setenv("AWS_ENDPOINT_URL", "")
+	tb.Setenv("AWS_ENDPOINT_URL_S3", "")
+	tb.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}

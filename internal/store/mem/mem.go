@@ -1,0 +1,263 @@
+// Package mem is an in-memory store.Store, for unit tests of the logic that
+// consumes stores. It is not a cache and not for production data.
+package mem
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"iter"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sortie-dev/sortie/internal/store"
+)
+
+type object struct {
+	info store.Info
+	body []byte
+}
+
+type upload struct {
+	key   string
+	meta  store.Metadata
+	parts map[int][]byte
+}
+
+// Store keeps objects in a map.
+type Store struct {
+	name string
+
+	mu      sync.Mutex
+	objects map[string]object
+	uploads map[string]*upload
+	now     func() time.Time
+}
+
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Multipart = (*Store)(nil)
+)
+
+// New returns an empty store named name (for messages).
+func New(name string) *Store {
+	return &Store{
+		name:    name,
+		objects: make(map[string]object),
+		uploads: make(map[string]*upload),
+		now:     time.Now,
+	}
+}
+
+func (s *Store) String() string { return "mem://" + s.name }
+
+// Capabilities implements store.Store.
+func (s *Store) Capabilities() store.Capabilities {
+	return store.Capabilities{ETagIsMD5: true, Tags: true, MinPartSize: 1, MaxPartSize: 5 << 30, MaxParts: 10000}
+}
+
+// List implements store.Store. It sorts a snapshot of the keys on each call,
+// which is fine for the sizes tests use.
+func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Object, error] {
+	return func(yield func(store.Object, error) bool) {
+		s.mu.Lock()
+		objs := make([]store.Object, 0, len(s.objects))
+		for k, o := range s.objects {
+			if k > startAfter {
+				objs = append(objs, o.info.Object)
+			}
+		}
+		s.mu.Unlock()
+		slices.SortFunc(objs, func(a, b store.Object) int { return compareKeys(a.Key, b.Key) })
+		for _, o := range objs {
+			if err := ctx.Err(); err != nil {
+				yield(store.Object{}, err)
+				return
+			}
+			if !yield(o, nil) {
+				return
+			}
+		}
+	}
+}
+
+func compareKeys(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (s *Store) notExist(op, key string) error {
+	return &store.OpError{Op: op, Store: s.String(), Key: key, Err: store.ErrNotExist}
+}
+
+// Stat implements store.Store.
+func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.objects[key]
+	if !ok {
+		return store.Info{}, s.notExist("stat", key)
+	}
+	info := o.info
+	info.Meta = info.Meta.Clone()
+	return info, nil
+}
+
+// Open implements store.Store.
+func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
+	s.mu.Lock()
+	o, ok := s.objects[key]
+	s.mu.Unlock()
+	if !ok {
+		return nil, store.Info{}, s.notExist("open", key)
+	}
+	if opts.IfMatch != "" && !store.SameETag(opts.IfMatch, o.info.ETag) {
+		return nil, store.Info{}, &store.OpError{Op: "open", Store: s.String(), Key: key, Err: store.ErrChanged}
+	}
+	info := o.info
+	info.Meta = info.Meta.Clone()
+	body := o.body
+	if opts.PartNumber > 0 && info.Parts > 0 {
+		// Parts are uniform but for the last, as this store assembles them.
+		opts.Offset = int64(opts.PartNumber-1) * info.PartSize
+		opts.Length = info.PartSize
+		if opts.PartNumber == info.Parts {
+			opts.Length = -1
+		}
+	}
+	if opts.Offset > int64(len(body)) {
+		return nil, store.Info{}, &store.OpError{Op: "open", Store: s.String(), Key: key, Err: fmt.Errorf("offset %d beyond size %d", opts.Offset, len(body))}
+	}
+	body = body[opts.Offset:]
+	if opts.Length >= 0 && opts.Length < int64(len(body)) {
+		body = body[:opts.Length]
+	}
+	info.Length = int64(len(body))
+	return io.NopCloser(bytes.NewReader(body)), info, nil
+}
+
+// Put implements store.Store.
+func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error) {
+	body, err := io.ReadAll(in.Body)
+	if err != nil {
+		return store.Object{}, &store.OpError{Op: "put", Store: s.String(), Key: in.Key, Err: err}
+	}
+	if int64(len(body)) != in.Size {
+		return store.Object{}, &store.OpError{Op: "put", Store: s.String(), Key: in.Key,
+			Err: fmt.Errorf("%w: got %d bytes, want %d", store.ErrChecksumMismatch, len(body), in.Size)}
+	}
+	sum := md5.Sum(body)
+	if in.MD5 != nil && !bytes.Equal(sum[:], in.MD5) {
+		return store.Object{}, &store.OpError{Op: "put", Store: s.String(), Key: in.Key, Err: store.ErrChecksumMismatch}
+	}
+	return s.commit(in.Key, body, hex.EncodeToString(sum[:]), in.Meta, in.StorageClass, 0, 0), nil
+}
+
+func (s *Store) commit(key string, body []byte, etag string, meta store.Metadata, class string, parts int, partSize int64) store.Object {
+	obj := store.Object{Key: key, Size: int64(len(body)), ETag: etag, ModTime: s.now(), StorageClass: class}
+	if obj.StorageClass == "" {
+		obj.StorageClass = "STANDARD"
+	}
+	s.mu.Lock()
+	s.objects[key] = object{info: store.Info{Object: obj, Meta: meta.Clone(), Parts: parts, PartSize: partSize}, body: body}
+	s.mu.Unlock()
+	return obj
+}
+
+// Delete implements store.Store.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	s.mu.Lock()
+	delete(s.objects, key)
+	s.mu.Unlock()
+	return nil
+}
+
+// CreateMultipart implements store.Multipart.
+func (s *Store) CreateMultipart(ctx context.Context, key string, meta store.Metadata, storageClass string) (string, error) {
+	id := rand.Text()
+	s.mu.Lock()
+	s.uploads[id] = &upload{key: key, meta: meta.Clone(), parts: make(map[int][]byte)}
+	s.mu.Unlock()
+	return id, nil
+}
+
+// UploadPart implements store.Multipart.
+func (s *Store) UploadPart(ctx context.Context, key, uploadID string, n int, body io.ReadSeeker, size int64, md5sum []byte) (string, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return "", err
+	}
+	sum := md5.Sum(b)
+	if int64(len(b)) != size || (md5sum != nil && !bytes.Equal(sum[:], md5sum)) {
+		return "", &store.OpError{Op: "upload part", Store: s.String(), Key: key, Err: store.ErrChecksumMismatch}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.uploads[uploadID]
+	if !ok {
+		return "", &store.OpError{Op: "upload part", Store: s.String(), Key: key, Err: fmt.Errorf("no upload %s", uploadID)}
+	}
+	u.parts[n] = b
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// CompleteMultipart implements store.Multipart.
+func (s *Store) CompleteMultipart(ctx context.Context, key, uploadID string, parts []store.Part) (store.Object, error) {
+	s.mu.Lock()
+	u, ok := s.uploads[uploadID]
+	delete(s.uploads, uploadID)
+	s.mu.Unlock()
+	if !ok {
+		return store.Object{}, &store.OpError{Op: "complete multipart", Store: s.String(), Key: key, Err: fmt.Errorf("no upload %s", uploadID)}
+	}
+	var body []byte
+	var sums [][]byte
+	for _, p := range parts {
+		b, ok := u.parts[p.Number]
+		if !ok {
+			return store.Object{}, &store.OpError{Op: "complete multipart", Store: s.String(), Key: key, Err: fmt.Errorf("part %d missing", p.Number)}
+		}
+		sum := md5.Sum(b)
+		sums = append(sums, sum[:])
+		body = append(body, b...)
+	}
+	var first int64
+	if len(parts) > 0 {
+		first = int64(len(u.parts[parts[0].Number]))
+	}
+	return s.commit(key, body, store.MultipartETag(sums), u.meta, "", len(parts), first), nil
+}
+
+// AbortMultipart implements store.Multipart.
+func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error {
+	s.mu.Lock()
+	delete(s.uploads, uploadID)
+	s.mu.Unlock()
+	return nil
+}
+
+// Uploads returns the number of multipart uploads not yet completed or
+// aborted, so tests can check that none are left behind.
+func (s *Store) Uploads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.uploads)
+}
+
+// Body returns an object's bytes, for tests.
+func (s *Store) Body(key string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.objects[key]
+	return o.body, ok
+}

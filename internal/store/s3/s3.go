@@ -1,0 +1,698 @@
+// Package s3 adapts Amazon S3 and S3-compatible stores (MinIO, Ceph RGW,
+// Garage, SeaweedFS, versitygw, a provider's endpoint) to store.Store through
+// aws-sdk-go-v2. It is the only package that sees SDK types.
+//
+// Choices made for S3-compatible stores, on every side:
+//   - A custom endpoint (a profile's endpoint_url, AWS_ENDPOINT_URL_S3, or
+//     Config.Endpoint) switches to path-style addressing.
+//   - The SDK's default request checksums (CRC32 trailers, on by default since
+//     early 2025) are turned off: RequestChecksumCalculation and
+//     ResponseChecksumValidation are "when required". Several S3-compatible
+//     stores reject aws-chunked trailers; sortie instead sends Content-MD5 on
+//     every PutObject and UploadPart, which every S3 implementation checks,
+//     and compares the ETag the store returns with the MD5 it computed.
+//   - The SDK's client-side retry quota is disabled (it turns a throttling
+//     storm into "retry quota exceeded" failures); requests are retried with
+//     the SDK's capped exponential backoff and jitter, up to MaxAttempts.
+package s3
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sortie-dev/sortie/internal/store"
+)
+
+// Config says which bucket to open and how to reach it.
+type Config struct {
+	Bucket string
+	// Prefix is the key prefix under which the store's keys live; a
+	// non-empty prefix is treated as a folder ("data" and "data/" are the
+	// same), as aws s3 sync and rclone do.
+	Prefix string
+	// Profile is an AWS shared-config profile; "" uses the SDK's default
+	// chain (AWS_PROFILE, environment variables, ~/.aws files, IMDS...).
+	Profile string
+	// Endpoint, AccessKey and SecretKey override the profile; the demo and
+	// tests use them.
+	Endpoint  string
+	AccessKey string
+	SecretKey string
+	Region    string
+	// MaxConns bounds idle connections kept per host; set it to at least
+	// the number of workers so connections are reused.
+	MaxConns int
+	// MaxAttempts bounds the attempts of one request (default 10).
+	MaxAttempts int
+	Logger    *slog.Logger
+}
+
+// Store is one bucket (and prefix) on S3 or an S3-compatible store.
+type Store struct {
+	client   *s3.Client
+	bucket   string
+	prefix   string
+	name     string
+	endpoint string
+	tags     bool
+	log      *slog.Logger
+}
+
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Multipart = (*Store)(nil)
+)
+
+// ProfileError reports a profile that the AWS config files do not define.
+type ProfileError struct{ Profile string }
+
+func (e *ProfileError) Error() string {
+	return fmt.Sprintf("AWS profile %q is not defined in %s or %s; check the name (aws configure list-profiles)",
+		e.Profile, configFile("AWS_CONFIG_FILE", "config"), configFile("AWS_SHARED_CREDENTIALS_FILE", "credentials"))
+}
+
+// CredentialsError reports that no usable credentials were found.
+type CredentialsError struct {
+	Profile string
+	Err     error
+}
+
+func (e *CredentialsError) Error() string {
+	who := "the default credential chain"
+	if e.Profile != "" {
+		who = fmt.Sprintf("profile %q", e.Profile)
+	}
+	return fmt.Sprintf("no usable AWS credentials from %s: %v; set them with aws configure or pass --from-profile/--to-profile", who, e.Err)
+}
+
+func (e *CredentialsError) Unwrap() error { return store.ErrAuth }
+
+func configFile(env, name string) string {
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	return "~/.aws/" + name
+}
+
+// New opens a bucket. It makes no request but the bucket-region lookup that
+// a bucket on AWS itself needs; call Check to confirm the bucket is there
+// and the credentials work.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	maxConns := max(cfg.MaxConns, 64)
+	// The SDK's own buildable client, not a plain http.Client: it is what
+	// AWS_CA_BUNDLE and the SDK's timeouts are applied to.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = maxConns * 2
+		t.MaxIdleConnsPerHost = maxConns
+	})
+	attempts := cfg.MaxAttempts
+	if attempts == 0 {
+		attempts = 10
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(httpClient),
+		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = attempts
+				o.MaxBackoff = 20 * time.Second
+				o.RateLimiter = ratelimit.None
+			})
+		}),
+	}
+	if cfg.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
+	}
+	if cfg.AccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
+	}
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		var notExist config.SharedConfigProfileNotExistError
+		if errors.As(err, &notExist) {
+			return nil, &ProfileError{Profile: cfg.Profile}
+		}
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.AccessKey == "" && awsCfg.Credentials != nil {
+		// Resolve credentials now: the SDK reports a missing or broken
+		// credential source with no error type to branch on, mid-request.
+		if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
+			return nil, &CredentialsError{Profile: cfg.Profile, Err: err}
+		}
+	}
+	var endpoint string
+	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+		if o.BaseEndpoint != nil {
+			// S3-compatible stores are addressed by path: their buckets
+			// have no DNS names of their own.
+			endpoint = *o.BaseEndpoint
+			o.UsePathStyle = true
+		}
+		if o.Region == "" {
+			o.Region = "us-east-1"
+		}
+	})
+	if endpoint == "" && cfg.Region == "" {
+		// A bucket on AWS answers only in its own region; ask it which.
+		region, err := manager.GetBucketRegion(ctx, client, cfg.Bucket)
+		if err == nil && region != "" && region != client.Options().Region {
+			client = s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.Region = region })
+		}
+	}
+	prefix := strings.TrimPrefix(cfg.Prefix, "/")
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	name := "s3://" + cfg.Bucket + "/" + prefix
+	s := &Store{
+		client:   client,
+		bucket:   cfg.Bucket,
+		prefix:   prefix,
+		name:     strings.TrimSuffix(name, "/"),
+		endpoint: endpoint,
+		tags:     true,
+		log:      log,
+	}
+	return s, nil
+}
+
+func (s *Store) String() string { return s.name }
+
+// Endpoint returns the custom endpoint in use, or "" for AWS itself.
+func (s *Store) Endpoint() string { return s.endpoint }
+
+// Capabilities implements store.Store.
+func (s *Store) Capabilities() store.Capabilities {
+	return store.Capabilities{
+		ETagIsMD5:   true,
+		Tags:        s.tags,
+		MinPartSize: 5 << 20,
+		MaxPartSize: 5 << 30,
+		MaxParts:    10000,
+	}
+}
+
+// Check confirms that the bucket exists and that the credentials may list
+// it, so that a run fails at once, with one clear line, when they do not.
+func (s *Store) Check(ctx context.Context) error {
+	_, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+		Bucket:  aws.String(s.bucket),
+		Prefix:  aws.String(s.prefix),
+		MaxKeys: aws.Int32(1),
+	})
+	if err != nil {
+		return s.wrap("list", "", err)
+	}
+	return nil
+}
+
+// CreateBucket creates the store's bucket; an existing bucket owned by the
+// caller is not an error.
+func (s *Store) CreateBucket(ctx context.Context) error {
+	_, err := s.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)})
+	var owned *types.BucketAlreadyOwnedByYou
+	if err != nil && !errors.As(err, &owned) {
+		return s.wrap("create bucket", "", err)
+	}
+	return nil
+}
+
+// List implements store.Store with ListObjectsV2, 1,000 keys a page.
+func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Object, error] {
+	return func(yield func(store.Object, error) bool) {
+		in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
+		if s.prefix != "" {
+			in.Prefix = aws.String(s.prefix)
+		}
+		if startAfter != "" {
+			in.StartAfter = aws.String(s.prefix + startAfter)
+		}
+		pages := s3.NewListObjectsV2Paginator(s.client, in)
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				yield(store.Object{}, s.wrap("list", "", err))
+				return
+			}
+			for _, o := range page.Contents {
+				key := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
+				obj := store.Object{
+					Key:          key,
+					Size:         aws.ToInt64(o.Size),
+					ETag:         strings.Trim(aws.ToString(o.ETag), `"`),
+					ModTime:      aws.ToTime(o.LastModified),
+					StorageClass: string(o.StorageClass),
+				}
+				if !yield(obj, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Stat implements store.Store: HeadObject, then GetObjectTagging when the
+// object has tags.
+func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(s.prefix + key),
+	})
+	if err != nil {
+		return store.Info{}, s.wrap("stat", key, err)
+	}
+	info := store.Info{
+		Object: store.Object{
+			Key:          key,
+			Size:         aws.ToInt64(out.ContentLength),
+			ETag:         strings.Trim(aws.ToString(out.ETag), `"`),
+			ModTime:      aws.ToTime(out.LastModified),
+			StorageClass: storageClass(string(out.StorageClass)),
+		},
+		Meta: metadata(out.ContentType, out.ContentEncoding, out.ContentDisposition, out.ContentLanguage,
+			out.CacheControl, out.ExpiresString, out.Metadata),
+		Parts:  int(aws.ToInt32(out.PartsCount)),
+		Length: aws.ToInt64(out.ContentLength),
+	}
+	if err := s.fillTags(ctx, key, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
+		return store.Info{}, err
+	}
+	return info, nil
+}
+
+// fillTags fetches an object's tags. HeadObject and GetObject say how many
+// tags there are, when the store tells: the extra request is made only when
+// there is something to fetch, or when the store does not say.
+func (s *Store) fillTags(ctx context.Context, key string, count int32, meta *store.Metadata) error {
+	if !s.tags || count == 0 {
+		return nil
+	}
+	out, err := s.client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(s.prefix + key),
+	})
+	if err != nil {
+		return s.wrap("get tags", key, err)
+	}
+	if len(out.TagSet) == 0 {
+		return nil
+	}
+	meta.Tags = make(map[string]string, len(out.TagSet))
+	for _, t := range out.TagSet {
+		meta.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return nil
+}
+
+// Open implements store.Store with one GetObject, which also carries the
+// object's metadata.
+func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
+	in := &s3.GetObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(s.prefix + key),
+	}
+	switch {
+	case opts.PartNumber > 0:
+		in.PartNumber = aws.Int32(int32(opts.PartNumber))
+	case opts.Offset > 0 || opts.Length >= 0:
+		if opts.Length == 0 {
+			// HTTP cannot ask for an empty range.
+			opts.Length = -1
+		}
+		r := "bytes=" + strconv.FormatInt(opts.Offset, 10) + "-"
+		if opts.Length > 0 {
+			r += strconv.FormatInt(opts.Offset+opts.Length-1, 10)
+		}
+		in.Range = aws.String(r)
+	}
+	if opts.IfMatch != "" {
+		in.IfMatch = aws.String(`"` + opts.IfMatch + `"`)
+	}
+	out, err := s.client.GetObject(ctx, in)
+	if err != nil {
+		return nil, store.Info{}, s.wrap("open", key, err)
+	}
+	length := aws.ToInt64(out.ContentLength)
+	size := length
+	if cr := aws.ToString(out.ContentRange); cr != "" {
+		// "bytes 0-99/1234": the whole object's size follows the slash.
+		if _, total, ok := strings.Cut(cr, "/"); ok {
+			if n, err := strconv.ParseInt(total, 10, 64); err == nil {
+				size = n
+			}
+		}
+	}
+	info := store.Info{
+		Object: store.Object{
+			Key:          key,
+			Size:         size,
+			ETag:         strings.Trim(aws.ToString(out.ETag), `"`),
+			ModTime:      aws.ToTime(out.LastModified),
+			StorageClass: storageClass(string(out.StorageClass)),
+		},
+		Meta: metadata(out.ContentType, out.ContentEncoding, out.ContentDisposition, out.ContentLanguage,
+			out.CacheControl, out.ExpiresString, out.Metadata),
+		Parts:  int(aws.ToInt32(out.PartsCount)),
+		Length: length,
+	}
+	if opts.PartNumber > 0 && info.Parts > 0 {
+		info.PartSize = length
+	}
+	if err := s.fillTags(ctx, key, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
+		out.Body.Close()
+		return nil, store.Info{}, err
+	}
+	return out.Body, info, nil
+}
+
+func storageClass(c string) string {
+	if c == "" {
+		return "STANDARD"
+	}
+	return c
+}
+
+// Put implements store.Store with one PutObject carrying Content-MD5.
+func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error) {
+	req := &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(s.prefix + in.Key),
+		Body:          in.Body,
+		ContentLength: aws.Int64(in.Size),
+	}
+	if in.MD5 != nil {
+		req.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(in.MD5))
+	}
+	m := in.Meta
+	req.ContentType, req.ContentEncoding, req.ContentDisposition, req.ContentLanguage, req.CacheControl =
+		optional(m.ContentType), optional(m.ContentEncoding), optional(m.ContentDisposition), optional(m.ContentLanguage), optional(m.CacheControl)
+	req.Expires = expires(m.Expires)
+	req.Metadata = encodeUser(m.User)
+	req.Tagging = encodeTags(m.Tags)
+	if in.StorageClass != "" {
+		req.StorageClass = types.StorageClass(in.StorageClass)
+	}
+	out, err := s.client.PutObject(ctx, req)
+	if err != nil {
+		return store.Object{}, s.wrap("put", in.Key, err)
+	}
+	return store.Object{Key: in.Key, Size: in.Size, ETag: strings.Trim(aws.ToString(out.ETag), `"`)}, nil
+}
+
+// Delete implements store.Store.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(s.prefix + key),
+	})
+	if err != nil {
+		err = s.wrap("delete", key, err)
+		if errors.Is(err, store.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+// CreateMultipart implements store.Multipart.
+func (s *Store) CreateMultipart(ctx context.Context, key string, m store.Metadata, storageClass string) (string, error) {
+	req := &s3.CreateMultipartUploadInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(s.prefix + key),
+	}
+	req.ContentType, req.ContentEncoding, req.ContentDisposition, req.ContentLanguage, req.CacheControl =
+		optional(m.ContentType), optional(m.ContentEncoding), optional(m.ContentDisposition), optional(m.ContentLanguage), optional(m.CacheControl)
+	req.Expires = expires(m.Expires)
+	req.Metadata = encodeUser(m.User)
+	req.Tagging = encodeTags(m.Tags)
+	if storageClass != "" {
+		req.StorageClass = types.StorageClass(storageClass)
+	}
+	out, err := s.client.CreateMultipartUpload(ctx, req)
+	if err != nil {
+		return "", s.wrap("create multipart upload", key, err)
+	}
+	return aws.ToString(out.UploadId), nil
+}
+
+// UploadPart implements store.Multipart.
+func (s *Store) UploadPart(ctx context.Context, key, uploadID string, n int, body io.ReadSeeker, size int64, md5 []byte) (string, error) {
+	req := &s3.UploadPartInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(s.prefix + key),
+		UploadId:      aws.String(uploadID),
+		PartNumber:    aws.Int32(int32(n)),
+		Body:          body,
+		ContentLength: aws.Int64(size),
+	}
+	if md5 != nil {
+		req.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(md5))
+	}
+	out, err := s.client.UploadPart(ctx, req)
+	if err != nil {
+		return "", s.wrap("upload part "+strconv.Itoa(n)+" of", key, err)
+	}
+	return strings.Trim(aws.ToString(out.ETag), `"`), nil
+}
+
+// CompleteMultipart implements store.Multipart.
+func (s *Store) CompleteMultipart(ctx context.Context, key, uploadID string, parts []store.Part) (store.Object, error) {
+	done := make([]types.CompletedPart, len(parts))
+	var size int64
+	for i, p := range parts {
+		done[i] = types.CompletedPart{PartNumber: aws.Int32(int32(p.Number)), ETag: aws.String(`"` + p.ETag + `"`)}
+		size += p.Size
+	}
+	out, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket:          aws.String(s.bucket),
+		Key:             aws.String(s.prefix + key),
+		UploadId:        aws.String(uploadID),
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
+	})
+	if err != nil {
+		return store.Object{}, s.wrap("complete multipart upload", key, err)
+	}
+	return store.Object{Key: key, Size: size, ETag: strings.Trim(aws.ToString(out.ETag), `"`)}, nil
+}
+
+// AbortMultipart implements store.Multipart.
+func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error {
+	_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+		Bucket:   aws.String(s.bucket),
+		Key:      aws.String(s.prefix + key),
+		UploadId: aws.String(uploadID),
+	})
+	var gone *types.NoSuchUpload
+	if err != nil && !errors.As(err, &gone) {
+		return s.wrap("abort multipart upload", key, err)
+	}
+	return nil
+}
+
+// ListUploads yields the multipart uploads in progress under the store's
+// prefix; tests use it to prove none are left behind.
+func (s *Store) ListUploads(ctx context.Context) ([]string, error) {
+	var keys []string
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix)}
+	for {
+		out, err := s.client.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return nil, s.wrap("list multipart uploads", "", err)
+		}
+		for _, u := range out.Uploads {
+			keys = append(keys, strings.TrimPrefix(aws.ToString(u.Key), s.prefix))
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return keys, nil
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+}
+
+func optional(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return aws.String(v)
+}
+
+func expires(v string) *time.Time {
+	if v == "" {
+		return nil
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+func metadata(ct, ce, cd, cl, cc, exp *string, user map[string]string) store.Metadata {
+	m := store.Metadata{
+		ContentType:        aws.ToString(ct),
+		ContentEncoding:    aws.ToString(ce),
+		ContentDisposition: aws.ToString(cd),
+		ContentLanguage:    aws.ToString(cl),
+		CacheControl:       aws.ToString(cc),
+		Expires:            aws.ToString(exp),
+	}
+	if len(user) > 0 {
+		m.User = make(map[string]string, len(user))
+		dec := new(mime.WordDecoder)
+		for k, v := range user {
+			// S3 and MinIO return non-ASCII values as RFC 2047 words.
+			if d, err := dec.DecodeHeader(v); err == nil {
+				v = d
+			}
+			m.User[strings.ToLower(k)] = v
+		}
+	}
+	return m
+}
+
+// encodeUser encodes non-ASCII values as RFC 2047 words, which is how S3
+// itself asks for them: raw UTF-8 in a header is not portable.
+func encodeUser(user map[string]string) map[string]string {
+	if len(user) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(user))
+	for k, v := range user {
+		if !isASCII(v) && utf8.ValidString(v) {
+			v = mime.QEncoding.Encode("UTF-8", v)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func encodeTags(tags map[string]string) *string {
+	if len(tags) == 0 {
+		return nil
+	}
+	v := url.Values{}
+	for k, t := range tags {
+		v.Set(k, t)
+	}
+	return aws.String(v.Encode())
+}
+
+// wrap classifies an SDK error once, here, into the store's sentinels and a
+// retry verdict.
+func (s *Store) wrap(op, key string, err error) error {
+	e := &store.OpError{Op: op, Store: s.name, Key: key, Err: err}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return e
+	}
+	status := 0
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	var api smithy.APIError
+	code := ""
+	if errors.As(err, &api) {
+		code = api.ErrorCode()
+	}
+	switch code {
+	case "NoSuchKey", "NotFound":
+		e.Err = store.ErrNotExist
+		if code == "NotFound" && key == "" {
+			e.Err = store.ErrNoBucket
+		}
+		return e
+	case "NoSuchBucket":
+		e.Err = fmt.Errorf("%w: %s", store.ErrNoBucket, s.bucket)
+		return e
+	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "InvalidClientTokenId", "AuthorizationHeaderMalformed":
+		e.Err = fmt.Errorf("%w (%s)", store.ErrAuth, code)
+		return e
+	case "AccessDenied", "Forbidden", "AllAccessDisabled":
+		e.Err = fmt.Errorf("%w (%s)", store.ErrPermission, code)
+		return e
+	case "PreconditionFailed":
+		e.Err = store.ErrChanged
+		return e
+	case "InvalidObjectState":
+		e.Err = store.ErrNotRestored
+		return e
+	case "BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch":
+		e.Err = fmt.Errorf("%w (%s)", store.ErrChecksumMismatch, code)
+		e.Retry = true
+		return e
+	case "SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed",
+		"InternalError", "ServiceUnavailable", "TooManyRequests", "XMinioServerNotInitialized":
+		e.Retry = true
+		return e
+	case "NotImplemented":
+		return e
+	}
+	if status == http.StatusNotFound && code == "" {
+		e.Err = store.ErrNotExist
+		return e
+	}
+	if status == http.StatusForbidden && code == "" {
+		e.Err = fmt.Errorf("%w (HTTP 403)", store.ErrPermission)
+		return e
+	}
+	if status == http.StatusTooManyRequests || status >= 500 {
+		e.Retry = true
+		return e
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) {
+		// A request the SDK gave up on after its own retries, or a body
+		// cut short: worth trying again at the object level.
+		e.Retry = true
+	}
+	return e
+}

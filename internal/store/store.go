@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"io"
+	"iter"
+	"maps"
+	"time"
+)
+
+// Object is what a listing knows about one object.
+type Object struct {
+	// Key is relative to the store's root (its bucket and prefix, or its
+	// directory), always with '/' separators.
+	Key  string
+	Size int64
+	// ETag is the store's entity tag without quotes, or "" when the store
+	// has none. Whether it is an MD5 of the body is up to the store; see
+	// Capabilities.ETagIsMD5 and IsMD5ETag.
+	ETag string
+	// ModTime is the store's last-modified time: for a destination, the time
+	// the copy was made, so it never decides by itself whether two objects
+	// are the same.
+	ModTime      time.Time
+	StorageClass string
+}
+
+// Metadata is what travels with an object besides its body.
+type Metadata struct {
+	ContentType        string
+	ContentEncoding    string
+	ContentDisposition string
+	ContentLanguage    string
+	CacheControl       string
+	// Expires is kept as the HTTP-date text the source gave, so that a
+	// value that does not parse as a date still round-trips.
+	Expires string
+	// User holds x-amz-meta-* values: keys in lower case without the
+	// prefix, values decoded to UTF-8 (RFC 2047 words are decoded).
+	User map[string]string
+	// Tags is the object's tag set; nil when the store keeps no tags.
+	Tags map[string]string
+}
+
+// Clone returns a deep copy, so a caller can change maps without touching
+// another object's metadata.
+func (m Metadata) Clone() Metadata {
+	m.User = maps.Clone(m.User)
+	m.Tags = maps.Clone(m.Tags)
+	return m
+}
+
+// Info is an object with its metadata, as Stat returns it.
+type Info struct {
+	Object
+	Meta Metadata
+	// Parts is the number of parts the object was uploaded in, when the
+	// store can tell (0 otherwise); PartSize is the size of its first part.
+	Parts    int
+	PartSize int64
+	// Length is the number of bytes the reader Open returned will yield.
+	Length int64
+}
+
+// ReadOptions selects what Open returns.
+type ReadOptions struct {
+	Offset int64
+	// Length is the number of bytes to read; a negative value reads to the
+	// end of the object.
+	Length int64
+	// PartNumber, when positive, reads part n (from 1) of a multipart
+	// object instead of a range, so a copy can mirror the source's exact
+	// part layout. A store that cannot read by part returns the whole
+	// object with Info.Parts 0; callers must check.
+	PartNumber int
+	// IfMatch, when set, makes Open fail with ErrChanged if the object's
+	// ETag is no longer this one, so that the parts of one copy all come
+	// from the same version of the source.
+	IfMatch string
+}
+
+// PutInput is one whole-object write.
+type PutInput struct {
+	Key string
+	// Body is read to its end; stores that retry requests need it to be an
+	// io.ReadSeeker, which the transfer engine always passes.
+	Body io.Reader
+	Size int64
+	// MD5, when set, is the digest the body must have; the store refuses
+	// the write (ErrChecksumMismatch) rather than keep a different body.
+	MD5          []byte
+	Meta         Metadata
+	StorageClass string
+}
+
+// Store is the contract every backend meets.
+//
+// All methods are safe for concurrent use. Errors are wrapped in *OpError;
+// callers test them with errors.Is against the sentinels in errors.go.
+type Store interface {
+	// List yields the objects whose keys sort after startAfter ("" for all),
+	// in ascending bytewise order of their UTF-8 keys, each key once. The
+	// sequence stops at the first error, which it yields with a zero Object.
+	List(ctx context.Context, startAfter string) iter.Seq2[Object, error]
+
+	// Stat returns an object with its metadata and tags; ErrNotExist if
+	// there is no object at key.
+	Stat(ctx context.Context, key string) (Info, error)
+
+	// Open returns a reader of the object's body, or of the range or part
+	// opts names, with the object's Info as of that read (Size is the whole
+	// object's; Length is what the reader returns). Reading whole objects
+	// this way costs one request where Stat then Open would cost two.
+	// ErrNotExist if there is no object at key.
+	Open(ctx context.Context, key string, opts ReadOptions) (io.ReadCloser, Info, error)
+
+	// Put writes a whole object, replacing any object at the same key. It
+	// returns the object as the store now holds it: the returned size and
+	// ETag are the store's confirmation, not an echo of the input. A write
+	// that fails leaves either the old object or none, never a partial one.
+	Put(ctx context.Context, in PutInput) (Object, error)
+
+	// Delete removes the object at key. Deleting a key that does not exist
+	// is not an error.
+	Delete(ctx context.Context, key string) error
+
+	// Capabilities describes facts about the store that callers adapt to.
+	Capabilities() Capabilities
+
+	// String names the store for messages, e.g. "s3://bucket/prefix".
+	String() string
+}
+
+// Capabilities are facts about a store, not behaviour.
+type Capabilities struct {
+	// ETagIsMD5 says that a single-part object's ETag is the hex MD5 of its
+	// body, and a multipart object's the MD5 of its parts' MD5s, "-" and
+	// the part count.
+	ETagIsMD5 bool
+	// Tags says the store keeps object tags.
+	Tags bool
+	// MinPartSize, MaxPartSize and MaxParts bound multipart uploads; zero
+	// for stores that do not implement Multipart.
+	MinPartSize int64
+	MaxPartSize int64
+	MaxParts    int
+}
+
+// Part is one completed part of a multipart upload.
+type Part struct {
+	Number int
+	ETag   string
+	Size   int64
+}
+
+// Multipart is implemented by stores that take a large object in parts,
+// each of which can be retried alone.
+type Multipart interface {
+	// CreateMultipart starts an upload and returns its ID.
+	CreateMultipart(ctx context.Context, key string, meta Metadata, storageClass string) (uploadID string, err error)
+	// UploadPart stores part n (from 1). md5, when set, is checked by the
+	// store; the returned ETag is the store's.
+	UploadPart(ctx context.Context, key, uploadID string, n int, body io.ReadSeeker, size int64, md5 []byte) (etag string, err error)
+	// CompleteMultipart assembles the parts, in order, into the object.
+	CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) (Object, error)
+	// AbortMultipart discards an upload and its parts; aborting an upload
+	// that no longer exists is not an error.
+	AbortMultipart(ctx context.Context, key, uploadID string) error
+}
