@@ -206,8 +206,8 @@ func StartTB(tb testing.TB, kind string) *Server {
 }
 
 var (
-	sharedMu sync.Mutex
-	shared   = map[string]*Server{}
+	sharedMu  sync.Mutex
+	shared    = map[string]*Server{}
 	sharedTmp string
 )
 

@@ -36,9 +36,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
@@ -70,7 +70,7 @@ type Config struct {
 	MaxConns int
 	// MaxAttempts bounds the attempts of one request (default 10).
 	MaxAttempts int
-	Logger    *slog.Logger
+	Logger      *slog.Logger
 }
 
 // Store is one bucket (and prefix) on S3 or an S3-compatible store.
