@@ -1,0 +1,67 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/sortie-dev/sortie/internal/store"
+)
+
+var transient = &store.OpError{Op: "put", Err: errors.New("503 SlowDown"), Retry: true}
+var permanent = &store.OpError{Op: "put", Err: store.ErrPermission}
+
+func TestDo(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		errs      []error // what each call returns
+		wantCalls int
+		wantErr   error
+	}{
+		{"ok first time", []error{nil}, 1, nil},
+		{"transient then ok", []error{transient, transient, nil}, 3, nil},
+		{"permanent stops", []error{permanent, nil}, 1, permanent},
+		{"gives up", []error{transient, transient, transient, transient}, 3, transient},
+		{"checksum retried", []error{store.ErrChecksumMismatch, nil}, 2, nil},
+		{"cancel not retried", []error{context.Canceled, nil}, 1, context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var slept []time.Duration
+			p := Policy{Attempts: 3, Base: time.Second, Max: 4 * time.Second,
+				Sleep: func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
+			calls := 0
+			err := p.Do(context.Background(), func(int) error { calls++; return tc.errs[calls-1] })
+			if calls != tc.wantCalls {
+				t.Errorf("calls = %d, want %d", calls, tc.wantCalls)
+			}
+			if !errors.Is(err, tc.wantErr) {
+				t.Errorf("err = %v, want %v", err, tc.wantErr)
+			}
+			if len(slept) != calls-1 && err == nil {
+				t.Errorf("slept %d times for %d calls", len(slept), calls)
+			}
+		})
+	}
+}
+
+func TestDelayBounds(t *testing.T) {
+	p := Policy{Base: 100 * time.Millisecond, Max: time.Second}
+	for n := 1; n <= 40; n++ {
+		ceiling := min(p.Base<<min(n-1, 30), p.Max)
+		for range 50 {
+			d := p.Delay(n)
+			if d <= 0 || d > ceiling {
+				t.Fatalf("Delay(%d) = %v, want in (0, %v]", n, d, ceiling)
+			}
+		}
+	}
+}
+
+func TestSleepWakesOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep = %v, want Canceled", err)
+	}
+}
