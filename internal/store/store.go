@@ -60,6 +60,9 @@ type Info struct {
 	PartSize int64
 	// Length is the number of bytes the reader Open returned will yield.
 	Length int64
+	// OpaqueETag says this object's ETag is not an MD5 of its body even
+	// though it looks like one (S3 objects encrypted with SSE-KMS or SSE-C).
+	OpaqueETag bool
 }
 
 // ReadOptions selects what Open returns.

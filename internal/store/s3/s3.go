@@ -309,8 +309,9 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 		},
 		Meta: metadata(out.ContentType, out.ContentEncoding, out.ContentDisposition, out.ContentLanguage,
 			out.CacheControl, out.ExpiresString, out.Metadata),
-		Parts:  int(aws.ToInt32(out.PartsCount)),
-		Length: aws.ToInt64(out.ContentLength),
+		Parts:      int(aws.ToInt32(out.PartsCount)),
+		Length:     aws.ToInt64(out.ContentLength),
+		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
 	}
 	if err := s.fillTags(ctx, key, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
 		return store.Info{}, err
@@ -390,8 +391,9 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 		},
 		Meta: metadata(out.ContentType, out.ContentEncoding, out.ContentDisposition, out.ContentLanguage,
 			out.CacheControl, out.ExpiresString, out.Metadata),
-		Parts:  int(aws.ToInt32(out.PartsCount)),
-		Length: length,
+		Parts:      int(aws.ToInt32(out.PartsCount)),
+		Length:     length,
+		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
 	}
 	if opts.PartNumber > 0 && info.Parts > 0 {
 		info.PartSize = length
@@ -434,7 +436,19 @@ func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error
 	if err != nil {
 		return store.Object{}, s.wrap("put", in.Key, err)
 	}
-	return store.Object{Key: in.Key, Size: in.Size, ETag: strings.Trim(aws.ToString(out.ETag), `"`)}, nil
+	etag := strings.Trim(aws.ToString(out.ETag), `"`)
+	if opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm) {
+		// The store checked the Content-MD5 we sent; its ETag is no MD5.
+		etag = ""
+	}
+	return store.Object{Key: in.Key, Size: in.Size, ETag: etag}, nil
+}
+
+// opaque reports whether S3 encryption makes an object's ETag something
+// other than the MD5 of its body: SSE-KMS, DSSE-KMS and SSE-C do; SSE-S3
+// (AES256) does not.
+func opaque(sse types.ServerSideEncryption, customer *string) bool {
+	return strings.HasPrefix(string(sse), "aws:kms") || aws.ToString(customer) != ""
 }
 
 // Delete implements store.Store.

@@ -1,0 +1,307 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/time/rate"
+
+	"github.com/sortie-dev/sortie/internal/diff"
+	"github.com/sortie-dev/sortie/internal/event"
+	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/retry"
+	"github.com/sortie-dev/sortie/internal/store"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultWorkers  = 16
+	DefaultPartSize = 16 << 20
+)
+
+// Options tune a run. The zero value copies with defaults.
+type Options struct {
+	Workers  int
+	PartSize int64
+	// BandwidthLimit caps bytes read from the source per second, across
+	// all workers (0: no cap). Egress is what a provider bills.
+	BandwidthLimit int64
+	// StorageClass is given to every object written; "" leaves the
+	// destination's default. The source's class is not carried: archive
+	// classes (GLACIER…) rarely exist at the target.
+	StorageClass string
+	// DryRun decides everything and changes nothing.
+	DryRun bool
+	// Delete removes destination objects the source lacks (sync).
+	Delete bool
+	// MaxDelete refuses all deletions when more than this many would
+	// happen; negative means no limit.
+	MaxDelete int
+	Filter    *filter.Filter
+	Retry     retry.Policy
+	Listener  event.Listener
+	Log       *slog.Logger
+}
+
+// Failure is one object the run gave up on.
+type Failure struct {
+	Key string
+	Err error
+}
+
+// Summary is what a run did. Counts are objects; Bytes are body bytes.
+type Summary struct {
+	SrcObjects, SrcBytes int64 // the source objects the run considered
+	Copied, CopiedBytes  int64 // confirmed by the destination (or would be, in a dry run)
+	Updated              int64 // of Copied, those that replaced an older object
+	Unchanged            int64
+	UnchangedBytes       int64
+	Deleted              int64 // removed (or would be) from the destination
+	// DeleteRefused is set when deletions were skipped as a whole, with
+	// the reason; nothing was deleted then.
+	DeleteRefused string
+	Failed        []Failure
+	Elapsed       time.Duration
+}
+
+// run is one invocation's state.
+type run struct {
+	src, dst store.Store
+	mp       store.Multipart // nil when dst cannot take parts
+	opts     Options
+	log      *slog.Logger
+	ev       event.Listener
+	mem      *semaphore.Weighted
+	memCap   int64
+	limiter  *rate.Limiter
+	pool     sync.Pool
+
+	mu  sync.Mutex
+	sum Summary
+	// pendingDeletes are the keys a sync deletes, decided while listing
+	// and acted on only after every copy was confirmed.
+	pendingDeletes []string
+}
+
+// Run copies what src has and dst lacks or holds differently, and with
+// opts.Delete removes what dst has and src lacks. It returns an error only
+// for what stops the whole run — a failed listing, cancellation — and then
+// still returns the summary of what was done; failures of single objects are
+// in Summary.Failed.
+func Run(ctx context.Context, src, dst store.Store, opts Options) (*Summary, error) {
+	start := time.Now()
+	r := newRun(src, dst, opts)
+	err := r.copyPhase(ctx)
+	if err == nil && opts.Delete {
+		err = r.deletePhase(ctx)
+	}
+	r.sum.Elapsed = time.Since(start)
+	slices.SortFunc(r.sum.Failed, func(a, b Failure) int {
+		switch {
+		case a.Key < b.Key:
+			return -1
+		case a.Key > b.Key:
+			return 1
+		}
+		return 0
+	})
+	return &r.sum, err
+}
+
+func newRun(src, dst store.Store, opts Options) *run {
+	if opts.Workers <= 0 {
+		opts.Workers = DefaultWorkers
+	}
+	if opts.PartSize <= 0 {
+		opts.PartSize = DefaultPartSize
+	}
+	if opts.Retry.Attempts == 0 {
+		opts.Retry = retry.Default
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Listener == nil {
+		opts.Listener = event.Multi(nil)
+	}
+	r := &run{src: src, dst: dst, opts: opts, log: opts.Log, ev: opts.Listener}
+	r.mp, _ = dst.(store.Multipart)
+	r.memCap = int64(opts.Workers) * opts.PartSize
+	r.mem = semaphore.NewWeighted(r.memCap)
+	if opts.BandwidthLimit > 0 {
+		burst := int(max(opts.BandwidthLimit/4, 32<<10))
+		r.limiter = rate.NewLimiter(rate.Limit(opts.BandwidthLimit), burst)
+	}
+	return r
+}
+
+func (r *run) copyPhase(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.Workers)
+	var dels []string
+	var listErr error
+	merged := diff.Merge(gctx, r.src.List(gctx, ""), r.dst.List(gctx, ""), r.src.String(), r.dst.String(), r.opts.Filter.Match)
+	for e, err := range merged {
+		if err != nil {
+			listErr = err
+			break
+		}
+		switch e.Side {
+		case diff.SrcOnly:
+			r.counted(e.Src)
+			g.Go(func() error { r.copyOrFail(gctx, e.Src, false); return nil })
+		case diff.Both:
+			r.counted(e.Src)
+			switch diff.Compare(e.Src, e.Dst) {
+			case diff.Same:
+				r.unchanged(e.Src)
+			case diff.Different:
+				g.Go(func() error { r.copyOrFail(gctx, e.Src, true); return nil })
+			case diff.Undecided:
+				g.Go(func() error { r.settle(gctx, e); return nil })
+			}
+		case diff.DstOnly:
+			if r.opts.Delete {
+				dels = append(dels, e.Dst.Key)
+			}
+		}
+	}
+	g.Wait()
+	r.pendingDeletes = dels
+	if listErr != nil {
+		return listErr
+	}
+	return ctx.Err()
+}
+
+func (r *run) counted(o store.Object) {
+	r.mu.Lock()
+	r.sum.SrcObjects++
+	r.sum.SrcBytes += o.Size
+	r.mu.Unlock()
+}
+
+func (r *run) unchanged(o store.Object) {
+	r.mu.Lock()
+	r.sum.Unchanged++
+	r.sum.UnchangedBytes += o.Size
+	r.mu.Unlock()
+	r.ev.Event(event.Event{Kind: event.Unchanged, Key: o.Key, Size: o.Size, ETag: o.ETag})
+}
+
+func (r *run) fail(key string, err error) {
+	if errors.Is(err, context.Canceled) {
+		// Not the object's fault: the run is stopping.
+		return
+	}
+	r.mu.Lock()
+	r.sum.Failed = append(r.sum.Failed, Failure{Key: key, Err: err})
+	r.mu.Unlock()
+	r.ev.Event(event.Event{Kind: event.Failed, Key: key, Reason: err.Error()})
+	r.log.Warn("copy failed", "key", key, "err", err)
+}
+
+// settle decides a pair the listings could not (ETags of different shapes)
+// by the origin time each side records, then copies if they differ.
+func (r *run) settle(ctx context.Context, e diff.Entry) {
+	var si, di store.Info
+	err := r.opts.Retry.Do(ctx, func(int) error {
+		var err error
+		if si, err = r.src.Stat(ctx, e.Src.Key); err != nil {
+			return err
+		}
+		di, err = r.dst.Stat(ctx, e.Dst.Key)
+		return err
+	})
+	if err != nil {
+		r.fail(e.Src.Key, err)
+		return
+	}
+	if diff.SameOrigin(si, di) {
+		r.unchanged(e.Src)
+		return
+	}
+	r.copyOrFail(ctx, e.Src, true)
+}
+
+func (r *run) copyOrFail(ctx context.Context, o store.Object, update bool) {
+	if r.opts.DryRun {
+		r.mu.Lock()
+		r.sum.Copied++
+		r.sum.CopiedBytes += o.Size
+		if update {
+			r.sum.Updated++
+		}
+		r.mu.Unlock()
+		r.ev.Event(event.Event{Kind: event.WouldCopy, Key: o.Key, Size: o.Size, Update: update})
+		return
+	}
+	got, err := r.copyObject(ctx, o)
+	if err != nil {
+		r.fail(o.Key, err)
+		return
+	}
+	r.mu.Lock()
+	r.sum.Copied++
+	r.sum.CopiedBytes += got.Size
+	if update {
+		r.sum.Updated++
+	}
+	r.mu.Unlock()
+	r.ev.Event(event.Event{Kind: event.Copied, Key: o.Key, Size: got.Size, ETag: got.ETag, Update: update})
+}
+
+func (r *run) deletePhase(ctx context.Context) error {
+	keys := r.pendingDeletes
+	if len(keys) == 0 {
+		return nil
+	}
+	r.mu.Lock()
+	failed := len(r.sum.Failed)
+	r.mu.Unlock()
+	switch {
+	case failed > 0:
+		// As rclone does: a source that could not be read completely
+		// must not drive deletions.
+		r.sum.DeleteRefused = fmt.Sprintf("not deleting %d objects at the destination because %d copies failed; fix them and run sync again", len(keys), failed)
+	case r.opts.MaxDelete >= 0 && len(keys) > r.opts.MaxDelete:
+		r.sum.DeleteRefused = fmt.Sprintf("sync would delete %d objects, more than --max-delete %d; nothing was deleted", len(keys), r.opts.MaxDelete)
+	}
+	if r.sum.DeleteRefused != "" {
+		r.ev.Event(event.Event{Kind: event.Warning, Reason: r.sum.DeleteRefused})
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.Workers)
+	for _, k := range keys {
+		g.Go(func() error {
+			if r.opts.DryRun {
+				r.deleted(k, event.WouldDelete)
+				return nil
+			}
+			err := r.opts.Retry.Do(gctx, func(int) error { return r.dst.Delete(gctx, k) })
+			if err != nil {
+				r.fail(k, fmt.Errorf("delete: %w", err))
+				return nil
+			}
+			r.deleted(k, event.Deleted)
+			return nil
+		})
+	}
+	g.Wait()
+	return ctx.Err()
+}
+
+func (r *run) deleted(key string, k event.Kind) {
+	r.mu.Lock()
+	r.sum.Deleted++
+	r.mu.Unlock()
+	r.ev.Event(event.Event{Kind: k, Key: key})
+}
