@@ -21,6 +21,8 @@ const (
 	Missing     Kind = "missing"      // verify: at the source only
 	Extra       Kind = "extra"        // verify: at the destination only
 	Warning     Kind = "warning"      // something the user should know; not a failure
+	Listed      Kind = "listed"       // a source object was listed (not in --json)
+	ListDone    Kind = "list-done"    // the source listing has ended (not in --json)
 )
 
 // Event is one thing that happened to one object.

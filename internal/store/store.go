@@ -142,6 +142,9 @@ type Capabilities struct {
 	ETagIsMD5 bool
 	// Tags says the store keeps object tags.
 	Tags bool
+	// LocalRead says reading is local and cheap (a filesystem): verify
+	// hashes such a store's bytes instead of trusting a recorded checksum.
+	LocalRead bool
 	// MinPartSize, MaxPartSize and MaxParts bound multipart uploads; zero
 	// for stores that do not implement Multipart.
 	MinPartSize int64

@@ -173,6 +173,9 @@ func (r *run) copyPhase(ctx context.Context) error {
 			}
 		}
 	}
+	if listErr == nil {
+		r.ev.Event(event.Event{Kind: event.ListDone})
+	}
 	g.Wait()
 	r.pendingDeletes = dels
 	if listErr != nil {
@@ -186,6 +189,7 @@ func (r *run) counted(o store.Object) {
 	r.sum.SrcObjects++
 	r.sum.SrcBytes += o.Size
 	r.mu.Unlock()
+	r.ev.Event(event.Event{Kind: event.Listed, Key: o.Key, Size: o.Size})
 }
 
 func (r *run) unchanged(o store.Object) {

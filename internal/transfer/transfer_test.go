@@ -95,8 +95,8 @@ func seed(t *testing.T) *mem.Store {
 	storetest.Put(t, src, "dir/b.bin", body(3000, 1), store.Metadata{})
 	storetest.Put(t, src, "empty", nil, store.Metadata{})
 	storetest.Put(t, src, "big-plain.bin", body(3<<20+5, 2), store.Metadata{}) // plain MD5, larger than a part
-	putMultipart(t, src, "big-multi.bin", body(5<<20+17, 3), 2<<20)           // 3 parts
-	putMultipart(t, src, "one-part.bin", body(100, 4), 1<<20)                 // "-1", as mc pipe makes
+	putMultipart(t, src, "big-multi.bin", body(5<<20+17, 3), 2<<20)            // 3 parts
+	putMultipart(t, src, "one-part.bin", body(100, 4), 1<<20)                  // "-1", as mc pipe makes
 	return src
 }
 

@@ -73,7 +73,7 @@ func (s *Store) Root() string { return s.root }
 // Capabilities implements store.Store. The MD5s the store reports are those
 // it computed when it wrote the file, so ETagIsMD5 holds for what it lists.
 func (s *Store) Capabilities() store.Capabilities {
-	return store.Capabilities{ETagIsMD5: true, Tags: true}
+	return store.Capabilities{ETagIsMD5: true, Tags: true, LocalRead: true}
 }
 
 func (s *Store) opErr(op, key string, err error) error {

@@ -1,0 +1,363 @@
+// Package verify proves that a destination holds every source object with
+// the same size, content and metadata, and lists every way it does not.
+//
+// Content is proved by checksums, never by dates: ETags where both sides
+// give comparable MD5s, otherwise by hashing bytes. A local filesystem side
+// is always re-read and hashed (reading it is free, and a checksum recorded
+// at write time proves nothing about the disk today); when the other side's
+// ETag is a multipart composite, the file is hashed in that object's part
+// size so the composite can be rebuilt without downloading anything. Only
+// when that cannot work (an encrypted ETag, an uneven part layout) is the
+// remote side read too.
+//
+// It changes nothing on either side.
+package verify
+
+import (
+	"context"
+	"crypto/md5"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sortie-dev/sortie/internal/diff"
+	"github.com/sortie-dev/sortie/internal/event"
+	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/retry"
+	"github.com/sortie-dev/sortie/internal/store"
+)
+
+// Options tune a verification.
+type Options struct {
+	Workers int
+	// SkipMetadata compares size and content only.
+	SkipMetadata bool
+	Filter       *filter.Filter
+	Retry        retry.Policy
+	Listener     event.Listener
+	Log          *slog.Logger
+}
+
+// Problem is one object that is not as it should be.
+type Problem struct {
+	Kind   event.Kind // Missing, Extra, Mismatch, or Failed (could not be checked)
+	Key    string
+	Reason string
+}
+
+// maxListed bounds the problems a report keeps one by one; all are counted.
+const maxListed = 10000
+
+// Report is what a verification found.
+type Report struct {
+	Objects, Bytes int64 // source objects checked
+	Verified       int64 // present with the same size, content and metadata
+	// ByETag and ByHash count how content was proved.
+	ByETag, ByHash int64
+	Missing        int64
+	Mismatched     int64
+	Extra          int64
+	Unchecked      int64 // could not be read to be checked
+	Problems       []Problem
+	Elapsed        time.Duration
+}
+
+// OK reports whether the destination holds every source object intact.
+// With exact, objects only at the destination count against it too (after
+// a sync there should be none).
+func (r *Report) OK(exact bool) bool {
+	return r.Missing == 0 && r.Mismatched == 0 && r.Unchecked == 0 && (!exact || r.Extra == 0)
+}
+
+type run struct {
+	src, dst store.Store
+	opts     Options
+	mu       sync.Mutex
+	rep      Report
+}
+
+// Run compares every object of src with dst.
+func Run(ctx context.Context, src, dst store.Store, opts Options) (*Report, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 16
+	}
+	if opts.Retry.Attempts == 0 {
+		opts.Retry = retry.Default
+	}
+	if opts.Listener == nil {
+		opts.Listener = event.Multi(nil)
+	}
+	start := time.Now()
+	r := &run{src: src, dst: dst, opts: opts}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Workers)
+	var listErr error
+	for e, err := range diff.Merge(gctx, src.List(gctx, ""), dst.List(gctx, ""), src.String(), dst.String(), opts.Filter.Match) {
+		if err != nil {
+			listErr = err
+			break
+		}
+		switch e.Side {
+		case diff.SrcOnly:
+			r.count(e.Src)
+			r.problem(event.Missing, e.Src.Key, "not at the destination", e.Src.Size)
+		case diff.DstOnly:
+			r.problem(event.Extra, e.Dst.Key, "at the destination only", e.Dst.Size)
+		case diff.Both:
+			r.count(e.Src)
+			g.Go(func() error { r.check(gctx, e); return nil })
+		}
+	}
+	g.Wait()
+	r.rep.Elapsed = time.Since(start)
+	slices.SortFunc(r.rep.Problems, func(a, b Problem) int {
+		switch {
+		case a.Key < b.Key:
+			return -1
+		case a.Key > b.Key:
+			return 1
+		}
+		return 0
+	})
+	if listErr != nil {
+		return &r.rep, listErr
+	}
+	return &r.rep, ctx.Err()
+}
+
+func (r *run) count(o store.Object) {
+	r.mu.Lock()
+	r.rep.Objects++
+	r.rep.Bytes += o.Size
+	r.mu.Unlock()
+	r.opts.Listener.Event(event.Event{Kind: event.Listed, Key: o.Key, Size: o.Size})
+}
+
+func (r *run) problem(kind event.Kind, key, reason string, size int64) {
+	r.mu.Lock()
+	switch kind {
+	case event.Missing:
+		r.rep.Missing++
+	case event.Extra:
+		r.rep.Extra++
+	case event.Mismatch:
+		r.rep.Mismatched++
+	case event.Failed:
+		r.rep.Unchecked++
+	}
+	if len(r.rep.Problems) < maxListed {
+		r.rep.Problems = append(r.rep.Problems, Problem{Kind: kind, Key: key, Reason: reason})
+	}
+	r.mu.Unlock()
+	r.opts.Listener.Event(event.Event{Kind: kind, Key: key, Reason: reason, Size: size})
+}
+
+func (r *run) check(ctx context.Context, e diff.Entry) {
+	key := e.Src.Key
+	if e.Src.Size != e.Dst.Size {
+		r.problem(event.Mismatch, key, fmt.Sprintf("size %d at the destination, %d at the source", e.Dst.Size, e.Src.Size), e.Src.Size)
+		return
+	}
+	var byHash bool
+	var reason string
+	err := r.opts.Retry.Do(ctx, func(int) error {
+		var err error
+		byHash, reason, err = r.content(ctx, e)
+		return err
+	})
+	if err == nil && reason == "" && !r.opts.SkipMetadata {
+		err = r.opts.Retry.Do(ctx, func(int) error {
+			var err error
+			reason, err = r.metadata(ctx, key)
+			return err
+		})
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return
+	case err != nil:
+		r.problem(event.Failed, key, "could not be checked: "+err.Error(), e.Src.Size)
+	case reason != "":
+		r.problem(event.Mismatch, key, reason, e.Src.Size)
+	default:
+		r.mu.Lock()
+		r.rep.Verified++
+		if byHash {
+			r.rep.ByHash++
+		} else {
+			r.rep.ByETag++
+		}
+		r.mu.Unlock()
+		r.opts.Listener.Event(event.Event{Kind: event.Verified, Key: key, Size: e.Src.Size, ETag: e.Src.ETag})
+	}
+}
+
+// content returns a non-empty reason when the bodies differ.
+func (r *run) content(ctx context.Context, e diff.Entry) (byHash bool, reason string, err error) {
+	sLocal, dLocal := r.src.Capabilities().LocalRead, r.dst.Capabilities().LocalRead
+	if !sLocal && !dLocal && store.ComparableETags(e.Src.ETag, e.Dst.ETag) {
+		if store.SameETag(e.Src.ETag, e.Dst.ETag) {
+			return false, "", nil
+		}
+		return false, fmt.Sprintf("content differs: ETag %s at the destination, %s at the source", e.Dst.ETag, e.Src.ETag), nil
+	}
+	// Hash the side that is cheap to read (or the destination), in the
+	// part size of the other side's ETag when it is a composite.
+	local, remote := r.dst, r.src
+	lo, ro := e.Dst, e.Src
+	if sLocal && !dLocal {
+		local, remote, lo, ro = r.src, r.dst, e.Src, e.Dst
+	}
+	_, parts, parsed := store.ParseETag(ro.ETag)
+	var partSize int64
+	if parsed && parts > 0 {
+		partSize, err = learnPartSize(ctx, remote, ro.Key)
+		if err != nil {
+			return true, "", err
+		}
+	}
+	whole, composite, err := digest(ctx, local, lo.Key, partSize)
+	if err != nil {
+		return true, "", err
+	}
+	if parsed {
+		if parts == 0 && store.SameETag(ro.ETag, fmt.Sprintf("%x", whole)) {
+			return true, "", nil
+		}
+		if parts > 0 && store.SameETag(ro.ETag, composite) {
+			return true, "", nil
+		}
+	}
+	// The other side's ETag could not confirm it: read that side too.
+	other, _, err := digest(ctx, remote, ro.Key, 0)
+	if err != nil {
+		return true, "", err
+	}
+	if string(other) != string(whole) {
+		return true, fmt.Sprintf("content differs: MD5 %x at %s, %x at %s", whole, local, other, remote), nil
+	}
+	return true, "", nil
+}
+
+// learnPartSize asks for part 1 of a multipart object and reads only its
+// headers: the size of the first part is the layout's part size.
+func learnPartSize(ctx context.Context, s store.Store, key string) (int64, error) {
+	rc, info, err := s.Open(ctx, key, store.ReadOptions{PartNumber: 1, Length: -1})
+	if err != nil {
+		return 0, err
+	}
+	rc.Close()
+	if info.Parts == 0 {
+		return 0, nil
+	}
+	return info.Length, nil
+}
+
+// digest reads an object and returns the MD5 of its body and, when partSize
+// is positive, the multipart composite ETag for parts of that size.
+func digest(ctx context.Context, s store.Store, key string, partSize int64) ([]byte, string, error) {
+	rc, _, err := s.Open(ctx, key, store.ReadOptions{Length: -1})
+	if err != nil {
+		return nil, "", err
+	}
+	defer rc.Close()
+	whole := md5.New()
+	var parts [][]byte
+	var part hash.Hash
+	var inPart int64
+	buf := make([]byte, 256<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, "", err
+		}
+		n, err := rc.Read(buf)
+		b := buf[:n]
+		whole.Write(b)
+		for partSize > 0 && len(b) > 0 {
+			if part == nil {
+				part = md5.New()
+			}
+			take := min(int64(len(b)), partSize-inPart)
+			part.Write(b[:take])
+			inPart += take
+			b = b[take:]
+			if inPart == partSize {
+				parts = append(parts, part.Sum(nil))
+				part, inPart = nil, 0
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, "", &store.OpError{Op: "read", Store: s.String(), Key: key, Err: err, Retry: true}
+		}
+	}
+	if part != nil {
+		parts = append(parts, part.Sum(nil))
+	}
+	var composite string
+	if partSize > 0 {
+		composite = store.MultipartETag(parts)
+	}
+	return whole.Sum(nil), composite, nil
+}
+
+// metadata returns a non-empty reason when the metadata differs.
+func (r *run) metadata(ctx context.Context, key string) (string, error) {
+	si, err := r.src.Stat(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	di, err := r.dst.Stat(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	return CompareMetadata(si.Meta, di.Meta, r.src.Capabilities().Tags && r.dst.Capabilities().Tags), nil
+}
+
+// CompareMetadata says how dst's metadata differs from src's, or "" if it
+// does not. The "mtime" user key that a copy adds is allowed at the
+// destination when the source lacks it.
+func CompareMetadata(src, dst store.Metadata, tags bool) string {
+	for _, h := range []struct{ name, s, d string }{
+		{"Content-Type", src.ContentType, dst.ContentType},
+		{"Content-Encoding", src.ContentEncoding, dst.ContentEncoding},
+		{"Content-Disposition", src.ContentDisposition, dst.ContentDisposition},
+		{"Content-Language", src.ContentLanguage, dst.ContentLanguage},
+		{"Cache-Control", src.CacheControl, dst.CacheControl},
+		{"Expires", src.Expires, dst.Expires},
+	} {
+		if h.s != h.d {
+			return fmt.Sprintf("metadata differs: %s %q at the destination, %q at the source", h.name, h.d, h.s)
+		}
+	}
+	du := maps.Clone(dst.User)
+	if _, ok := src.User[diff.MTimeKey]; !ok {
+		delete(du, diff.MTimeKey)
+	}
+	if !maps.Equal(src.User, du) && (len(src.User) > 0 || len(du) > 0) {
+		for _, k := range slices.Sorted(maps.Keys(src.User)) {
+			if v, ok := du[k]; !ok || v != src.User[k] {
+				return fmt.Sprintf("metadata differs: x-amz-meta-%s %q at the destination, %q at the source", k, du[k], src.User[k])
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(du)) {
+			if _, ok := src.User[k]; !ok {
+				return fmt.Sprintf("metadata differs: x-amz-meta-%s only at the destination", k)
+			}
+		}
+	}
+	if tags && !maps.Equal(src.Tags, dst.Tags) && (len(src.Tags) > 0 || len(dst.Tags) > 0) {
+		return fmt.Sprintf("tags differ: %v at the destination, %v at the source", dst.Tags, src.Tags)
+	}
+	return ""
+}
