@@ -64,7 +64,10 @@ func withOrigin(info store.Info) store.Metadata {
 }
 
 // checkSource compares what was read with what the source says it holds.
-// It returns nil when the source's ETag cannot speak for the body.
+// partMD5s must be the MD5s of the source's own parts — read by part number,
+// or the whole body of a one-part object — since a composite ETag only
+// speaks for the layout it was made from. It returns nil when the source's
+// ETag cannot speak for the body.
 func checkSource(info store.Info, wholeMD5 []byte, partMD5s [][]byte) error {
 	if info.OpaqueETag {
 		return nil
@@ -196,7 +199,7 @@ func (r *run) copyBuffered(ctx context.Context, o store.Object) (store.Object, e
 	if err != nil {
 		return store.Object{}, err
 	}
-	if err := checkSource(info, sum, nil); err != nil {
+	if err := checkSource(info, sum, [][]byte{sum}); err != nil {
 		return store.Object{}, &store.OpError{Op: "read", Store: r.src.String(), Key: o.Key, Err: err, Retry: true}
 	}
 	got, err := r.dst.Put(ctx, store.PutInput{
@@ -234,7 +237,7 @@ func (r *run) copyStreaming(ctx context.Context, o store.Object) (store.Object, 
 		return store.Object{}, err
 	}
 	sum := h.Sum(nil)
-	if err := checkSource(info, sum, nil); err != nil {
+	if err := checkSource(info, sum, [][]byte{sum}); err != nil {
 		return store.Object{}, &store.OpError{Op: "read", Store: r.src.String(), Key: o.Key, Err: err, Retry: true}
 	}
 	if err := r.confirm(got, info.Length, hex.EncodeToString(sum)); err != nil {
@@ -502,7 +505,11 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (s
 	if whole != nil {
 		wholeSum = whole.Sum(nil)
 	}
-	if err := checkSource(info, wholeSum, sums); err != nil {
+	srcParts := sums
+	if !l.byNumber && l.parts != 1 {
+		srcParts = nil // our own layout: the source's composite cannot be rebuilt from it
+	}
+	if err := checkSource(info, wholeSum, srcParts); err != nil {
 		return store.Object{}, &store.OpError{Op: "read", Store: r.src.String(), Key: o.Key, Err: err, Retry: true}
 	}
 	var got store.Object

@@ -23,6 +23,9 @@ type Store struct {
 	CorruptRead func(key string, n int) bool
 	// PutErr makes Put (and UploadPart) fail before writing.
 	PutErr func(key string, n int) error
+	// IgnorePartNumber makes Open behave like a store that cannot read by
+	// part (gofakes3): the whole object, with Parts 0.
+	IgnorePartNumber bool
 	// WrongETag, when true, makes Put and CompleteMultipart report an ETag
 	// that is not what the store holds — a destination that lies.
 	WrongETag func(key string, n int) bool
@@ -65,7 +68,13 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 			return nil, store.Info{}, err
 		}
 	}
+	if s.IgnorePartNumber && opts.PartNumber > 0 {
+		opts = store.ReadOptions{Length: -1, IfMatch: opts.IfMatch}
+	}
 	rc, info, err := s.Store.Open(ctx, key, opts)
+	if err == nil && s.IgnorePartNumber {
+		info.Parts, info.PartSize = 0, 0
+	}
 	if err != nil || s.CorruptRead == nil || !s.CorruptRead(key, n) {
 		return rc, info, err
 	}

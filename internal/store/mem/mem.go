@@ -1,5 +1,6 @@
 // Package mem is an in-memory store.Store, for unit tests of the logic that
-// consumes stores. It is not a cache and not for production data.
+// consumes stores, and the empty stand-in for a destination that does not
+// exist yet when sortie only plans. It is not a cache and not for data.
 package mem
 
 import (

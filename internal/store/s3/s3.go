@@ -237,6 +237,9 @@ func (s *Store) Check(ctx context.Context) error {
 		Bucket:  aws.String(s.bucket),
 		Prefix:  aws.String(s.prefix),
 		MaxKeys: aws.Int32(1),
+	}, func(o *s3.Options) {
+		// Fail fast on a wrong endpoint: one retry, not a minute of them.
+		o.RetryMaxAttempts = 2
 	})
 	if err != nil {
 		return s.wrap("list", "", err)

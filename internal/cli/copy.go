@@ -1,0 +1,346 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/sortie-dev/sortie/internal/event"
+	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/location"
+	"github.com/sortie-dev/sortie/internal/progress"
+	"github.com/sortie-dev/sortie/internal/transfer"
+)
+
+type mode int
+
+const (
+	modeCopy mode = iota
+	modeSync
+	modePlan
+)
+
+// DefaultEgressPrice is AWS's public price for data transfer out of S3 to
+// the internet, first pricing tier (up to 10 TB a month), in US dollars per
+// GB, as published for us-east-1 and most regions in 2026. The first 100 GB
+// a month across an account are free; the later tiers are cheaper.
+const DefaultEgressPrice = 0.09
+
+// copyOptions are the flags of copy, sync and plan.
+type copyOptions struct {
+	fromProfile, toProfile string
+	workers                int
+	partSize, bwlimit      string
+	include, exclude       []string
+	dryRun, json           bool
+	storageClass           string
+	maxDelete              int
+	egressPrice            float64
+	createBucket           bool
+}
+
+func newCopyCmd(e *env, m mode) *cobra.Command {
+	o := &copyOptions{}
+	cmd := &cobra.Command{Args: exactArgs(2, "SRC and DST")}
+	switch m {
+	case modeCopy:
+		cmd.Use, cmd.Short = "copy SRC DST", "Copy objects that are missing or different at DST; never deletes"
+	case modeSync:
+		cmd.Use, cmd.Short = "sync SRC DST", "Make DST identical to SRC: copy, then delete what DST has that SRC lacks"
+	case modePlan:
+		cmd.Use, cmd.Short = "plan SRC DST", "Show what copy or sync would do, changing nothing: counts, bytes, egress cost"
+	}
+	cmd.Long = cmd.Short + `.
+
+SRC and DST are s3://BUCKET[/PREFIX], file:///PATH or a local directory.
+An object counts as copied only when the destination has confirmed its size
+and checksum. Objects already at DST with the same size and checksum are
+skipped, so running the same command again resumes an interrupted copy and
+moves only what changed.`
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return runCopy(cmd.Context(), e, m, o, args[0], args[1])
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.fromProfile, "from-profile", "", "AWS shared-config profile for SRC (default: the SDK's default chain)")
+	f.StringVar(&o.toProfile, "to-profile", "", "AWS shared-config profile for DST (default: the SDK's default chain)")
+	f.IntVar(&o.workers, "workers", transfer.DefaultWorkers, "objects or parts moved at once")
+	f.StringVar(&o.partSize, "part-size", "16MiB", "part size for multipart uploads, when the source's own layout cannot be mirrored")
+	f.StringVar(&o.bwlimit, "bwlimit", "0", "cap on bytes read from SRC per second, e.g. 50MiB (0: no cap)")
+	f.StringArrayVar(&o.include, "include", nil, "copy only keys matching this glob (repeatable; * ** ? [..] {a,b})")
+	f.StringArrayVar(&o.exclude, "exclude", nil, "skip keys matching this glob (repeatable)")
+	f.BoolVar(&o.json, "json", false, "print JSON lines (one event per object, then a summary) on stdout")
+	if m != modePlan {
+		f.BoolVar(&o.dryRun, "dry-run", false, "decide everything, change nothing")
+		f.StringVar(&o.storageClass, "storage-class", "", "storage class for written objects (default: the destination's)")
+		f.BoolVar(&o.createBucket, "create-bucket", false, "create the destination bucket if it does not exist")
+	}
+	if m == modeSync {
+		f.IntVar(&o.maxDelete, "max-delete", -1, "refuse to delete anything if more than this many objects would be deleted (-1: no limit)")
+	}
+	if m == modePlan {
+		f.Float64Var(&o.egressPrice, "egress-price-per-gb", DefaultEgressPrice,
+			"price of egress in USD per GB (2^30 bytes); default: AWS's public price for S3 data transfer out to the internet, first tier (to 10 TB/month, us-east-1, 2026); the first 100 GB each month are free")
+	}
+	return cmd
+}
+
+func (o *copyOptions) engineOptions(m mode) (transfer.Options, error) {
+	if o.workers < 1 || o.workers > 1024 {
+		return transfer.Options{}, usage("--workers %d: give a number from 1 to 1024", o.workers)
+	}
+	ps, err := humanize.ParseBytes(o.partSize)
+	if err != nil || ps < 5<<20 || ps > 5<<30 {
+		return transfer.Options{}, usage("--part-size %q: give a size from 5MiB to 5GiB, e.g. 64MiB", o.partSize)
+	}
+	bw, err := humanize.ParseBytes(o.bwlimit)
+	if err != nil || bw > math.MaxInt64 {
+		return transfer.Options{}, usage("--bwlimit %q: give bytes per second, e.g. 50MiB or 0 for no cap", o.bwlimit)
+	}
+	flt, err := filter.New(o.include, o.exclude)
+	if err != nil {
+		return transfer.Options{}, usage("%v", err)
+	}
+	if o.egressPrice < 0 {
+		return transfer.Options{}, usage("--egress-price-per-gb %v: a price cannot be negative", o.egressPrice)
+	}
+	opts := transfer.Options{
+		Workers: o.workers, PartSize: int64(ps), BandwidthLimit: int64(bw),
+		StorageClass: o.storageClass, DryRun: o.dryRun || m == modePlan,
+		Delete: m == modeSync || m == modePlan, MaxDelete: -1, Filter: flt,
+	}
+	if m == modeSync {
+		opts.MaxDelete = o.maxDelete
+	}
+	return opts, nil
+}
+
+func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg string) error {
+	opts, err := o.engineOptions(m)
+	if err != nil {
+		return err
+	}
+	src, err := openSide(ctx, "source", srcArg, o.fromProfile, o.workers, e.log)
+	if err != nil {
+		return err
+	}
+	dst, err := openSide(ctx, "destination", dstArg, o.toProfile, o.workers, e.log)
+	if err != nil {
+		return err
+	}
+	if err := checkOverlap(src, dst); err != nil {
+		return err
+	}
+	if err := src.check(ctx); err != nil {
+		return err
+	}
+	if m == modePlan || o.dryRun {
+		err = dst.checkMaybeMissing(ctx)
+	} else {
+		err = dst.prepare(ctx, o.createBucket)
+	}
+	if err != nil {
+		return err
+	}
+
+	stats := progress.NewStats()
+	listeners := event.Multi{stats}
+	var jsonOut *progress.JSON
+	if o.json {
+		jsonOut = progress.NewJSON(e.stdout)
+		if m != modePlan {
+			listeners = append(listeners, jsonOut)
+		}
+	}
+	opts.Listener = listeners
+	opts.Log = e.log
+	verb := map[mode]string{modeCopy: "copied", modeSync: "synced", modePlan: "planned"}[m]
+	var stop func()
+	if !o.json || !e.terminal {
+		d := &progress.Display{W: e.stderr, Terminal: e.terminal, Verb: verb, Stats: stats}
+		stop = d.Start(ctx)
+	}
+	sum, runErr := transfer.Run(ctx, src.store, dst.store, opts)
+	if stop != nil {
+		stop()
+	}
+	if m == modePlan {
+		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr)
+	}
+	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, o.dryRun); err != nil {
+		return err
+	}
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		return runErr
+	case runErr != nil:
+		return &exitError{code: ExitFailures, err: fmt.Errorf("run stopped: %v", oneLine(runErr.Error()))}
+	case len(sum.Failed) > 0:
+		return failures{int64(len(sum.Failed))}
+	case sum.DeleteRefused != "":
+		return &exitError{code: ExitFailures, err: errors.New(sum.DeleteRefused)}
+	}
+	return nil
+}
+
+// jsonSummary is the last JSON line of copy and sync.
+type jsonSummary struct {
+	Event          string        `json:"event"`
+	Command        string        `json:"command"`
+	Source         string        `json:"source"`
+	Destination    string        `json:"destination"`
+	DryRun         bool          `json:"dry_run,omitempty"`
+	SrcObjects     int64         `json:"source_objects"`
+	SrcBytes       int64         `json:"source_bytes"`
+	Copied         int64         `json:"copied"`
+	CopiedBytes    int64         `json:"copied_bytes"`
+	Updated        int64         `json:"updated"`
+	Unchanged      int64         `json:"unchanged"`
+	UnchangedBytes int64         `json:"unchanged_bytes"`
+	Deleted        int64         `json:"deleted"`
+	DeleteRefused  string        `json:"delete_refused,omitempty"`
+	Failed         []jsonFailure `json:"failed"`
+	Interrupted    bool          `json:"interrupted,omitempty"`
+	Error          string        `json:"error,omitempty"`
+	Seconds        float64       `json:"seconds"`
+}
+
+type jsonFailure struct {
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
+}
+
+func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum *transfer.Summary, runErr error, dryRun bool) error {
+	name := map[mode]string{modeCopy: "copy", modeSync: "sync"}[m]
+	if j != nil {
+		js := jsonSummary{Event: "summary", Command: name, Source: src.loc.String(), Destination: dst.loc.String(), DryRun: dryRun,
+			SrcObjects: sum.SrcObjects, SrcBytes: sum.SrcBytes, Copied: sum.Copied, CopiedBytes: sum.CopiedBytes,
+			Updated: sum.Updated, Unchanged: sum.Unchanged, UnchangedBytes: sum.UnchangedBytes, Deleted: sum.Deleted,
+			DeleteRefused: sum.DeleteRefused, Failed: []jsonFailure{}, Seconds: sum.Elapsed.Seconds(),
+			Interrupted: errors.Is(runErr, context.Canceled)}
+		for _, f := range sum.Failed {
+			js.Failed = append(js.Failed, jsonFailure{Key: f.Key, Reason: oneLine(f.Err.Error())})
+		}
+		if runErr != nil && !js.Interrupted {
+			js.Error = oneLine(runErr.Error())
+		}
+		return j.Write(js)
+	}
+	copied, deleted := "copied", "deleted"
+	if dryRun {
+		copied, deleted = "would copy", "would delete"
+	}
+	fmt.Fprintf(w, "sortie %s %s → %s\n", name, src.loc, dst.loc)
+	fmt.Fprintf(w, "  %-12s %s\n", copied, countBytes(sum.Copied, sum.CopiedBytes)+updatedNote(sum.Updated))
+	fmt.Fprintf(w, "  %-12s %s\n", "unchanged", countBytes(sum.Unchanged, sum.UnchangedBytes))
+	if m == modeSync {
+		fmt.Fprintf(w, "  %-12s %s objects\n", deleted, humanize.Comma(sum.Deleted))
+	}
+	fmt.Fprintf(w, "  %-12s %d\n", "failed", len(sum.Failed))
+	rate := ""
+	if s := sum.Elapsed.Seconds(); s > 0 && sum.CopiedBytes > 0 && !dryRun {
+		rate = fmt.Sprintf(" · %s/s", humanize.IBytes(uint64(float64(sum.CopiedBytes)/s)))
+	}
+	fmt.Fprintf(w, "  %-12s %s%s\n", "elapsed", sum.Elapsed.Round(time.Millisecond), rate)
+	if sum.DeleteRefused != "" {
+		fmt.Fprintf(w, "  note: %s\n", sum.DeleteRefused)
+	}
+	if len(sum.Failed) > 0 {
+		fmt.Fprintf(w, "failed objects:\n")
+		for _, f := range sum.Failed {
+			fmt.Fprintf(w, "  %s: %s\n", f.Key, oneLine(f.Err.Error()))
+		}
+	}
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		fmt.Fprintf(w, "interrupted: run the same command again to finish; objects already confirmed are not copied again\n")
+	case runErr != nil:
+		fmt.Fprintf(w, "stopped: %s\n", oneLine(runErr.Error()))
+	case len(sum.Failed) > 0:
+		fmt.Fprintf(w, "run the same command again to retry the failed objects\n")
+	case !dryRun:
+		fmt.Fprintf(w, "next: sortie verify %s %s\n", src.loc.Raw, dst.loc.Raw)
+	}
+	return nil
+}
+
+func countBytes(n, b int64) string {
+	return fmt.Sprintf("%s objects  %s", humanize.Comma(n), humanize.IBytes(uint64(b)))
+}
+
+func updatedNote(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  (%s replaced an older version)", humanize.Comma(n))
+}
+
+// jsonPlan is plan's JSON output.
+type jsonPlan struct {
+	Event          string  `json:"event"`
+	Source         string  `json:"source"`
+	Destination    string  `json:"destination"`
+	SrcObjects     int64   `json:"source_objects"`
+	SrcBytes       int64   `json:"source_bytes"`
+	CopyObjects    int64   `json:"copy_objects"`
+	CopyBytes      int64   `json:"copy_bytes"`
+	NewObjects     int64   `json:"new_objects"`
+	ChangedObjects int64   `json:"changed_objects"`
+	Unchanged      int64   `json:"unchanged_objects"`
+	UnchangedBytes int64   `json:"unchanged_bytes"`
+	SyncDeletes    int64   `json:"sync_would_delete"`
+	EgressPrice    float64 `json:"egress_price_usd_per_gb"`
+	EgressCost     float64 `json:"egress_cost_usd"`
+	Error          string  `json:"error,omitempty"`
+}
+
+func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summary, price float64, runErr error) error {
+	gb := float64(sum.CopiedBytes) / (1 << 30)
+	cost := gb * price
+	if j != nil {
+		p := jsonPlan{Event: "plan", Source: src.loc.String(), Destination: dst.loc.String(),
+			SrcObjects: sum.SrcObjects, SrcBytes: sum.SrcBytes, CopyObjects: sum.Copied, CopyBytes: sum.CopiedBytes,
+			NewObjects: sum.Copied - sum.Updated, ChangedObjects: sum.Updated, Unchanged: sum.Unchanged,
+			UnchangedBytes: sum.UnchangedBytes, SyncDeletes: sum.Deleted, EgressPrice: price, EgressCost: math.Round(cost*100) / 100}
+		if runErr != nil {
+			p.Error = oneLine(runErr.Error())
+		}
+		if err := j.Write(p); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "sortie plan %s → %s (nothing was changed)\n", src.loc, dst.loc)
+		fmt.Fprintf(w, "  %-18s %s\n", "source", countBytes(sum.SrcObjects, sum.SrcBytes))
+		fmt.Fprintf(w, "  %-18s %s  (%s new, %s changed)\n", "to copy", countBytes(sum.Copied, sum.CopiedBytes),
+			humanize.Comma(sum.Copied-sum.Updated), humanize.Comma(sum.Updated))
+		fmt.Fprintf(w, "  %-18s %s\n", "already there", countBytes(sum.Unchanged, sum.UnchangedBytes))
+		fmt.Fprintf(w, "  %-18s %s objects at the destination that the source lacks (copy never deletes)\n", "sync would delete", humanize.Comma(sum.Deleted))
+		fmt.Fprintf(w, "  %-18s $%.2f  (%.2f GB × $%.3f/GB%s)\n", "egress estimate", cost, gb, price, egressNote(src))
+		if runErr != nil {
+			fmt.Fprintf(w, "  incomplete: %s\n", oneLine(runErr.Error()))
+		}
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return runErr
+		}
+		return &exitError{code: ExitFailures, err: fmt.Errorf("plan incomplete: %v", oneLine(runErr.Error()))}
+	}
+	return nil
+}
+
+func egressNote(src *side) string {
+	if src.endpoint == "" && src.loc.Kind == location.S3 {
+		return "; AWS's first 100 GB a month are free; AWS may waive egress for a customer leaving (ask AWS support first)"
+	}
+	if src.loc.Kind == location.FS {
+		return "; a local source costs no egress"
+	}
+	return "; source is " + strings.TrimPrefix(src.endpoint, "http://") + ": use its provider's price"
+}
