@@ -129,6 +129,15 @@ store. Try "sortie demo" for the whole flow on an embedded sample.`,
 			e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 		},
 	}
+	// Runnable, with its own argument check, so that an unknown command is
+	// a usage error (exit 2) like any other.
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return &flagError{fmt.Errorf("unknown command %q; see sortie --help", args[0])}
+		}
+		return nil
+	}
+	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log each request-level decision to stderr")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &flagError{fmt.Errorf("%v (see sortie %s --help)", err, cmd.Name())}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 
 	"github.com/sortie-dev/sortie/internal/location"
 	"github.com/sortie-dev/sortie/internal/store"
@@ -139,6 +140,9 @@ func (s *side) explain(err error) error {
 		return usage("%s %s: %v", s.role, s.loc, err)
 	case errors.Is(err, store.ErrNoBucket):
 		if s.loc.Kind == location.FS {
+			if fi, err := os.Stat(s.loc.Path); err == nil && !fi.IsDir() {
+				return usage("%s %s is not a directory; give the directory that holds the files", s.role, s.loc)
+			}
 			return usage("%s directory %s does not exist", s.role, s.loc)
 		}
 		return usage("%s bucket %q does not exist at %s; check the name and the profile's endpoint_url", s.role, s.loc.Bucket, s.where())
