@@ -1,0 +1,29 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The README's first command: the demo runs to the end on its embedded
+// endpoints and proves every step.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := sortie(t, "demo", "--dir", dir)
+	if code != 0 {
+		t.Fatalf("demo exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	if n := strings.Count(out, "IDENTICAL: every source object"); n != 3 {
+		t.Errorf("%d verifications passed, want 3\n%s", n, out)
+	}
+	for _, want := range []string{"sortie copy s3://university-archive", "1 replaced an older version", "Next, with your own buckets"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "university-archive", "labs", "climate", "model-output.nc")); err != nil {
+		t.Errorf("local copy missing: %v", err)
+	}
+}
