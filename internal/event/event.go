@@ -21,6 +21,7 @@ const (
 	Missing     Kind = "missing"      // verify: at the source only
 	Extra       Kind = "extra"        // verify: at the destination only
 	Warning     Kind = "warning"      // something the user should know; not a failure
+	Resumed     Kind = "resumed"      // a multipart upload continued from N confirmed parts
 	Listed      Kind = "listed"       // a source object was listed (not in --json)
 	ListDone    Kind = "list-done"    // the source listing has ended (not in --json)
 )

@@ -173,3 +173,24 @@ type Multipart interface {
 	// that no longer exists is not an error.
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 }
+
+// PartLister is implemented by multipart stores that can say which parts of
+// an upload they hold, so that a resumed copy re-sends only the others.
+type PartLister interface {
+	// ListParts returns the upload's parts in number order; ErrNotExist if
+	// the upload is gone (completed, aborted, or expired by the store).
+	ListParts(ctx context.Context, key, uploadID string) ([]Part, error)
+}
+
+// Upload is a multipart upload in progress at a store.
+type Upload struct {
+	Key       string
+	ID        string
+	Initiated time.Time
+}
+
+// UploadLister is implemented by stores that can list multipart uploads in
+// progress, which providers bill for until they are completed or aborted.
+type UploadLister interface {
+	ListUploads(ctx context.Context) ([]Upload, error)
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -311,126 +312,233 @@ type partResult struct {
 	size int64
 }
 
-func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (store.Object, error) {
-	// Part 1: learn the layout and the metadata.
-	var l layout
-	var first []byte
-	var firstMD5 []byte
-	var info store.Info
-	var releaseFirst, doneFirst func()
-	{
-		opts := store.ReadOptions{Length: -1}
-		if mirror {
-			opts.PartNumber = 1
-		} else {
-			l = r.rangeLayout(o.Size)
-			_, opts.Length = l.part(1)
-		}
-		est := l.partSize
-		if mirror {
-			est = min(o.Size, r.opts.PartSize)
-		}
-		rel, err := r.acquire(ctx, est)
-		if err != nil {
-			return store.Object{}, err
-		}
-		body, inf, err := r.src.Open(ctx, o.Key, opts)
-		if err != nil {
-			rel()
-			return store.Object{}, err
-		}
-		info = inf
-		if mirror {
-			if info.Parts == 0 {
-				// The store ignored the part number and sent the whole
-				// object: fall back to ranges.
-				body.Close()
-				rel()
-				return store.Object{}, errLayout
-			}
-			l = layout{size: info.Size, partSize: info.Length, parts: info.Parts, byNumber: true}
-			if !r.mirrorable(l) || int64(l.parts-1)*l.partSize >= l.size || int64(l.parts)*l.partSize < l.size {
-				body.Close()
-				rel()
-				return store.Object{}, errLayout
-			}
-			if need := min(info.Length, r.memCap); need > est {
-				// Part 1 is larger than guessed: hold the difference too,
-				// never more than the whole budget.
-				more, err := r.acquire(ctx, need-est)
-				if err != nil {
-					body.Close()
-					rel()
-					return store.Object{}, err
-				}
-				prev := rel
-				rel = func() { more(); prev() }
-			}
-		}
-		buf, done := r.buffer(info.Length)
-		first, firstMD5, err = r.readFull(ctx, body, buf, o.Key)
-		body.Close()
-		if err != nil {
-			done()
-			rel()
-			return store.Object{}, err
-		}
-		releaseFirst, doneFirst = rel, done
-	}
-	firstHeld := true
-	defer func() {
-		if firstHeld {
-			doneFirst()
-			releaseFirst()
-		}
-	}()
+// mpState is a multipart copy in progress: fresh, or resumed from a ledger.
+type mpState struct {
+	info     store.Info // the source object as of the first read (ETag, metadata)
+	l        layout
+	uploadID string
+	results  []partResult // by part number - 1; etag "" while not done
+	// whole hashes the body in part order, when the source's ETag is a
+	// plain MD5; hashed says how many leading parts it has seen.
+	whole  hash.Hash
+	hashed int
+	// first is part 1, read to learn the layout, held until uploaded.
+	first        []byte
+	firstMD5     []byte
+	releaseFirst func()
+}
 
-	uploadID, err := r.mp.CreateMultipart(ctx, o.Key, withOrigin(info), r.opts.StorageClass)
+func (st *mpState) dropFirst() {
+	if st.releaseFirst != nil {
+		st.releaseFirst()
+		st.releaseFirst, st.first = nil, nil
+	}
+}
+
+func needsWhole(info store.Info) bool {
+	_, parts, ok := store.ParseETag(info.ETag)
+	return ok && parts == 0 && !info.OpaqueETag
+}
+
+// resume picks up an upload an earlier run left, keeping the parts the
+// destination still holds with the recorded ETags. It returns nil when
+// there is nothing to resume or the upload is gone.
+func (r *run) resume(ctx context.Context, o store.Object) (*mpState, error) {
+	u, ok := r.ledger.Resumable(o.Key, o.ETag, o.Size)
+	lister, canList := r.dst.(store.PartLister)
+	if !ok || !canList || u.Parts < 1 {
+		return nil, nil
+	}
+	held, err := lister.ListParts(ctx, o.Key, u.ID)
+	if errors.Is(err, store.ErrNotExist) {
+		r.ledger.UploadEnded(o.Key, u.ID)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	atDst := make(map[int]string, len(held))
+	for _, p := range held {
+		atDst[p.Number] = p.ETag
+	}
+	st := &mpState{
+		info:     store.Info{Object: store.Object{Key: o.Key, Size: u.Size, ETag: u.SrcETag}, OpaqueETag: u.Opaque},
+		l:        layout{size: u.Size, partSize: u.PartSize, parts: u.Parts, byNumber: u.ByNumber},
+		uploadID: u.ID,
+		results:  make([]partResult, u.Parts),
+	}
+	usable := func(n int) (DonePart, bool) {
+		p, ok := u.Done[n]
+		return p, ok && store.SameETag(atDst[n], p.ETag)
+	}
+	if needsWhole(st.info) {
+		// Only the leading run of parts whose hash state was saved can be
+		// kept: the whole-body MD5 must see every byte in order.
+		st.whole = md5.New()
+		for n := 1; n <= u.Parts; n++ {
+			p, ok := usable(n)
+			if !ok || p.HashState == nil {
+				break
+			}
+			st.results[n-1] = partResult{etag: p.ETag, md5: p.MD5, size: p.Size}
+			st.hashed = n
+		}
+		if st.hashed > 0 {
+			last := u.Done[st.hashed]
+			if err := st.whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(last.HashState); err != nil {
+				st.results = make([]partResult, u.Parts)
+				st.hashed = 0
+				st.whole = md5.New()
+			}
+		}
+	} else {
+		for n := 1; n <= u.Parts; n++ {
+			if p, ok := usable(n); ok {
+				st.results[n-1] = partResult{etag: p.ETag, md5: p.MD5, size: p.Size}
+			}
+		}
+	}
+	kept := 0
+	for _, res := range st.results {
+		if res.etag != "" {
+			kept++
+		}
+	}
+	r.log.Info("resuming multipart upload", "key", o.Key, "upload", u.ID, "parts kept", kept, "of", u.Parts)
+	r.ev.Event(event.Event{Kind: event.Resumed, Key: o.Key, Size: o.Size, N: int64(kept)})
+	return st, nil
+}
+
+// start reads part 1 — by part number when mirroring, so the response
+// carries the source's part count and size — and opens a new upload with the
+// metadata that read returned.
+func (r *run) start(ctx context.Context, o store.Object, mirror bool) (*mpState, error) {
+	st := &mpState{}
+	opts := store.ReadOptions{Length: -1}
+	est := min(o.Size, r.opts.PartSize)
+	if mirror {
+		opts.PartNumber = 1
+	} else {
+		st.l = r.rangeLayout(o.Size)
+		_, opts.Length = st.l.part(1)
+		est = opts.Length
+	}
+	rel, err := r.acquire(ctx, est)
+	if err != nil {
+		return nil, err
+	}
+	body, info, err := r.src.Open(ctx, o.Key, opts)
+	if err != nil {
+		rel()
+		return nil, err
+	}
+	defer body.Close()
+	st.info = info
+	if mirror {
+		if info.Parts == 0 {
+			// The store ignored the part number and sent the whole
+			// object: fall back to ranges.
+			rel()
+			return nil, errLayout
+		}
+		st.l = layout{size: info.Size, partSize: info.Length, parts: info.Parts, byNumber: true}
+		if !r.mirrorable(st.l) || int64(st.l.parts-1)*st.l.partSize >= st.l.size || int64(st.l.parts)*st.l.partSize < st.l.size {
+			rel()
+			return nil, errLayout
+		}
+		if need := min(info.Length, r.memCap); need > est {
+			// Part 1 is larger than guessed: hold the difference too,
+			// never more than the whole budget.
+			more, err := r.acquire(ctx, need-est)
+			if err != nil {
+				rel()
+				return nil, err
+			}
+			prev := rel
+			rel = func() { more(); prev() }
+		}
+	}
+	buf, done := r.buffer(info.Length)
+	st.first, st.firstMD5, err = r.readFull(ctx, body, buf, o.Key)
+	if err != nil {
+		done()
+		rel()
+		return nil, err
+	}
+	st.releaseFirst = func() { done(); rel() }
+	st.results = make([]partResult, st.l.parts)
+	if needsWhole(info) {
+		st.whole = md5.New()
+	}
+	st.uploadID, err = r.mp.CreateMultipart(ctx, o.Key, withOrigin(info), r.opts.StorageClass)
+	if err != nil {
+		st.dropFirst()
+		return nil, err
+	}
+	r.ledger.UploadStarted(o.Key, Upload{ID: st.uploadID, SrcETag: info.ETag, Opaque: info.OpaqueETag, Size: info.Size,
+		PartSize: st.l.partSize, Parts: st.l.parts, ByNumber: st.l.byNumber})
+	return st, nil
+}
+
+func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (store.Object, error) {
+	st, err := r.resume(ctx, o)
 	if err != nil {
 		return store.Object{}, err
 	}
+	if st == nil {
+		if st, err = r.start(ctx, o, mirror); err != nil {
+			return store.Object{}, err
+		}
+	}
+	defer st.dropFirst()
 	completed := false
 	defer func() {
-		if !completed {
-			// Never leave parts behind for a provider to bill: abort even
-			// when the run is being cancelled.
-			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			if err := r.mp.AbortMultipart(actx, o.Key, uploadID); err != nil {
-				r.log.Warn("abort multipart upload failed; run sortie cleanup", "key", o.Key, "upload", uploadID, "err", err)
-			}
+		if completed {
+			return
 		}
+		if r.opts.Ledger != nil && ctx.Err() != nil {
+			// Interrupted: the ledger holds the upload and its parts, and
+			// the next run continues it. Aborting would throw them away.
+			return
+		}
+		// Never leave parts behind for a provider to bill: abort even
+		// when the run is being cancelled.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := r.mp.AbortMultipart(actx, o.Key, st.uploadID); err != nil {
+			r.log.Warn("abort multipart upload failed; run sortie cleanup", "key", o.Key, "upload", st.uploadID, "err", err)
+			return
+		}
+		r.ledger.UploadEnded(o.Key, st.uploadID)
 	}()
 
-	// The whole-body MD5 is needed only to check a source whose ETag is a
-	// plain MD5; parts feed it in order.
-	var whole hash.Hash
-	if d, parts, ok := store.ParseETag(info.ETag); ok && parts == 0 && d != nil && !info.OpaqueETag {
-		whole = md5.New()
-	}
-	results := make([]partResult, l.parts)
+	l, info := st.l, st.info
+	// turn[k] is closed once parts 1..k have been hashed, in order.
 	turn := make([]chan struct{}, l.parts+1)
 	for i := range turn {
 		turn[i] = make(chan struct{})
+		if i <= st.hashed {
+			close(turn[i])
+		}
 	}
-	close(turn[0])
-
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Workers)
 	upload := func(n int, buf, sum []byte) error {
-		if whole != nil {
+		var state []byte
+		if st.whole != nil {
 			select {
 			case <-turn[n-1]:
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			whole.Write(buf)
+			st.whole.Write(buf)
+			state, _ = st.whole.(encoding.BinaryMarshaler).MarshalBinary()
 		}
 		close(turn[n])
 		var etag string
 		err := r.opts.Retry.Do(gctx, func(int) error {
 			var err error
-			etag, err = r.mp.UploadPart(gctx, o.Key, uploadID, n, bytes.NewReader(buf), int64(len(buf)), sum)
+			etag, err = r.mp.UploadPart(gctx, o.Key, st.uploadID, n, bytes.NewReader(buf), int64(len(buf)), sum)
 			if err == nil && r.dst.Capabilities().ETagIsMD5 && etag != "" && !store.SameETag(etag, hex.EncodeToString(sum)) {
 				err = &store.OpError{Op: "upload part", Store: r.dst.String(), Key: o.Key, Retry: true,
 					Err: fmt.Errorf("%w: part %d ETag %s, sent %x", store.ErrChecksumMismatch, n, etag, sum)}
@@ -440,16 +548,23 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (s
 		if err != nil {
 			return err
 		}
-		results[n-1] = partResult{etag: etag, md5: sum, size: int64(len(buf))}
+		st.results[n-1] = partResult{etag: etag, md5: sum, size: int64(len(buf))}
+		r.ledger.PartDone(o.Key, st.uploadID, DonePart{Number: n, ETag: etag, MD5: sum, Size: int64(len(buf)), HashState: state})
 		return nil
 	}
-	firstHeld = false
-	g.Go(func() error {
-		defer releaseFirst()
-		defer doneFirst()
-		return upload(1, first, firstMD5)
-	})
-	for n := 2; n <= l.parts; n++ {
+	for n := 1; n <= l.parts; n++ {
+		if st.results[n-1].etag != "" {
+			continue // confirmed by an earlier run
+		}
+		if n == 1 && st.first != nil {
+			first, firstMD5, rel := st.first, st.firstMD5, st.releaseFirst
+			st.releaseFirst = nil
+			g.Go(func() error {
+				defer rel()
+				return upload(1, first, firstMD5)
+			})
+			continue
+		}
 		_, length := l.part(n)
 		// Memory is reserved in part order, so the earliest part still
 		// waiting to be hashed always holds its buffer: no deadlock.
@@ -496,14 +611,14 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (s
 	parts := make([]store.Part, l.parts)
 	sums := make([][]byte, l.parts)
 	var total int64
-	for i, p := range results {
+	for i, p := range st.results {
 		parts[i] = store.Part{Number: i + 1, ETag: p.etag, Size: p.size}
 		sums[i] = p.md5
 		total += p.size
 	}
 	var wholeSum []byte
-	if whole != nil {
-		wholeSum = whole.Sum(nil)
+	if st.whole != nil {
+		wholeSum = st.whole.Sum(nil)
 	}
 	srcParts := sums
 	if !l.byNumber && l.parts != 1 {
@@ -515,13 +630,14 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (s
 	var got store.Object
 	err = r.opts.Retry.Do(ctx, func(int) error {
 		var err error
-		got, err = r.mp.CompleteMultipart(ctx, o.Key, uploadID, parts)
+		got, err = r.mp.CompleteMultipart(ctx, o.Key, st.uploadID, parts)
 		return err
 	})
 	if err != nil {
 		return store.Object{}, err
 	}
 	completed = true
+	r.ledger.UploadEnded(o.Key, st.uploadID)
 	if err := r.confirm(got, total, store.MultipartETag(sums)); err != nil {
 		// The upload is complete but wrong: the object at the destination
 		// must not be taken for a copy. Report it; the next run replaces it.

@@ -45,9 +45,13 @@ type Options struct {
 	// happen; negative means no limit.
 	MaxDelete int
 	Filter    *filter.Filter
-	Retry     retry.Policy
-	Listener  event.Listener
-	Log       *slog.Logger
+	// Ledger, if set, records every object's progress durably (the
+	// journal); a run with a ledger keeps interrupted multipart uploads for
+	// the next run to continue instead of aborting them.
+	Ledger   Ledger
+	Retry    retry.Policy
+	Listener event.Listener
+	Log      *slog.Logger
 }
 
 // Failure is one object the run gave up on.
@@ -82,6 +86,7 @@ type run struct {
 	memCap   int64
 	limiter  *rate.Limiter
 	pool     sync.Pool
+	ledger   Ledger
 
 	mu  sync.Mutex
 	sum Summary
@@ -131,7 +136,10 @@ func newRun(src, dst store.Store, opts Options) *run {
 	if opts.Listener == nil {
 		opts.Listener = event.Multi(nil)
 	}
-	r := &run{src: src, dst: dst, opts: opts, log: opts.Log, ev: opts.Listener}
+	r := &run{src: src, dst: dst, opts: opts, log: opts.Log, ev: opts.Listener, ledger: opts.Ledger}
+	if r.ledger == nil {
+		r.ledger = nopLedger{}
+	}
 	r.mp, _ = dst.(store.Multipart)
 	r.memCap = int64(opts.Workers) * opts.PartSize
 	r.mem = semaphore.NewWeighted(r.memCap)
@@ -208,6 +216,7 @@ func (r *run) fail(key string, err error) {
 	r.mu.Lock()
 	r.sum.Failed = append(r.sum.Failed, Failure{Key: key, Err: err})
 	r.mu.Unlock()
+	r.ledger.Failed(key, err.Error())
 	r.ev.Event(event.Event{Kind: event.Failed, Key: key, Reason: err.Error()})
 	r.log.Warn("copy failed", "key", key, "err", err)
 }
@@ -247,11 +256,13 @@ func (r *run) copyOrFail(ctx context.Context, o store.Object, update bool) {
 		r.ev.Event(event.Event{Kind: event.WouldCopy, Key: o.Key, Size: o.Size, Update: update})
 		return
 	}
+	r.ledger.Started(o.Key, o.Size, o.ETag)
 	got, err := r.copyObject(ctx, o)
 	if err != nil {
 		r.fail(o.Key, err)
 		return
 	}
+	r.ledger.Done(o.Key, got.Size, got.ETag)
 	r.mu.Lock()
 	r.sum.Copied++
 	r.sum.CopiedBytes += got.Size
@@ -295,6 +306,7 @@ func (r *run) deletePhase(ctx context.Context) error {
 				r.fail(k, fmt.Errorf("delete: %w", err))
 				return nil
 			}
+			r.ledger.Deleted(k)
 			r.deleted(k, event.Deleted)
 			return nil
 		})

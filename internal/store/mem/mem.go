@@ -41,8 +41,9 @@ type Store struct {
 }
 
 var (
-	_ store.Store     = (*Store)(nil)
-	_ store.Multipart = (*Store)(nil)
+	_ store.Store      = (*Store)(nil)
+	_ store.Multipart  = (*Store)(nil)
+	_ store.PartLister = (*Store)(nil)
 )
 
 // New returns an empty store named name (for messages).
@@ -245,6 +246,23 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 	delete(s.uploads, uploadID)
 	s.mu.Unlock()
 	return nil
+}
+
+// ListParts implements store.PartLister.
+func (s *Store) ListParts(ctx context.Context, key, uploadID string) ([]store.Part, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.uploads[uploadID]
+	if !ok {
+		return nil, &store.OpError{Op: "list parts", Store: s.String(), Key: key, Err: store.ErrNotExist}
+	}
+	var parts []store.Part
+	for n, b := range u.parts {
+		sum := md5.Sum(b)
+		parts = append(parts, store.Part{Number: n, ETag: hex.EncodeToString(sum[:]), Size: int64(len(b))})
+	}
+	slices.SortFunc(parts, func(a, b store.Part) int { return a.Number - b.Number })
+	return parts, nil
 }
 
 // Uploads returns the number of multipart uploads not yet completed or

@@ -85,8 +85,10 @@ type Store struct {
 }
 
 var (
-	_ store.Store     = (*Store)(nil)
-	_ store.Multipart = (*Store)(nil)
+	_ store.Store        = (*Store)(nil)
+	_ store.Multipart    = (*Store)(nil)
+	_ store.PartLister   = (*Store)(nil)
+	_ store.UploadLister = (*Store)(nil)
 )
 
 // ProfileError reports a profile that the AWS config files do not define.
@@ -545,10 +547,9 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 	return nil
 }
 
-// ListUploads yields the multipart uploads in progress under the store's
-// prefix; tests use it to prove none are left behind.
-func (s *Store) ListUploads(ctx context.Context) ([]string, error) {
-	var keys []string
+// ListUploads implements store.UploadLister.
+func (s *Store) ListUploads(ctx context.Context) ([]store.Upload, error) {
+	var ups []store.Upload
 	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix)}
 	for {
 		out, err := s.client.ListMultipartUploads(ctx, in)
@@ -556,12 +557,35 @@ func (s *Store) ListUploads(ctx context.Context) ([]string, error) {
 			return nil, s.wrap("list multipart uploads", "", err)
 		}
 		for _, u := range out.Uploads {
-			keys = append(keys, strings.TrimPrefix(aws.ToString(u.Key), s.prefix))
+			ups = append(ups, store.Upload{Key: strings.TrimPrefix(aws.ToString(u.Key), s.prefix), ID: aws.ToString(u.UploadId), Initiated: aws.ToTime(u.Initiated)})
 		}
 		if !aws.ToBool(out.IsTruncated) {
-			return keys, nil
+			return ups, nil
 		}
 		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+}
+
+// ListParts implements store.PartLister.
+func (s *Store) ListParts(ctx context.Context, key, uploadID string) ([]store.Part, error) {
+	var parts []store.Part
+	in := &s3.ListPartsInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key), UploadId: aws.String(uploadID)}
+	for {
+		out, err := s.client.ListParts(ctx, in)
+		var gone *types.NoSuchUpload
+		if errors.As(err, &gone) {
+			return nil, &store.OpError{Op: "list parts", Store: s.name, Key: key, Err: store.ErrNotExist}
+		}
+		if err != nil {
+			return nil, s.wrap("list parts", key, err)
+		}
+		for _, p := range out.Parts {
+			parts = append(parts, store.Part{Number: int(aws.ToInt32(p.PartNumber)), ETag: strings.Trim(aws.ToString(p.ETag), `"`), Size: aws.ToInt64(p.Size)})
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return parts, nil
+		}
+		in.PartNumberMarker = out.NextPartNumberMarker
 	}
 }
 
