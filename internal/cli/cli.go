@@ -143,7 +143,8 @@ store. Try "sortie demo" for the whole flow on an embedded sample.`,
 		return &flagError{fmt.Errorf("%v (see sortie %s --help)", err, cmd.Name())}
 	})
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newCopyCmd(e, modeCopy), newCopyCmd(e, modeSync), newCopyCmd(e, modePlan), newVerifyCmd(e), newDemoCmd(e))
+	root.AddCommand(newCopyCmd(e, modeCopy), newCopyCmd(e, modeSync), newCopyCmd(e, modePlan), newVerifyCmd(e),
+		newJobsCmd(e), newCleanupCmd(e), newDemoCmd(e))
 	return root
 }
 

@@ -41,6 +41,7 @@ func servers(t *testing.T) (src, dst, vgw *s3test.Server) {
 	dst = s3test.Shared(t, s3test.MinIO, "dst")
 	vgw = s3test.Shared(t, s3test.VersityGW, "vgw")
 	s3test.WriteProfiles(t, map[string]*s3test.Server{"src": src, "dst": dst, "vgw": vgw})
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	return src, dst, vgw
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/sortie-dev/sortie/internal/event"
 	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/journal"
 	"github.com/sortie-dev/sortie/internal/location"
 	"github.com/sortie-dev/sortie/internal/progress"
 	"github.com/sortie-dev/sortie/internal/transfer"
@@ -44,6 +46,8 @@ type copyOptions struct {
 	maxDelete              int
 	egressPrice            float64
 	createBucket           bool
+	journal                string
+	noJournal              bool
 }
 
 func newCopyCmd(e *env, m mode) *cobra.Command {
@@ -80,6 +84,10 @@ moves only what changed.`
 		f.BoolVar(&o.dryRun, "dry-run", false, "decide everything, change nothing")
 		f.StringVar(&o.storageClass, "storage-class", "", "storage class for written objects (default: the destination's)")
 		f.BoolVar(&o.createBucket, "create-bucket", false, "create the destination bucket if it does not exist")
+	}
+	if m != modePlan {
+		f.StringVar(&o.journal, "journal", "", "the job's journal file (default: $XDG_STATE_HOME/sortie/JOB-ID.db, else ~/.local/state/sortie/)")
+		f.BoolVar(&o.noJournal, "no-journal", false, "keep no journal: an interrupted multipart upload is then aborted, not resumed")
 	}
 	if m == modeSync {
 		f.IntVar(&o.maxDelete, "max-delete", -1, "refuse to delete anything if more than this many objects would be deleted (-1: no limit)")
@@ -137,6 +145,16 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if err := checkOverlap(src, dst); err != nil {
 		return err
 	}
+	// The journal is opened before anything is touched: a journal that
+	// cannot be used stops the run with source and destination untouched.
+	var jr *journal.Journal
+	if m != modePlan && !o.dryRun && !o.noJournal {
+		if jr, err = openJournal(ctx, m, o, src, dst); err != nil {
+			return err
+		}
+		defer jr.Close()
+		opts.Ledger = jr
+	}
 	if err := src.check(ctx); err != nil {
 		return err
 	}
@@ -166,9 +184,30 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		d := &progress.Display{W: e.stderr, Terminal: e.terminal, Verb: verb, Stats: stats}
 		stop = d.Start(ctx)
 	}
+	var runID int64
+	if jr != nil {
+		if runID, err = jr.RunStarted(map[mode]string{modeCopy: "copy", modeSync: "sync"}[m]); err != nil {
+			return usage("%v", err)
+		}
+	}
 	sum, runErr := transfer.Run(ctx, src.store, dst.store, opts)
 	if stop != nil {
 		stop()
+	}
+	if jr != nil {
+		outcome := "done"
+		switch {
+		case errors.Is(runErr, context.Canceled):
+			outcome = "interrupted"
+		case runErr != nil || len(sum.Failed) > 0 || sum.DeleteRefused != "":
+			outcome = "failed"
+		}
+		if err := jr.RunEnded(runID, outcome, sum); err != nil && runErr == nil {
+			runErr = err
+		}
+		if !o.json {
+			defer fmt.Fprintf(e.stdout, "journal: %s (sortie jobs show %s)\n", jr.Path(), strings.TrimSuffix(filepath.Base(jr.Path()), ".db"))
+		}
 	}
 	if m == modePlan {
 		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr)
@@ -343,4 +382,29 @@ func egressNote(src *side) string {
 		return "; a local source costs no egress"
 	}
 	return "; source is " + strings.TrimPrefix(src.endpoint, "http://") + ": use its provider's price"
+}
+
+// openJournal opens the job's journal: --journal, or the default file named
+// by the job's ID (source, destination, and the options that change what
+// ends up at the destination).
+func openJournal(ctx context.Context, m mode, o *copyOptions, src, dst *side) (*journal.Journal, error) {
+	job := journal.Job{
+		Source:      src.identity(),
+		Destination: dst.identity(),
+		Options: fmt.Sprintf("%s include=%q exclude=%q storage-class=%q",
+			map[mode]string{modeCopy: "copy", modeSync: "sync"}[m], o.include, o.exclude, o.storageClass),
+	}
+	path := o.journal
+	if path == "" {
+		dir, err := journal.Dir()
+		if err != nil {
+			return nil, usage("%v", err)
+		}
+		path = filepath.Join(dir, job.ID()+".db")
+	}
+	j, err := journal.Open(ctx, path, job)
+	if err != nil {
+		return nil, usage("%v", err)
+	}
+	return j, nil
 }

@@ -69,6 +69,8 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 	restore := setenv(map[string]string{
 		"AWS_CONFIG_FILE": cfgPath, "AWS_SHARED_CREDENTIALS_FILE": credPath,
 		"AWS_PROFILE": "", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_S3": "", "AWS_EC2_METADATA_DISABLED": "true",
+		// The demo's jobs are throwaway: keep their journals with it.
+		"XDG_STATE_HOME": filepath.Join(dir, "state"),
 	})
 	defer restore()
 

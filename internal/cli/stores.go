@@ -120,6 +120,16 @@ func (s *side) prepare(ctx context.Context, createBucket bool) error {
 	return nil
 }
 
+// identity names the side for the journal: the location, and the endpoint
+// when it is not AWS itself (the same bucket name on two servers is two
+// places).
+func (s *side) identity() string {
+	if s.endpoint != "" {
+		return s.loc.String() + " at " + s.endpoint
+	}
+	return s.loc.String()
+}
+
 func (s *side) where() string {
 	if s.endpoint != "" {
 		return s.endpoint
