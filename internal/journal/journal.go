@@ -159,6 +159,10 @@ type Journal struct {
 
 	errMu sync.Mutex
 	err   error // the first write error; reported by Flush and Close
+
+	// unfinished holds the keys an earlier run left started, neither done
+	// nor failed: few (those in flight at a crash), so kept in memory.
+	unfinished sync.Map
 }
 
 var _ transfer.Ledger = (*Journal)(nil)
@@ -205,8 +209,28 @@ func Open(ctx context.Context, path string, job Job) (*Journal, error) {
 	}
 	j := &Journal{db: db, path: path, job: job, ops: make(chan op, 4096), flushes: make(chan chan error),
 		quit: make(chan struct{}), done: make(chan struct{})}
+	if err := j.loadUnfinished(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	go j.writer()
 	return j, nil
+}
+
+func (j *Journal) loadUnfinished(ctx context.Context) error {
+	rows, err := j.db.QueryContext(ctx, `SELECT key FROM objects WHERE state = ?`, StateStarted)
+	if err != nil {
+		return &FormatError{Path: j.path, Reason: unreadable(err)}
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return &FormatError{Path: j.path, Reason: unreadable(err)}
+		}
+		j.unfinished.Store(k, struct{}{})
+	}
+	return rows.Err()
 }
 
 func create(ctx context.Context, db *sql.DB, job Job) error {
@@ -481,6 +505,13 @@ func (j *Journal) UploadEnded(key, uploadID string) {
 // Done implements transfer.Ledger.
 func (j *Journal) Done(key string, size int64, dstETag string) {
 	j.send(`UPDATE objects SET state = ?, dst_etag = ?, size = ?, reason = '', updated = ? WHERE key = ?`, StateDone, dstETag, size, now(), key)
+}
+
+// Unchanged implements transfer.Ledger.
+func (j *Journal) Unchanged(key string, size int64, dstETag string) {
+	if _, ok := j.unfinished.LoadAndDelete(key); ok {
+		j.Done(key, size, dstETag)
+	}
 }
 
 // Failed implements transfer.Ledger.

@@ -405,7 +405,8 @@ func (r *run) resume(ctx context.Context, o store.Object) (*mpState, error) {
 		}
 	}
 	r.log.Info("resuming multipart upload", "key", o.Key, "upload", u.ID, "parts kept", kept, "of", u.Parts)
-	r.ev.Event(event.Event{Kind: event.Resumed, Key: o.Key, Size: o.Size, N: int64(kept)})
+	r.ev.Event(event.Event{Kind: event.Resumed, Key: o.Key, Size: o.Size, N: int64(kept),
+		Reason: fmt.Sprintf("continuing upload %s: %d of %d parts already confirmed", u.ID, kept, u.Parts)})
 	return st, nil
 }
 

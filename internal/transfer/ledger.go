@@ -22,6 +22,10 @@ type Ledger interface {
 	UploadEnded(key, uploadID string)
 	// Done records an object the destination confirmed.
 	Done(key string, size int64, dstETag string)
+	// Unchanged is told of every object the listings show to be at the
+	// destination already: a copy that completed just before a crash, whose
+	// Done was not yet written, is confirmed this way.
+	Unchanged(key string, size int64, dstETag string)
 	// Failed records an object the run gave up on, with the reason.
 	Failed(key, reason string)
 	// Deleted records an object removed from the destination.
@@ -62,5 +66,6 @@ func (nopLedger) UploadStarted(string, Upload)                   {}
 func (nopLedger) PartDone(string, string, DonePart)              {}
 func (nopLedger) UploadEnded(string, string)                     {}
 func (nopLedger) Done(string, int64, string)                     {}
+func (nopLedger) Unchanged(string, int64, string)                {}
 func (nopLedger) Failed(string, string)                          {}
 func (nopLedger) Deleted(string)                                 {}

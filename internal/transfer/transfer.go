@@ -201,6 +201,7 @@ func (r *run) counted(o store.Object) {
 }
 
 func (r *run) unchanged(o store.Object) {
+	r.ledger.Unchanged(o.Key, o.Size, o.ETag)
 	r.mu.Lock()
 	r.sum.Unchanged++
 	r.sum.UnchangedBytes += o.Size
