@@ -48,7 +48,7 @@ func runCleanup(ctx context.Context, e *env, o *cleanupOptions, arg string) erro
 	if err := dst.check(ctx); err != nil {
 		return err
 	}
-	ups, err := lister.ListUploads(ctx)
+	ups, err := lister.ListUploads(ctx, "")
 	if err != nil {
 		return dst.explain(err)
 	}

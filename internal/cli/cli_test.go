@@ -169,7 +169,7 @@ func TestCopyVerifyFidelityMinIO(t *testing.T) {
 	if di.Meta.User["titre"] != "Données d'été — café" || di.Meta.Tags["classification"] != "internal use" || di.Meta.Expires == "" {
 		t.Errorf("metadata not carried: %+v", di.Meta)
 	}
-	if ups, err := ds.ListUploads(context.Background()); err != nil || len(ups) != 0 {
+	if ups, err := ds.ListUploads(context.Background(), ""); err != nil || len(ups) != 0 {
 		t.Errorf("multipart uploads left at the destination: %v %v", ups, err)
 	}
 

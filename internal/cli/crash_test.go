@@ -170,7 +170,7 @@ func TestKillNineAndResume(t *testing.T) {
 		t.Fatalf("verify after resumes: %d\n%s\n%s", code, out, errs)
 	}
 	ds := dst.Store(t, db, "")
-	if ups, err := ds.ListUploads(context.Background()); err != nil || len(ups) != 0 {
+	if ups, err := ds.ListUploads(context.Background(), ""); err != nil || len(ups) != 0 {
 		t.Errorf("multipart uploads left open: %v %v", ups, err)
 	}
 	atDst := len(storetest.Keys(t, ds))

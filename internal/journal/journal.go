@@ -163,6 +163,9 @@ type Journal struct {
 	// unfinished holds the keys an earlier run left started, neither done
 	// nor failed: few (those in flight at a crash), so kept in memory.
 	unfinished sync.Map
+	// uploads maps keys to the upload recorded for them (few: those in
+	// flight), so that Unchanged needs no query.
+	uploads sync.Map
 }
 
 var _ transfer.Ledger = (*Journal)(nil)
@@ -230,7 +233,22 @@ func (j *Journal) loadUnfinished(ctx context.Context) error {
 		}
 		j.unfinished.Store(k, struct{}{})
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return &FormatError{Path: j.path, Reason: unreadable(err)}
+	}
+	ups, err := j.db.QueryContext(ctx, `SELECT key, upload_id FROM uploads`)
+	if err != nil {
+		return &FormatError{Path: j.path, Reason: unreadable(err)}
+	}
+	defer ups.Close()
+	for ups.Next() {
+		var k, id string
+		if err := ups.Scan(&k, &id); err != nil {
+			return &FormatError{Path: j.path, Reason: unreadable(err)}
+		}
+		j.uploads.Store(k, id)
+	}
+	return ups.Err()
 }
 
 func create(ctx context.Context, db *sql.DB, job Job) error {
@@ -483,11 +501,14 @@ func (j *Journal) Started(key string, size int64, srcETag string) {
 		key, size, srcETag, StateStarted, t, t)
 }
 
-// UploadStarted implements transfer.Ledger.
-func (j *Journal) UploadStarted(key string, u transfer.Upload) {
+// UploadStarted implements transfer.Ledger: the record is flushed before it
+// returns, since parts must not be sent for an upload no run could find.
+func (j *Journal) UploadStarted(key string, u transfer.Upload) error {
+	j.uploads.Store(key, u.ID)
 	j.send(`DELETE FROM parts WHERE key = ?`, key)
 	j.send(`INSERT OR REPLACE INTO uploads (key, upload_id, src_etag, opaque, size, part_size, parts, by_number, started)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, key, u.ID, u.SrcETag, boolInt(u.Opaque), u.Size, u.PartSize, u.Parts, boolInt(u.ByNumber), now())
+	return j.Flush()
 }
 
 // PartDone implements transfer.Ledger.
@@ -498,6 +519,7 @@ func (j *Journal) PartDone(key, uploadID string, p transfer.DonePart) {
 
 // UploadEnded implements transfer.Ledger.
 func (j *Journal) UploadEnded(key, uploadID string) {
+	j.uploads.CompareAndDelete(key, uploadID)
 	j.send(`DELETE FROM parts WHERE key = ? AND upload_id = ?`, key, uploadID)
 	j.send(`DELETE FROM uploads WHERE key = ? AND upload_id = ?`, key, uploadID)
 }
@@ -508,10 +530,14 @@ func (j *Journal) Done(key string, size int64, dstETag string) {
 }
 
 // Unchanged implements transfer.Ledger.
-func (j *Journal) Unchanged(key string, size int64, dstETag string) {
+func (j *Journal) Unchanged(key string, size int64, dstETag string) string {
 	if _, ok := j.unfinished.LoadAndDelete(key); ok {
 		j.Done(key, size, dstETag)
 	}
+	if id, ok := j.uploads.Load(key); ok {
+		return id.(string)
+	}
+	return ""
 }
 
 // Failed implements transfer.Ledger.

@@ -28,7 +28,9 @@ func TestLedgerRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.db")
 	j := open(t, path)
 	j.Started("big", 30, "etag-3")
-	j.UploadStarted("big", transfer.Upload{ID: "up1", SrcETag: "etag-3", Size: 30, PartSize: 10, Parts: 3, ByNumber: true})
+	if err := j.UploadStarted("big", transfer.Upload{ID: "up1", SrcETag: "etag-3", Size: 30, PartSize: 10, Parts: 3, ByNumber: true}); err != nil {
+		t.Fatal(err)
+	}
 	j.PartDone("big", "up1", transfer.DonePart{Number: 1, ETag: "p1", MD5: []byte{1}, Size: 10, HashState: []byte("state")})
 	j.PartDone("big", "up1", transfer.DonePart{Number: 2, ETag: "p2", MD5: []byte{2}, Size: 10})
 	j.Started("small", 3, "e")
@@ -48,6 +50,9 @@ func TestLedgerRoundTrip(t *testing.T) {
 	if _, ok := j.Resumable("big", "another-version", 30); ok {
 		t.Error("an upload of another source version was offered")
 	}
+	if stale := j.Unchanged("big", 30, "x"); stale != "up1" {
+		t.Errorf("Unchanged returned stale upload %q, want up1", stale)
+	}
 	j.UploadEnded("big", "up1")
 	j.Flush()
 	if _, ok := j.Resumable("big", "etag-3", 30); ok {
@@ -59,7 +64,8 @@ func TestLedgerRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Done != 1 || in.Failed != 1 || in.InProgress != 1 || in.Uploads != 0 || in.Source != "s3://a" {
+	// "big" was left started, then seen unchanged: confirmed done.
+	if in.Done != 2 || in.Failed != 1 || in.InProgress != 0 || in.Uploads != 0 || in.Source != "s3://a" {
 		t.Errorf("Inspect = %+v", in)
 	}
 	fs, err := Failures(context.Background(), path, 10)

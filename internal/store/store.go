@@ -192,5 +192,6 @@ type Upload struct {
 // UploadLister is implemented by stores that can list multipart uploads in
 // progress, which providers bill for until they are completed or aborted.
 type UploadLister interface {
-	ListUploads(ctx context.Context) ([]Upload, error)
+	// ListUploads returns the uploads whose keys start with prefix.
+	ListUploads(ctx context.Context, prefix string) ([]Upload, error)
 }

@@ -471,14 +471,46 @@ func (r *run) start(ctx context.Context, o store.Object, mirror bool) (*mpState,
 	if needsWhole(info) {
 		st.whole = md5.New()
 	}
+	r.abortOrphans(ctx, o.Key)
 	st.uploadID, err = r.mp.CreateMultipart(ctx, o.Key, withOrigin(info), r.opts.StorageClass)
 	if err != nil {
 		st.dropFirst()
 		return nil, err
 	}
-	r.ledger.UploadStarted(o.Key, Upload{ID: st.uploadID, SrcETag: info.ETag, Opaque: info.OpaqueETag, Size: info.Size,
-		PartSize: st.l.partSize, Parts: st.l.parts, ByNumber: st.l.byNumber})
+	// Recorded durably before any part is sent, so that a crash from here
+	// on leaves an upload the next run can find.
+	if err := r.ledger.UploadStarted(o.Key, Upload{ID: st.uploadID, SrcETag: info.ETag, Opaque: info.OpaqueETag, Size: info.Size,
+		PartSize: st.l.partSize, Parts: st.l.parts, ByNumber: st.l.byNumber}); err != nil {
+		st.dropFirst()
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		r.mp.AbortMultipart(actx, o.Key, st.uploadID)
+		return nil, err
+	}
 	return st, nil
+}
+
+// abortOrphans aborts the uploads in progress for key before a new one is
+// started. With a journal, any such upload is an orphan of an interrupted
+// run — one a crash left between its creation and its record — since an
+// upload the journal knows is resumed instead; this object is about to be
+// replaced anyway. Without a journal nothing is resumed and nothing is
+// touched here.
+func (r *run) abortOrphans(ctx context.Context, key string) {
+	lister, ok := r.dst.(store.UploadLister)
+	if !ok || r.opts.Ledger == nil {
+		return
+	}
+	ups, err := lister.ListUploads(ctx, key)
+	if err != nil {
+		return
+	}
+	for _, u := range ups {
+		if u.Key == key {
+			r.log.Info("aborting an upload left by an interrupted run", "key", key, "upload", u.ID)
+			r.mp.AbortMultipart(ctx, key, u.ID)
+		}
+	}
 }
 
 func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (store.Object, error) {

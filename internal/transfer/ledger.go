@@ -14,8 +14,9 @@ type Ledger interface {
 	Resumable(key, srcETag string, size int64) (Upload, bool)
 	// Started records that a copy of the object began.
 	Started(key string, size int64, srcETag string)
-	// UploadStarted records a new multipart upload (without parts).
-	UploadStarted(key string, u Upload)
+	// UploadStarted records a new multipart upload (without parts), durably,
+	// before any part is sent, and returns an error if it could not.
+	UploadStarted(key string, u Upload) error
 	// PartDone records a part the destination confirmed.
 	PartDone(key, uploadID string, p DonePart)
 	// UploadEnded forgets an upload that was completed or aborted.
@@ -24,8 +25,10 @@ type Ledger interface {
 	Done(key string, size int64, dstETag string)
 	// Unchanged is told of every object the listings show to be at the
 	// destination already: a copy that completed just before a crash, whose
-	// Done was not yet written, is confirmed this way.
-	Unchanged(key string, size int64, dstETag string)
+	// Done was not yet written, is confirmed this way. It returns the ID of
+	// an upload still recorded for the key, which the engine then aborts
+	// (a crash between completing an upload and recording it leaves one).
+	Unchanged(key string, size int64, dstETag string) (staleUpload string)
 	// Failed records an object the run gave up on, with the reason.
 	Failed(key, reason string)
 	// Deleted records an object removed from the destination.
@@ -62,10 +65,10 @@ type nopLedger struct{}
 
 func (nopLedger) Resumable(string, string, int64) (Upload, bool) { return Upload{}, false }
 func (nopLedger) Started(string, int64, string)                  {}
-func (nopLedger) UploadStarted(string, Upload)                   {}
+func (nopLedger) UploadStarted(string, Upload) error             { return nil }
 func (nopLedger) PartDone(string, string, DonePart)              {}
 func (nopLedger) UploadEnded(string, string)                     {}
 func (nopLedger) Done(string, int64, string)                     {}
-func (nopLedger) Unchanged(string, int64, string)                {}
+func (nopLedger) Unchanged(string, int64, string) string         { return "" }
 func (nopLedger) Failed(string, string)                          {}
 func (nopLedger) Deleted(string)                                 {}

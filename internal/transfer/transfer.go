@@ -169,7 +169,7 @@ func (r *run) copyPhase(ctx context.Context) error {
 			r.counted(e.Src)
 			switch diff.Compare(e.Src, e.Dst) {
 			case diff.Same:
-				r.unchanged(e.Src)
+				r.unchanged(gctx, e.Src)
 			case diff.Different:
 				g.Go(func() error { r.copyOrFail(gctx, e.Src, true); return nil })
 			case diff.Undecided:
@@ -200,8 +200,14 @@ func (r *run) counted(o store.Object) {
 	r.ev.Event(event.Event{Kind: event.Listed, Key: o.Key, Size: o.Size})
 }
 
-func (r *run) unchanged(o store.Object) {
-	r.ledger.Unchanged(o.Key, o.Size, o.ETag)
+func (r *run) unchanged(ctx context.Context, o store.Object) {
+	if stale := r.ledger.Unchanged(o.Key, o.Size, o.ETag); stale != "" && r.mp != nil && !r.opts.DryRun {
+		// The object is in place; the upload recorded for it was either
+		// completed (aborting is then a no-op) or left behind.
+		if err := r.mp.AbortMultipart(ctx, o.Key, stale); err == nil {
+			r.ledger.UploadEnded(o.Key, stale)
+		}
+	}
 	r.mu.Lock()
 	r.sum.Unchanged++
 	r.sum.UnchangedBytes += o.Size
@@ -239,7 +245,7 @@ func (r *run) settle(ctx context.Context, e diff.Entry) {
 		return
 	}
 	if diff.SameOrigin(si, di) {
-		r.unchanged(e.Src)
+		r.unchanged(ctx, e.Src)
 		return
 	}
 	r.copyOrFail(ctx, e.Src, true)

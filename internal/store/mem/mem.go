@@ -13,6 +13,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,9 +42,10 @@ type Store struct {
 }
 
 var (
-	_ store.Store      = (*Store)(nil)
-	_ store.Multipart  = (*Store)(nil)
-	_ store.PartLister = (*Store)(nil)
+	_ store.Store        = (*Store)(nil)
+	_ store.Multipart    = (*Store)(nil)
+	_ store.PartLister   = (*Store)(nil)
+	_ store.UploadLister = (*Store)(nil)
 )
 
 // New returns an empty store named name (for messages).
@@ -246,6 +248,19 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 	delete(s.uploads, uploadID)
 	s.mu.Unlock()
 	return nil
+}
+
+// ListUploads implements store.UploadLister.
+func (s *Store) ListUploads(ctx context.Context, prefix string) ([]store.Upload, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ups []store.Upload
+	for id, u := range s.uploads {
+		if strings.HasPrefix(u.key, prefix) {
+			ups = append(ups, store.Upload{Key: u.key, ID: id})
+		}
+	}
+	return ups, nil
 }
 
 // ListParts implements store.PartLister.

@@ -548,9 +548,9 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 }
 
 // ListUploads implements store.UploadLister.
-func (s *Store) ListUploads(ctx context.Context) ([]store.Upload, error) {
+func (s *Store) ListUploads(ctx context.Context, prefix string) ([]store.Upload, error) {
 	var ups []store.Upload
-	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix)}
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix + prefix)}
 	for {
 		out, err := s.client.ListMultipartUploads(ctx, in)
 		if err != nil {
