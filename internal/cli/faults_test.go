@@ -97,3 +97,27 @@ func TestSilentlyCorruptingDestination(t *testing.T) {
 		}
 	}
 }
+
+// A destination that throttles half of all requests, and refuses one hot
+// key eight times in a row — more than the five attempts sortie gives other
+// failures: the run slows down instead of failing, and delivers everything.
+func TestThrottlingServer(t *testing.T) {
+	src, dst, vgw := servers(t)
+	sb, db := src.Bucket(t), dst.Bucket(t)
+	faultCorpus(t, src, sb)
+	storetest.Put(t, src.Store(t, sb, ""), "hot/key.bin", body(5000, 9), store.Metadata{})
+	dp := s3test.StartProxy(t, dst, s3test.Faults{Seed: uint64(time.Now().UnixNano()), SlowDown: 0.4, Throttle: 0.1, MaxFaults: 400,
+		ThrottleKey: "hot/key.bin", ThrottleFirst: 8})
+	s3test.WriteProfiles(t, map[string]*s3test.Server{"src": src, "dst": dst, "vgw": vgw, "throttling": dp.Server()})
+	code, out, errs := sortie(t, "copy", "s3://"+sb, "s3://"+db, "--from-profile", "src", "--to-profile", "throttling", "--part-size", "5MiB")
+	t.Logf("throttled: %v", dp.Injected())
+	if code != 0 {
+		t.Fatalf("copy against a throttling server: exit %d\n%s\n%s", code, out, errs)
+	}
+	if dp.Injected()["hot-key"] != 8 || dp.Injected()["slowdown"] < 20 {
+		t.Fatalf("too little throttling to prove anything: %v", dp.Injected())
+	}
+	if code, out, _ := sortie(t, "verify", "--exact", "s3://"+sb, "s3://"+db, "--from-profile", "src", "--to-profile", "dst"); code != 0 {
+		t.Fatalf("verify: %d\n%s", code, out)
+	}
+}

@@ -37,6 +37,11 @@ type Faults struct {
 	// byte flipped and are re-signed without their Content-MD5, so the
 	// server stores the damage: a destination that corrupts silently.
 	CorruptKey string
+	// ThrottleKey: the first ThrottleFirst requests for keys ending in it
+	// are answered 503 SlowDown (the first with Retry-After: 1), outside
+	// MaxFaults: a hot key S3 keeps refusing.
+	ThrottleKey   string
+	ThrottleFirst int
 }
 
 // Proxy is an HTTP proxy on loopback in front of a real server that
@@ -50,6 +55,7 @@ type Proxy struct {
 
 	mu       sync.Mutex
 	rng      *rand.Rand
+	hot      int // requests for ThrottleKey refused so far
 	injected atomic.Int64
 	counts   map[string]int64
 }
@@ -95,6 +101,14 @@ func (p *Proxy) Injected() map[string]int64 {
 func (p *Proxy) draw(r *http.Request) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if k := p.faults.ThrottleKey; k != "" && strings.HasSuffix(r.URL.Path, "/"+k) && p.hot < p.faults.ThrottleFirst {
+		p.hot++
+		p.counts["hot-key"]++
+		if p.hot == 1 {
+			return "slowdown"
+		}
+		return "slowdown-no-retry-after"
+	}
 	if p.injected.Load() >= p.faults.MaxFaults {
 		return ""
 	}
@@ -148,6 +162,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "slowdown":
 		io.Copy(io.Discard, r.Body)
 		s3Error(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.")
+		return
+	case "slowdown-no-retry-after":
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
 		return
 	case "throttle":
 		io.Copy(io.Discard, r.Body)

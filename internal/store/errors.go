@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors. Backends wrap them in *OpError; callers branch with
@@ -38,6 +39,10 @@ type OpError struct {
 	// (throttling, a 5xx, a reset connection). Set once, by the backend
 	// that classified the error; only the retry layer reads it.
 	Retry bool
+	// Throttle says the store asked the client to slow down (503 SlowDown,
+	// 429); RetryAfter is how long it asked to wait, when it said.
+	Throttle   bool
+	RetryAfter time.Duration
 }
 
 func (e *OpError) Error() string {
@@ -48,6 +53,16 @@ func (e *OpError) Error() string {
 }
 
 func (e *OpError) Unwrap() error { return e.Err }
+
+// IsThrottle reports whether err is a store asking to slow down, and how
+// long it asked to wait (0 when it did not say).
+func IsThrottle(err error) (bool, time.Duration) {
+	var op *OpError
+	if errors.As(err, &op) && op.Throttle {
+		return true, op.RetryAfter
+	}
+	return false, 0
+}
 
 // IsTransient reports whether err was classified as worth retrying.
 // Checksum mismatches are transient too — a body corrupted in flight is

@@ -182,7 +182,7 @@ func (r *run) copyBuffered(ctx context.Context, o store.Object) (store.Object, e
 		return store.Object{}, err
 	}
 	defer release()
-	body, info, err := r.src.Open(ctx, o.Key, store.ReadOptions{Length: -1})
+	body, info, err := r.open(ctx, o.Key, store.ReadOptions{Length: -1})
 	if err != nil {
 		return store.Object{}, err
 	}
@@ -203,7 +203,7 @@ func (r *run) copyBuffered(ctx context.Context, o store.Object) (store.Object, e
 	if err := checkSource(info, sum, [][]byte{sum}); err != nil {
 		return store.Object{}, &store.OpError{Op: "read", Store: r.src.String(), Key: o.Key, Err: err, Retry: true}
 	}
-	got, err := r.dst.Put(ctx, store.PutInput{
+	got, err := r.put(ctx, store.PutInput{
 		Key: o.Key, Body: bytes.NewReader(buf), Size: int64(len(buf)), MD5: sum,
 		Meta: withOrigin(info), StorageClass: r.opts.StorageClass,
 	})
@@ -220,7 +220,7 @@ func (r *run) copyBuffered(ctx context.Context, o store.Object) (store.Object, e
 // filesystem): the body streams through, hashed on the way, and the store
 // checks it against the source's MD5 before making it visible.
 func (r *run) copyStreaming(ctx context.Context, o store.Object) (store.Object, error) {
-	body, info, err := r.src.Open(ctx, o.Key, store.ReadOptions{Length: -1})
+	body, info, err := r.open(ctx, o.Key, store.ReadOptions{Length: -1})
 	if err != nil {
 		return store.Object{}, err
 	}
@@ -428,7 +428,7 @@ func (r *run) start(ctx context.Context, o store.Object, mirror bool) (*mpState,
 	if err != nil {
 		return nil, err
 	}
-	body, info, err := r.src.Open(ctx, o.Key, opts)
+	body, info, err := r.open(ctx, o.Key, opts)
 	if err != nil {
 		rel()
 		return nil, err
@@ -472,7 +472,7 @@ func (r *run) start(ctx context.Context, o store.Object, mirror bool) (*mpState,
 		st.whole = md5.New()
 	}
 	r.abortOrphans(ctx, o.Key)
-	st.uploadID, err = r.mp.CreateMultipart(ctx, o.Key, withOrigin(info), r.opts.StorageClass)
+	st.uploadID, err = r.createMultipart(ctx, o.Key, withOrigin(info))
 	if err != nil {
 		st.dropFirst()
 		return nil, err
@@ -571,7 +571,7 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (s
 		var etag string
 		err := r.opts.Retry.Do(gctx, func(int) error {
 			var err error
-			etag, err = r.mp.UploadPart(gctx, o.Key, st.uploadID, n, bytes.NewReader(buf), int64(len(buf)), sum)
+			etag, err = r.uploadPart(gctx, o.Key, st.uploadID, n, buf, sum)
 			if err == nil && r.dst.Capabilities().ETagIsMD5 && etag != "" && !store.SameETag(etag, hex.EncodeToString(sum)) {
 				err = &store.OpError{Op: "upload part", Store: r.dst.String(), Key: o.Key, Retry: true,
 					Err: fmt.Errorf("%w: part %d ETag %s, sent %x", store.ErrChecksumMismatch, n, etag, sum)}
@@ -617,7 +617,7 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (s
 				} else {
 					opts.Offset, opts.Length = l.part(n)
 				}
-				body, pinfo, err := r.src.Open(gctx, o.Key, opts)
+				body, pinfo, err := r.open(gctx, o.Key, opts)
 				if err != nil {
 					return err
 				}
@@ -663,7 +663,7 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (s
 	var got store.Object
 	err = r.opts.Retry.Do(ctx, func(int) error {
 		var err error
-		got, err = r.mp.CompleteMultipart(ctx, o.Key, st.uploadID, parts)
+		got, err = r.completeMultipart(ctx, o.Key, st.uploadID, parts)
 		return err
 	})
 	if err != nil {

@@ -87,6 +87,8 @@ type run struct {
 	limiter  *rate.Limiter
 	pool     sync.Pool
 	ledger   Ledger
+	// srcGate and dstGate adapt each side's concurrency to its throttling.
+	srcGate, dstGate *gate
 
 	mu  sync.Mutex
 	sum Summary
@@ -141,6 +143,7 @@ func newRun(src, dst store.Store, opts Options) *run {
 		r.ledger = nopLedger{}
 	}
 	r.mp, _ = dst.(store.Multipart)
+	r.srcGate, r.dstGate = newGate(opts.Workers), newGate(opts.Workers)
 	r.memCap = int64(opts.Workers) * opts.PartSize
 	r.mem = semaphore.NewWeighted(r.memCap)
 	if opts.BandwidthLimit > 0 {
@@ -308,7 +311,7 @@ func (r *run) deletePhase(ctx context.Context) error {
 				r.deleted(k, event.WouldDelete)
 				return nil
 			}
-			err := r.opts.Retry.Do(gctx, func(int) error { return r.dst.Delete(gctx, k) })
+			err := r.opts.Retry.Do(gctx, func(int) error { return r.delete(gctx, k) })
 			if err != nil {
 				r.fail(k, fmt.Errorf("delete: %w", err))
 				return nil

@@ -46,6 +46,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	backoff "github.com/sortie-dev/sortie/internal/retry"
 	"github.com/sortie-dev/sortie/internal/store"
 )
 
@@ -75,7 +76,11 @@ type Config struct {
 
 // Store is one bucket (and prefix) on S3 or an S3-compatible store.
 type Store struct {
-	client   *s3.Client
+	client *s3.Client
+	// data is the retryer of data-path requests (GET, PUT, parts): it does
+	// not retry throttling, which the transfer engine answers by lowering
+	// its concurrency; listings and HEADs keep the SDK's throttle retries.
+	data     aws.Retryer
 	bucket   string
 	prefix   string
 	name     string
@@ -205,7 +210,12 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	name := "s3://" + cfg.Bucket + "/" + prefix
 	s := &Store{
-		client:   client,
+		client: client,
+		data: dataRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			o.MaxBackoff = 20 * time.Second
+			o.RateLimiter = ratelimit.None
+		})},
 		bucket:   cfg.Bucket,
 		prefix:   prefix,
 		name:     strings.TrimSuffix(name, "/"),
@@ -235,19 +245,25 @@ func (s *Store) Capabilities() store.Capabilities {
 // Check confirms that the bucket exists and that the credentials may list
 // it, so that a run fails at once, with one clear line, when they do not.
 func (s *Store) Check(ctx context.Context) error {
-	_, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
-		Bucket:  aws.String(s.bucket),
-		Prefix:  aws.String(s.prefix),
-		MaxKeys: aws.Int32(1),
-	}, func(o *s3.Options) {
-		// Fail fast on a wrong endpoint: one retry, not a minute of them.
-		o.RetryMaxAttempts = 2
+	// Few attempts: a wrong endpoint should fail in a second or two, not
+	// after a minute of retries; a passing fault should not fail the run.
+	return checkRetry.Do(ctx, func(int) error {
+		_, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+			Bucket:  aws.String(s.bucket),
+			Prefix:  aws.String(s.prefix),
+			MaxKeys: aws.Int32(1),
+		}, func(o *s3.Options) { o.RetryMaxAttempts = 2 })
+		if err != nil {
+			return s.wrap("list", "", err)
+		}
+		return nil
 	})
-	if err != nil {
-		return s.wrap("list", "", err)
-	}
-	return nil
 }
+
+var (
+	listRetry  = backoff.Policy{Attempts: 8, Base: 250 * time.Millisecond, Max: 10 * time.Second}
+	checkRetry = backoff.Policy{Attempts: 3, Base: 200 * time.Millisecond, Max: time.Second}
+)
 
 // CreateBucket creates the store's bucket; an existing bucket owned by the
 // caller is not an error.
@@ -272,9 +288,19 @@ func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Obj
 		}
 		pages := s3.NewListObjectsV2Paginator(s.client, in)
 		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
+			// A page whose body was cut short is not retried by the SDK
+			// (it fails while decoding); the paginator keeps its token on
+			// error, so asking again fetches the same page.
+			var page *s3.ListObjectsV2Output
+			err := listRetry.Do(ctx, func(int) error {
+				var err error
+				if page, err = pages.NextPage(ctx); err != nil {
+					return s.wrap("list", "", err)
+				}
+				return nil
+			})
 			if err != nil {
-				yield(store.Object{}, s.wrap("list", "", err))
+				yield(store.Object{}, err)
 				return
 			}
 			for _, o := range page.Contents {
@@ -372,7 +398,7 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 	if opts.IfMatch != "" {
 		in.IfMatch = aws.String(`"` + opts.IfMatch + `"`)
 	}
-	out, err := s.client.GetObject(ctx, in)
+	out, err := s.client.GetObject(ctx, in, s.dataPath)
 	if err != nil {
 		return nil, store.Info{}, s.wrap("open", key, err)
 	}
@@ -437,7 +463,7 @@ func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error
 	if in.StorageClass != "" {
 		req.StorageClass = types.StorageClass(in.StorageClass)
 	}
-	out, err := s.client.PutObject(ctx, req)
+	out, err := s.client.PutObject(ctx, req, s.dataPath)
 	if err != nil {
 		return store.Object{}, s.wrap("put", in.Key, err)
 	}
@@ -486,7 +512,7 @@ func (s *Store) CreateMultipart(ctx context.Context, key string, m store.Metadat
 	if storageClass != "" {
 		req.StorageClass = types.StorageClass(storageClass)
 	}
-	out, err := s.client.CreateMultipartUpload(ctx, req)
+	out, err := s.client.CreateMultipartUpload(ctx, req, s.dataPath)
 	if err != nil {
 		return "", s.wrap("create multipart upload", key, err)
 	}
@@ -506,7 +532,7 @@ func (s *Store) UploadPart(ctx context.Context, key, uploadID string, n int, bod
 	if md5 != nil {
 		req.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(md5))
 	}
-	out, err := s.client.UploadPart(ctx, req)
+	out, err := s.client.UploadPart(ctx, req, s.dataPath)
 	if err != nil {
 		return "", s.wrap("upload part "+strconv.Itoa(n)+" of", key, err)
 	}
@@ -526,7 +552,7 @@ func (s *Store) CompleteMultipart(ctx context.Context, key, uploadID string, par
 		Key:             aws.String(s.prefix + key),
 		UploadId:        aws.String(uploadID),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
-	})
+	}, s.dataPath)
 	if err != nil {
 		return store.Object{}, s.wrap("complete multipart upload", key, err)
 	}
@@ -587,6 +613,51 @@ func (s *Store) ListParts(ctx context.Context, key, uploadID string) ([]store.Pa
 		}
 		in.PartNumberMarker = out.NextPartNumberMarker
 	}
+}
+
+func (s *Store) dataPath(o *s3.Options) { o.Retryer = s.data }
+
+// dataRetryer retries what the standard retryer retries, except throttling.
+type dataRetryer struct{ aws.RetryerV2 }
+
+func (r dataRetryer) IsErrorRetryable(err error) bool {
+	if throttled, _ := throttle(err); throttled {
+		return false
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
+}
+
+// throttle reports whether err asks the client to slow down, and for how
+// long when the response said (Retry-After, in seconds or as a date).
+func throttle(err error) (bool, time.Duration) {
+	status := 0
+	var after time.Duration
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+		if re.Response != nil {
+			if v := re.Response.Header.Get("Retry-After"); v != "" {
+				if n, perr := strconv.Atoi(v); perr == nil && n >= 0 {
+					after = time.Duration(n) * time.Second
+				} else if t, perr := http.ParseTime(v); perr == nil {
+					after = max(time.Until(t), 0)
+				}
+			}
+		}
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		if _, ok := throttleCodes[api.ErrorCode()]; ok {
+			return true, after
+		}
+	}
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable, after
+}
+
+var throttleCodes = map[string]struct{}{
+	"SlowDown": {}, "Throttling": {}, "ThrottlingException": {}, "ThrottledException": {}, "RequestThrottled": {},
+	"RequestThrottledException": {}, "TooManyRequests": {}, "TooManyRequestsException": {}, "RequestLimitExceeded": {},
+	"BandwidthLimitExceeded": {}, "ServiceUnavailable": {},
 }
 
 func optional(v string) *string {
@@ -671,6 +742,10 @@ func encodeTags(tags map[string]string) *string {
 func (s *Store) wrap(op, key string, err error) error {
 	e := &store.OpError{Op: op, Store: s.name, Key: key, Err: err}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return e
+	}
+	if t, after := throttle(err); t {
+		e.Retry, e.Throttle, e.RetryAfter = true, true, after
 		return e
 	}
 	status := 0
