@@ -172,7 +172,8 @@ func (g *gate) do(ctx context.Context, key string, fn func() error) error {
 		if g.now().Sub(first) > g.deadline {
 			// Final: the object-level retries must not start another
 			// deadline's worth of waiting.
-			return &store.OpError{Op: "throttled", Key: key, Err: fmt.Errorf("the store still refused after %s of backing off: %w", g.deadline, err)}
+			return &store.OpError{Op: "throttled", Key: key, Throttle: true,
+				Err: fmt.Errorf("the store still refused after %s of backing off: %w", g.deadline, err)}
 		}
 		wait := max(after, g.backoff.Delay(min(n, 10)))
 		// A little jitter even on Retry-After, so that every worker told
