@@ -91,6 +91,9 @@ func run(objects, size, rounds int, sortieBin, rcloneBin string) error {
 		{name: "sortie", bin: sortieBin, args: func(s, d string) []string {
 			return []string{"copy", "s3://" + s, "s3://" + d, "--from-profile", "src", "--to-profile", "dst", "--create-bucket"}
 		}},
+		{name: "sortie --no-journal", bin: sortieBin, args: func(s, d string) []string {
+			return []string{"copy", "s3://" + s, "s3://" + d, "--from-profile", "src", "--to-profile", "dst", "--create-bucket", "--no-journal"}
+		}},
 		{name: "rclone (defaults)", bin: rcloneBin, args: func(s, d string) []string {
 			return []string{"copy", "src:" + s, "dst:" + d}
 		}},
@@ -120,7 +123,7 @@ func run(objects, size, rounds int, sortieBin, rcloneBin string) error {
 	}
 	fmt.Printf("\n%d objects of %d bytes, MinIO → MinIO on loopback, median of %d rounds\n\n", objects, size, rounds)
 	fmt.Printf("| tool | wall s | objects/s | MiB/s | peak RSS MiB | objects/s vs rclone defaults |\n|---|---|---|---|---|---|\n")
-	base := median(results[tools[1].name]).wall.Seconds()
+	base := median(results["rclone (defaults)"]).wall.Seconds()
 	for _, t := range tools {
 		m := median(results[t.name])
 		s := m.wall.Seconds()
@@ -143,6 +146,7 @@ func profiles(dir string, src, dst *s3test.Server) error {
 	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 	return nil
 }
 

@@ -421,8 +421,23 @@ func (j *Journal) apply(batch []op) error {
 		return fmt.Errorf("write journal %s: %w", j.path, err)
 	}
 	defer tx.Rollback()
+	// A batch repeats a handful of statements thousands of times: prepare
+	// each once.
+	stmts := make(map[string]*sql.Stmt, 8)
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
 	for _, o := range batch {
-		if _, err := tx.Exec(o.sql, o.args...); err != nil {
+		st, ok := stmts[o.sql]
+		if !ok {
+			if st, err = tx.Prepare(o.sql); err != nil {
+				return fmt.Errorf("write journal %s: %w", j.path, err)
+			}
+			stmts[o.sql] = st
+		}
+		if _, err := st.Exec(o.args...); err != nil {
 			return fmt.Errorf("write journal %s: %w", j.path, err)
 		}
 	}
