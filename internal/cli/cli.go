@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 )
@@ -61,6 +62,9 @@ type env struct {
 // Main runs sortie with args (without the program name) and returns the
 // exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, terminal bool) int {
+	// The progress display, the logger and the summary write from several
+	// goroutines; an *os.File takes that, an arbitrary writer may not.
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	e := &env{stdout: stdout, stderr: stderr, terminal: terminal}
 	root := newRoot(e)
 	root.SetArgs(args)
@@ -156,6 +160,18 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// lockedWriter serialises writes to one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // IsTerminal reports whether f is a terminal; main uses it for stderr.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sortie-dev/sortie/internal/event"
 	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/journal"
 	"github.com/sortie-dev/sortie/internal/progress"
 	"github.com/sortie-dev/sortie/internal/verify"
 )
@@ -94,12 +95,17 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 		stop()
 	}
 	ok := rep.OK(o.exact)
+	jobs := jobsBetween(ctx, src, dst)
 	if jsonOut != nil {
-		if err := writeVerifyJSON(jsonOut, src, dst, rep, ok, runErr); err != nil {
+		if err := writeVerifyJSON(jsonOut, src, dst, rep, ok, runErr, jobs); err != nil {
 			return err
 		}
 	} else {
 		printVerify(e.stdout, src, dst, rep, ok, o.exact, runErr)
+		for _, j := range jobs {
+			fmt.Fprintf(e.stdout, "journal: %s job %s is %s: %s objects confirmed, %s failed (sortie jobs show %s)\n",
+				j.Command, j.ID, j.State, humanize.Comma(j.Done), humanize.Comma(j.Failed), j.ID)
+		}
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
@@ -129,6 +135,7 @@ type jsonVerify struct {
 	Problems    []jsonProblem `json:"problems"`
 	Error       string        `json:"error,omitempty"`
 	Seconds     float64       `json:"seconds"`
+	Jobs        []jsonJob     `json:"jobs"`
 }
 
 type jsonProblem struct {
@@ -137,11 +144,32 @@ type jsonProblem struct {
 	Reason string `json:"reason"`
 }
 
-func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, ok bool, runErr error) error {
+// jobsBetween finds the journals of copy and sync jobs between the same two
+// places, so that verify can say what the copies recorded: an object a copy
+// gave up on is never missing from what the user is told.
+func jobsBetween(ctx context.Context, src, dst *side) []journal.Info {
+	dir, err := journal.Dir()
+	if err != nil {
+		return nil
+	}
+	infos, _ := journal.List(ctx, dir)
+	var out []journal.Info
+	for _, in := range infos {
+		if in.Source == src.identity() && in.Destination == dst.identity() {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, ok bool, runErr error, jobs []journal.Info) error {
 	out := jsonVerify{Event: "report", Source: src.loc.String(), Destination: dst.loc.String(), Identical: ok && runErr == nil,
 		Objects: rep.Objects, Bytes: rep.Bytes, Verified: rep.Verified, ByETag: rep.ByETag, ByHash: rep.ByHash,
 		Missing: rep.Missing, Mismatched: rep.Mismatched, Extra: rep.Extra, Unchecked: rep.Unchecked,
-		Problems: []jsonProblem{}, Seconds: rep.Elapsed.Seconds()}
+		Problems: []jsonProblem{}, Seconds: rep.Elapsed.Seconds(), Jobs: []jsonJob{}}
+	for _, in := range jobs {
+		out.Jobs = append(out.Jobs, toJSON(in))
+	}
 	for _, p := range rep.Problems {
 		out.Problems = append(out.Problems, jsonProblem{Kind: string(p.Kind), Key: p.Key, Reason: p.Reason})
 	}

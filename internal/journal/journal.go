@@ -166,6 +166,11 @@ type Journal struct {
 	// uploads maps keys to the upload recorded for them (few: those in
 	// flight), so that Unchanged needs no query.
 	uploads sync.Map
+	// recovering is set when the last run was killed: its last batch of
+	// records may be lost, so every object found already copied is
+	// recorded as confirmed. After a clean end nothing was lost, and a
+	// no-op run writes nothing per object.
+	recovering bool
 }
 
 var _ transfer.Ledger = (*Journal)(nil)
@@ -221,6 +226,12 @@ func Open(ctx context.Context, path string, job Job) (*Journal, error) {
 }
 
 func (j *Journal) loadUnfinished(ctx context.Context) error {
+	var outcome string
+	err := j.db.QueryRowContext(ctx, `SELECT outcome FROM runs ORDER BY id DESC LIMIT 1`).Scan(&outcome)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return &FormatError{Path: j.path, Reason: unreadable(err)}
+	}
+	j.recovering = outcome == "running"
 	rows, err := j.db.QueryContext(ctx, `SELECT key FROM objects WHERE state = ?`, StateStarted)
 	if err != nil {
 		return &FormatError{Path: j.path, Reason: unreadable(err)}
@@ -483,11 +494,17 @@ func now() int64 { return time.Now().UnixNano() }
 
 // Resumable implements transfer.Ledger.
 func (j *Journal) Resumable(key, srcETag string, size int64) (transfer.Upload, bool) {
+	// The in-memory view is updated at once; the table only when the batch
+	// is written. An upload ended a moment ago must not be offered again.
+	current, ok := j.uploads.Load(key)
+	if !ok {
+		return transfer.Upload{}, false
+	}
 	var u transfer.Upload
 	var opaque, byNumber int
 	err := j.db.QueryRow(`SELECT upload_id, src_etag, opaque, size, part_size, parts, by_number FROM uploads WHERE key = ?`, key).
 		Scan(&u.ID, &u.SrcETag, &opaque, &u.Size, &u.PartSize, &u.Parts, &byNumber)
-	if err != nil || u.SrcETag != srcETag || u.Size != size {
+	if err != nil || u.ID != current.(string) || u.SrcETag != srcETag || u.Size != size {
 		return transfer.Upload{}, false
 	}
 	u.Opaque, u.ByNumber = opaque != 0, byNumber != 0
@@ -546,8 +563,11 @@ func (j *Journal) Done(key string, size int64, dstETag string) {
 
 // Unchanged implements transfer.Ledger.
 func (j *Journal) Unchanged(key string, size int64, dstETag string) string {
-	if _, ok := j.unfinished.LoadAndDelete(key); ok {
-		j.Done(key, size, dstETag)
+	if _, ok := j.unfinished.LoadAndDelete(key); ok || j.recovering {
+		t := now()
+		j.send(`INSERT INTO objects (key, size, src_etag, state, dst_etag, updated) VALUES (?, ?, '', ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET state = excluded.state, size = excluded.size, dst_etag = excluded.dst_etag,
+			reason = '', updated = excluded.updated`, key, size, StateDone, dstETag, t)
 	}
 	if id, ok := j.uploads.Load(key); ok {
 		return id.(string)

@@ -43,6 +43,8 @@ func TestClassify(t *testing.T) {
 		{"no such key", apiErr(404, "NoSuchKey"), "k", store.ErrNotExist, false},
 		{"head 404", apiErr(404, "NotFound"), "k", store.ErrNotExist, false},
 		{"no such bucket", apiErr(404, "NoSuchBucket"), "", store.ErrNoBucket, false},
+		{"no such upload", apiErr(404, "NoSuchUpload"), "k", store.ErrNotExist, false},
+		{"throttle is retried", apiErr(503, "SlowDown"), "k", nil, true},
 		{"bad key id", apiErr(403, "InvalidAccessKeyId"), "", store.ErrAuth, false},
 		{"bad signature", apiErr(403, "SignatureDoesNotMatch"), "", store.ErrAuth, false},
 		{"access denied", apiErr(403, "AccessDenied"), "k", store.ErrPermission, false},

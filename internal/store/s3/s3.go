@@ -566,9 +566,11 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 		Key:      aws.String(s.prefix + key),
 		UploadId: aws.String(uploadID),
 	})
-	var gone *types.NoSuchUpload
-	if err != nil && !errors.As(err, &gone) {
-		return s.wrap("abort multipart upload", key, err)
+	if err != nil {
+		if err = s.wrap("abort multipart upload", key, err); errors.Is(err, store.ErrNotExist) {
+			return nil
+		}
+		return err
 	}
 	return nil
 }
@@ -598,10 +600,6 @@ func (s *Store) ListParts(ctx context.Context, key, uploadID string) ([]store.Pa
 	in := &s3.ListPartsInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key), UploadId: aws.String(uploadID)}
 	for {
 		out, err := s.client.ListParts(ctx, in)
-		var gone *types.NoSuchUpload
-		if errors.As(err, &gone) {
-			return nil, &store.OpError{Op: "list parts", Store: s.name, Key: key, Err: store.ErrNotExist}
-		}
 		if err != nil {
 			return nil, s.wrap("list parts", key, err)
 		}
@@ -759,6 +757,10 @@ func (s *Store) wrap(op, key string, err error) error {
 		code = api.ErrorCode()
 	}
 	switch code {
+	case "NoSuchUpload":
+		// Modelled as a type for some operations only (not ListParts).
+		e.Err = fmt.Errorf("%w: no such multipart upload", store.ErrNotExist)
+		return e
 	case "NoSuchKey", "NotFound":
 		e.Err = store.ErrNotExist
 		if code == "NotFound" && key == "" {
