@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/md5"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -53,29 +52,10 @@ func body(n int, seed byte) []byte {
 	return b
 }
 
-// multipart uploads b in parts of partSize through the store's own API.
-func multipart(t *testing.T, st interface {
-	store.Multipart
-}, key string, b []byte, partSize int, meta store.Metadata) {
+// multipart uploads b in parts of partSize.
+func multipart(t *testing.T, st store.Store, key string, b []byte, partSize int, meta store.Metadata) {
 	t.Helper()
-	ctx := context.Background()
-	id, err := st.CreateMultipart(ctx, key, meta, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var parts []store.Part
-	for n, off := 1, 0; off < len(b); n, off = n+1, off+partSize {
-		p := b[off:min(off+partSize, len(b))]
-		sum := md5.Sum(p)
-		etag, err := st.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), sum[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		parts = append(parts, store.Part{Number: n, ETag: etag, Size: int64(len(p))})
-	}
-	if _, err := st.CompleteMultipart(ctx, key, id, parts); err != nil {
-		t.Fatal(err)
-	}
+	storetest.PutMultipart(t, st, key, b, partSize, meta)
 }
 
 // fidelity fills a bucket with everything the issue lists: hostile keys,

@@ -167,23 +167,10 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		return err
 	}
 
-	stats := progress.NewStats()
-	listeners := event.Multi{stats}
-	var jsonOut *progress.JSON
-	if o.json {
-		jsonOut = progress.NewJSON(e.stdout)
-		if m != modePlan {
-			listeners = append(listeners, jsonOut)
-		}
-	}
-	opts.Listener = listeners
-	opts.Log = e.log
 	verb := map[mode]string{modeCopy: "copied", modeSync: "synced", modePlan: "planned"}[m]
-	var stop func()
-	if !o.json || !e.terminal {
-		d := &progress.Display{W: e.stderr, Terminal: e.terminal, Verb: verb, Stats: stats}
-		stop = d.Start(ctx)
-	}
+	out := startOutput(ctx, e, o.json, m != modePlan, verb)
+	opts.Listener, opts.Log = out.listeners, e.log
+	jsonOut, stop := out.json, out.stop
 	var runID int64
 	if jr != nil {
 		if runID, err = jr.RunStarted(map[mode]string{modeCopy: "copy", modeSync: "sync"}[m]); err != nil {
@@ -407,4 +394,31 @@ func openJournal(ctx context.Context, m mode, o *copyOptions, src, dst *side) (*
 		return nil, usage("%v", err)
 	}
 	return j, nil
+}
+
+// output is what a run reports to: the progress display and, with --json,
+// the JSON lines on stdout.
+type output struct {
+	listeners event.Multi
+	json      *progress.JSON // nil without --json
+	stop      func()         // ends the progress display; nil if none
+}
+
+// startOutput sets up the listeners of a run. perObject sends each object's
+// events to the JSON lines (plan prints only its summary). The live display
+// goes to stderr, except when JSON goes to a terminal too.
+func startOutput(ctx context.Context, e *env, asJSON, perObject bool, verb string) output {
+	stats := progress.NewStats()
+	out := output{listeners: event.Multi{stats}}
+	if asJSON {
+		out.json = progress.NewJSON(e.stdout)
+		if perObject {
+			out.listeners = append(out.listeners, out.json)
+		}
+	}
+	if !asJSON || !e.terminal {
+		d := &progress.Display{W: e.stderr, Terminal: e.terminal, Verb: verb, Stats: stats}
+		out.stop = d.Start(ctx)
+	}
+	return out
 }

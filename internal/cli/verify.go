@@ -9,7 +9,6 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	"github.com/sortie-dev/sortie/internal/event"
 	"github.com/sortie-dev/sortie/internal/filter"
 	"github.com/sortie-dev/sortie/internal/journal"
 	"github.com/sortie-dev/sortie/internal/progress"
@@ -76,20 +75,10 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 	if err := dst.check(ctx); err != nil {
 		return err
 	}
-	stats := progress.NewStats()
-	listeners := event.Multi{stats}
-	var jsonOut *progress.JSON
-	if o.json {
-		jsonOut = progress.NewJSON(e.stdout)
-		listeners = append(listeners, jsonOut)
-	}
-	var stop func()
-	if !o.json || !e.terminal {
-		d := &progress.Display{W: e.stderr, Terminal: e.terminal, Verb: "verified", Stats: stats}
-		stop = d.Start(ctx)
-	}
+	out := startOutput(ctx, e, o.json, true, "verified")
+	jsonOut, stop := out.json, out.stop
 	rep, runErr := verify.Run(ctx, src.store, dst.store, verify.Options{
-		Workers: o.workers, SkipMetadata: o.skipMeta, Filter: flt, Listener: listeners, Log: e.log,
+		Workers: o.workers, SkipMetadata: o.skipMeta, Filter: flt, Listener: out.listeners, Log: e.log,
 	})
 	if stop != nil {
 		stop()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,15 +111,7 @@ func Run(ctx context.Context, src, dst store.Store, opts Options) (*Summary, err
 		err = r.deletePhase(ctx)
 	}
 	r.sum.Elapsed = time.Since(start)
-	slices.SortFunc(r.sum.Failed, func(a, b Failure) int {
-		switch {
-		case a.Key < b.Key:
-			return -1
-		case a.Key > b.Key:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(r.sum.Failed, func(a, b Failure) int { return strings.Compare(a.Key, b.Key) })
 	return &r.sum, err
 }
 

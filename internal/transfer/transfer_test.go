@@ -36,28 +36,9 @@ func body(n int, seed byte) []byte {
 	return b
 }
 
-// putMultipart stores body at key in parts of partSize, as a multipart
-// upload, so the object carries a "-N" ETag.
 func putMultipart(t *testing.T, s *mem.Store, key string, b []byte, partSize int) {
 	t.Helper()
-	ctx := context.Background()
-	id, err := s.CreateMultipart(ctx, key, store.Metadata{ContentType: "application/x-hdf5"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var parts []store.Part
-	for n, off := 1, 0; off < len(b); n, off = n+1, off+partSize {
-		p := b[off:min(off+partSize, len(b))]
-		sum := md5.Sum(p)
-		etag, err := s.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), sum[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		parts = append(parts, store.Part{Number: n, ETag: etag, Size: int64(len(p))})
-	}
-	if _, err := s.CompleteMultipart(ctx, key, id, parts); err != nil {
-		t.Fatal(err)
-	}
+	storetest.PutMultipart(t, s, key, b, partSize, store.Metadata{ContentType: "application/x-hdf5"})
 }
 
 func sameContent(t *testing.T, src, dst store.Store) {

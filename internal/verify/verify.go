@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -118,15 +119,7 @@ func Run(ctx context.Context, src, dst store.Store, opts Options) (*Report, erro
 	}
 	g.Wait()
 	r.rep.Elapsed = time.Since(start)
-	slices.SortFunc(r.rep.Problems, func(a, b Problem) int {
-		switch {
-		case a.Key < b.Key:
-			return -1
-		case a.Key > b.Key:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(r.rep.Problems, func(a, b Problem) int { return strings.Compare(a.Key, b.Key) })
 	if listErr != nil {
 		return &r.rep, listErr
 	}

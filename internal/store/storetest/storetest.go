@@ -60,6 +60,35 @@ func Put(t testing.TB, s store.Store, key string, body []byte, meta store.Metada
 	return obj
 }
 
+// PutMultipart stores body at key as a multipart upload in parts of
+// partSize, so the object carries a "<hex>-N" ETag, as tools that upload in
+// parts leave them.
+func PutMultipart(t testing.TB, s store.Store, key string, body []byte, partSize int, meta store.Metadata) {
+	t.Helper()
+	mp, ok := s.(store.Multipart)
+	if !ok {
+		t.Fatalf("%s takes no multipart uploads", s)
+	}
+	ctx := context.Background()
+	id, err := mp.CreateMultipart(ctx, key, meta, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []store.Part
+	for n, off := 1, 0; off < len(body); n, off = n+1, off+partSize {
+		p := body[off:min(off+partSize, len(body))]
+		sum := md5.Sum(p)
+		etag, err := mp.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), sum[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, store.Part{Number: n, ETag: etag, Size: int64(len(p))})
+	}
+	if _, err := mp.CompleteMultipart(ctx, key, id, parts); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // ReadAll reads a whole object.
 func ReadAll(t testing.TB, s store.Store, key string) ([]byte, store.Info) {
 	t.Helper()
