@@ -285,7 +285,9 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
-		fmt.Fprintf(w, "interrupted: run the same command again to finish; objects already confirmed are not copied again\n")
+		left := sum.SrcObjects - sum.Copied - sum.Unchanged - int64(len(sum.Failed))
+		fmt.Fprintf(w, "interrupted: at least %s objects are not yet copied\n", humanize.Comma(max(left, 0)))
+		fmt.Fprintf(w, "run the same command again to finish; objects already confirmed are not copied again, and large objects continue from their confirmed parts\n")
 	case runErr != nil:
 		fmt.Fprintf(w, "stopped: %s\n", oneLine(runErr.Error()))
 	case len(sum.Failed) > 0:
