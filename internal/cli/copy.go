@@ -48,6 +48,7 @@ type copyOptions struct {
 	createBucket           bool
 	journal                string
 	noJournal              bool
+	listWorkers            int
 }
 
 func newCopyCmd(e *env, m mode) *cobra.Command {
@@ -77,6 +78,7 @@ moves only what changed.`
 	f.IntVar(&o.workers, "workers", transfer.DefaultWorkers, "objects or parts moved at once")
 	f.StringVar(&o.partSize, "part-size", "16MiB", "part size for multipart uploads, when the source's own layout cannot be mirrored")
 	f.StringVar(&o.bwlimit, "bwlimit", "0", "cap on bytes read from SRC per second, e.g. 50MiB (0: no cap)")
+	f.IntVar(&o.listWorkers, "list-workers", 4, "list each side with this many requests at once, over key ranges (1: page after page)")
 	f.StringArrayVar(&o.include, "include", nil, "copy only keys matching this glob (repeatable; * ** ? [..] {a,b})")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "skip keys matching this glob (repeatable)")
 	f.BoolVar(&o.json, "json", false, "print JSON lines (one event per object, then a summary) on stdout")
@@ -103,6 +105,9 @@ func (o *copyOptions) engineOptions(m mode) (transfer.Options, error) {
 	if o.workers < 1 || o.workers > 1024 {
 		return transfer.Options{}, usage("--workers %d: give a number from 1 to 1024", o.workers)
 	}
+	if o.listWorkers < 1 || o.listWorkers > 256 {
+		return transfer.Options{}, usage("--list-workers %d: give a number from 1 to 256", o.listWorkers)
+	}
 	ps, err := humanize.ParseBytes(o.partSize)
 	if err != nil || ps < 5<<20 || ps > 5<<30 {
 		return transfer.Options{}, usage("--part-size %q: give a size from 5MiB to 5GiB, e.g. 64MiB", o.partSize)
@@ -121,7 +126,7 @@ func (o *copyOptions) engineOptions(m mode) (transfer.Options, error) {
 	opts := transfer.Options{
 		Workers: o.workers, PartSize: int64(ps), BandwidthLimit: int64(bw),
 		StorageClass: o.storageClass, DryRun: o.dryRun || m == modePlan,
-		Delete: m == modeSync || m == modePlan, MaxDelete: -1, Filter: flt,
+		Delete: m == modeSync || m == modePlan, MaxDelete: -1, Filter: flt, ListWorkers: o.listWorkers,
 	}
 	if m == modeSync {
 		opts.MaxDelete = o.maxDelete

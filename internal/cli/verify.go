@@ -17,7 +17,7 @@ import (
 
 type verifyOptions struct {
 	fromProfile, toProfile string
-	workers                int
+	workers, listWorkers   int
 	include, exclude       []string
 	json, exact, skipMeta  bool
 }
@@ -45,6 +45,7 @@ sync).`,
 	f.StringVar(&o.fromProfile, "from-profile", "", "AWS shared-config profile for SRC")
 	f.StringVar(&o.toProfile, "to-profile", "", "AWS shared-config profile for DST")
 	f.IntVar(&o.workers, "workers", 16, "objects checked at once")
+	f.IntVar(&o.listWorkers, "list-workers", 4, "list each side with this many requests at once, over key ranges (1: page after page)")
 	f.StringArrayVar(&o.include, "include", nil, "check only keys matching this glob (repeatable)")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "skip keys matching this glob (repeatable)")
 	f.BoolVar(&o.json, "json", false, "print JSON lines (one event per object, then a report) on stdout")
@@ -56,6 +57,9 @@ sync).`,
 func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg string) error {
 	if o.workers < 1 || o.workers > 1024 {
 		return usage("--workers %d: give a number from 1 to 1024", o.workers)
+	}
+	if o.listWorkers < 1 || o.listWorkers > 256 {
+		return usage("--list-workers %d: give a number from 1 to 256", o.listWorkers)
 	}
 	flt, err := filter.New(o.include, o.exclude)
 	if err != nil {
@@ -78,7 +82,7 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 	out := startOutput(ctx, e, o.json, true, "verified")
 	jsonOut, stop := out.json, out.stop
 	rep, runErr := verify.Run(ctx, src.store, dst.store, verify.Options{
-		Workers: o.workers, SkipMetadata: o.skipMeta, Filter: flt, Listener: out.listeners, Log: e.log,
+		Workers: o.workers, ListWorkers: o.listWorkers, SkipMetadata: o.skipMeta, Filter: flt, Listener: out.listeners, Log: e.log,
 	})
 	if stop != nil {
 		stop()

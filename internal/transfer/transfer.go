@@ -17,6 +17,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/diff"
 	"github.com/sortie-dev/sortie/internal/event"
 	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/listing"
 	"github.com/sortie-dev/sortie/internal/retry"
 	"github.com/sortie-dev/sortie/internal/store"
 )
@@ -45,7 +46,10 @@ type Options struct {
 	// MaxDelete refuses all deletions when more than this many would
 	// happen; negative means no limit.
 	MaxDelete int
-	Filter    *filter.Filter
+	// ListWorkers lists each side with this many workers over key ranges
+	// (package listing); 0 or 1 lists page after page.
+	ListWorkers int
+	Filter      *filter.Filter
 	// Ledger, if set, records every object's progress durably (the
 	// journal); a run with a ledger keeps interrupted multipart uploads for
 	// the next run to continue instead of aborting them.
@@ -151,7 +155,8 @@ func (r *run) copyPhase(ctx context.Context) error {
 	g.SetLimit(r.opts.Workers)
 	var dels []string
 	var listErr error
-	merged := diff.Merge(gctx, r.src.List(gctx, ""), r.dst.List(gctx, ""), r.src.String(), r.dst.String(), r.opts.Filter.Match)
+	lo := listing.Options{Workers: r.opts.ListWorkers}
+	merged := diff.Merge(gctx, listing.List(gctx, r.src, "", lo), listing.List(gctx, r.dst, "", lo), r.src.String(), r.dst.String(), r.opts.Filter.Match)
 	for e, err := range merged {
 		if err != nil {
 			listErr = err

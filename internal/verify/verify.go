@@ -32,6 +32,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/diff"
 	"github.com/sortie-dev/sortie/internal/event"
 	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/listing"
 	"github.com/sortie-dev/sortie/internal/retry"
 	"github.com/sortie-dev/sortie/internal/store"
 )
@@ -39,6 +40,8 @@ import (
 // Options tune a verification.
 type Options struct {
 	Workers int
+	// ListWorkers lists each side with this many workers (package listing).
+	ListWorkers int
 	// SkipMetadata compares size and content only.
 	SkipMetadata bool
 	Filter       *filter.Filter
@@ -101,7 +104,8 @@ func Run(ctx context.Context, src, dst store.Store, opts Options) (*Report, erro
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Workers)
 	var listErr error
-	for e, err := range diff.Merge(gctx, src.List(gctx, ""), dst.List(gctx, ""), src.String(), dst.String(), opts.Filter.Match) {
+	lo := listing.Options{Workers: opts.ListWorkers}
+	for e, err := range diff.Merge(gctx, listing.List(gctx, src, "", lo), listing.List(gctx, dst, "", lo), src.String(), dst.String(), opts.Filter.Match) {
 		if err != nil {
 			listErr = err
 			break

@@ -320,6 +320,30 @@ func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Obj
 	}
 }
 
+// FirstAfter returns the first key after the given one, with one request
+// of one key: the probe parallel listings choose their ranges with.
+func (s *Store) FirstAfter(ctx context.Context, after string) (string, bool, error) {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), MaxKeys: aws.Int32(1)}
+	if s.prefix != "" {
+		in.Prefix = aws.String(s.prefix)
+	}
+	if after != "" {
+		in.StartAfter = aws.String(s.prefix + after)
+	}
+	var out *s3.ListObjectsV2Output
+	err := listRetry.Do(ctx, func(int) error {
+		var err error
+		if out, err = s.client.ListObjectsV2(ctx, in); err != nil {
+			return s.wrap("list", "", err)
+		}
+		return nil
+	})
+	if err != nil || len(out.Contents) == 0 {
+		return "", false, err
+	}
+	return strings.TrimPrefix(aws.ToString(out.Contents[0].Key), s.prefix), true, nil
+}
+
 // Stat implements store.Store: HeadObject, then GetObjectTagging when the
 // object has tags.
 func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
