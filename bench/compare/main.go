@@ -48,7 +48,8 @@ type tool struct {
 
 type result struct {
 	wall time.Duration
-	rss  int64 // KiB
+	rss  int64         // KiB
+	cpu  time.Duration // user + system time of the tool's process
 }
 
 type bench struct {
@@ -373,17 +374,18 @@ func (b *bench) report(which string, rounds int, tools []tool) {
 		"change": fmt.Sprintf("re-copy of %d objects of 4 KiB after 1%% of the source changed", b.objects),
 	}[which]
 	fmt.Printf("\ncase %s: %s, MinIO → MinIO on loopback, median of %d rounds\n\n", which, desc, rounds)
-	fmt.Printf("| tool | wall s | objects/s | MiB/s | peak RSS MiB | sortie's speed ÷ this |\n|---|---|---|---|---|---|\n")
+	fmt.Printf("| tool | wall s | objects/s | MiB/s | peak RSS MiB | tool's own CPU s | sortie's speed ÷ this |\n|---|---|---|---|---|---|---|\n")
 	sortie := median(b.results["sortie"]).wall.Seconds()
 	for _, t := range tools {
 		m := median(b.results[t.name])
 		s := m.wall.Seconds()
-		rss := "—"
+		rss, cpu := "—", "—"
 		if m.rss > 0 {
 			rss = fmt.Sprintf("%.0f", float64(m.rss)/1024)
+			cpu = fmt.Sprintf("%.2f", m.cpu.Seconds())
 		}
-		fmt.Printf("| %s | %.2f | %.0f | %.1f | %s | %.2f× |\n", t.name, s, float64(b.objects)/s,
-			float64(b.objects)*float64(b.size)/s/(1<<20), rss, s/sortie)
+		fmt.Printf("| %s | %.2f | %.0f | %.1f | %s | %s | %.2f× |\n", t.name, s, float64(b.objects)/s,
+			float64(b.objects)*float64(b.size)/s/(1<<20), rss, cpu, s/sortie)
 	}
 }
 
@@ -441,7 +443,7 @@ func timed(bin string, env []string, args ...string) (result, error) {
 	if err != nil {
 		return result{}, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	return result{wall: wall, rss: rss}, nil
+	return result{wall: wall, rss: rss, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
 }
 
 // vmHWM reads a process's peak resident set size in KiB, or 0.

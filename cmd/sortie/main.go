@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/sortie-dev/sortie/internal/cli"
@@ -21,7 +22,19 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	// SORTIE_CPUPROFILE=FILE writes a CPU profile of the run, for the
+	// benchmarks' explanations (go tool pprof FILE).
+	var prof *os.File
+	if path := os.Getenv("SORTIE_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			prof = f
+		}
+	}
 	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, cli.IsTerminal(os.Stderr))
+	if prof != nil {
+		pprof.StopCPUProfile()
+		prof.Close()
+	}
 	stop()
 	os.Exit(code)
 }
