@@ -104,7 +104,7 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 
 	bucketURL := "s3://" + demoBucket
 	profiles := &copyOptions{fromProfile: "demo-aws", toProfile: "demo-sovereign", workers: 8, partSize: "8MiB", bwlimit: "0",
-		egressPrice: DefaultEgressPrice, createBucket: true, maxDelete: -1, listWorkers: 4}
+		egressPrice: DefaultEgressPrice, createBucket: true, maxDelete: -1, listWorkers: 1}
 	flags := "--from-profile demo-aws --to-profile demo-sovereign"
 
 	step := func(n int, title, command string) {
@@ -120,7 +120,7 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	vopts := &verifyOptions{fromProfile: "demo-aws", toProfile: "demo-sovereign", workers: 8, listWorkers: 4}
+	vopts := &verifyOptions{fromProfile: "demo-aws", toProfile: "demo-sovereign", workers: 8, listWorkers: 1}
 	step(5, "Verify: prove every object arrived with the same bytes and metadata", "sortie verify "+bucketURL+" "+bucketURL+" "+flags)
 	if err := runVerify(ctx, e, vopts, bucketURL, bucketURL); err != nil {
 		return err
@@ -153,13 +153,13 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 	fmt.Fprintln(w)
 
 	local := filepath.Join(dir, "university-archive")
-	local2 := &copyOptions{fromProfile: "demo-aws", workers: 8, partSize: "8MiB", bwlimit: "0", maxDelete: -1, listWorkers: 4}
+	local2 := &copyOptions{fromProfile: "demo-aws", workers: 8, partSize: "8MiB", bwlimit: "0", maxDelete: -1, listWorkers: 1}
 	step(8, "Or onto a filesystem: atomic writes, metadata kept in extended attributes", "sortie copy "+bucketURL+" "+local+" --from-profile demo-aws")
 	if err := runCopy(ctx, e, modeCopy, local2, bucketURL, local); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	vopts = &verifyOptions{fromProfile: "demo-aws", workers: 8, exact: true, listWorkers: 4}
+	vopts = &verifyOptions{fromProfile: "demo-aws", workers: 8, exact: true, listWorkers: 1}
 	step(9, "And verify the folder, re-reading every file", "sortie verify --exact "+bucketURL+" "+local+" --from-profile demo-aws")
 	if err := runVerify(ctx, e, vopts, bucketURL, local); err != nil {
 		return err
