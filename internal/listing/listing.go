@@ -25,30 +25,72 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sortie-dev/sortie/internal/store"
 )
 
-// Prober is implemented by stores that can answer "the first key after X"
-// in one cheap request (S3: ListObjectsV2 with MaxKeys 1).
+// Prober is implemented by stores that can answer "the first object under
+// prefix after X" in one cheap request (S3: ListObjectsV2 with Prefix,
+// StartAfter and MaxKeys 1).
 type Prober interface {
-	FirstAfter(ctx context.Context, after string) (key string, ok bool, err error)
+	FirstAfter(ctx context.Context, prefix, after string) (store.Object, bool, error)
+}
+
+// PrefixLister is implemented by stores that list the keys under a prefix
+// more cheaply than from a starting key (MinIO walks only that folder; from
+// a StartAfter it walks its namespace afresh). Listings over folders use it.
+type PrefixLister interface {
+	ListPrefix(ctx context.Context, prefix, startAfter string) iter.Seq2[store.Object, error]
 }
 
 // firstAfter asks the store, with one request where it can.
-func firstAfter(ctx context.Context, s store.Store, after string) (string, bool, error) {
+func firstAfter(ctx context.Context, s store.Store, prefix, after string) (store.Object, bool, error) {
 	if p, ok := s.(Prober); ok {
-		return p.FirstAfter(ctx, after)
+		return p.FirstAfter(ctx, prefix, after)
 	}
-	for o, err := range s.List(ctx, after) {
+	for o, err := range listPrefix(ctx, s, prefix, after) {
 		if err != nil {
-			return "", false, err
+			return store.Object{}, false, err
 		}
-		return o.Key, true, nil
+		return o, true, nil
 	}
-	return "", false, nil
+	return store.Object{}, false, nil
+}
+
+// listPrefix lists the keys under prefix after startAfter, with the store's
+// own prefix listing where it has one.
+func listPrefix(ctx context.Context, s store.Store, prefix, startAfter string) iter.Seq2[store.Object, error] {
+	if pl, ok := s.(PrefixLister); ok {
+		return pl.ListPrefix(ctx, prefix, startAfter)
+	}
+	return func(yield func(store.Object, error) bool) {
+		for o, err := range s.List(ctx, max(startAfter, below(prefix))) {
+			if err == nil && o.Key < prefix {
+				continue
+			}
+			if err == nil && !strings.HasPrefix(o.Key, prefix) {
+				return
+			}
+			if !yield(o, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// below sorts before prefix and before every key that starts with it.
+func below(prefix string) string {
+	if prefix == "" {
+		return ""
+	}
+	last := prefix[len(prefix)-1]
+	if last == 0 {
+		return prefix[:len(prefix)-1]
+	}
+	return prefix[:len(prefix)-1] + string([]byte{last - 1})
 }
 
 // beyond sorts after the keys that start with prefix: U+10FFFF is the
@@ -86,13 +128,20 @@ func List(ctx context.Context, s store.Store, startAfter string, opts Options) i
 		opts.MaxProbes = 256
 	}
 	return func(yield func(store.Object, error) bool) {
-		bounds, err := Boundaries(ctx, s, startAfter, opts.Ranges, opts.MaxProbes)
+		segs, err := Plan(ctx, s, startAfter, opts.Ranges, opts.MaxProbes)
 		if err != nil {
 			yield(store.Object{}, err)
 			return
 		}
-		listRanges(ctx, s, startAfter, bounds, opts, yield)
+		listSegments(ctx, s, startAfter, segs, opts, yield)
 	}
+}
+
+// Segment is one piece of a listing plan: every key under Prefix, or the
+// one object Single (a key that is itself a prefix the plan split).
+type Segment struct {
+	Prefix string
+	Single *store.Object
 }
 
 type item struct {
@@ -100,44 +149,41 @@ type item struct {
 	err error
 }
 
-// listRanges lists (startAfter, b0], (b0, b1], …, (bn, ∞) concurrently and
-// yields them in order.
-func listRanges(ctx context.Context, s store.Store, startAfter string, bounds []string, opts Options, yield func(store.Object, error) bool) {
+// listSegments lists the segments concurrently and yields them in order.
+func listSegments(ctx context.Context, s store.Store, startAfter string, segs []Segment, opts Options, yield func(store.Object, error) bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	g, gctx := errgroup.WithContext(ctx)
 	defer func() {
 		cancel()
 		g.Wait()
 	}()
-	los := append([]string{startAfter}, bounds...)
-	chans := make([]chan item, len(los))
+	chans := make([]chan item, len(segs))
 	for i := range chans {
 		chans[i] = make(chan item, opts.Buffer)
 	}
-	// The launcher starts ranges in order as worker slots free up; a range
-	// frees its slot when it has listed everything and its buffer was read.
+	// The launcher starts segments in order as worker slots free up; a
+	// segment frees its slot when it has listed everything and its buffer
+	// was read.
 	g.Go(func() error {
 		sem := make(chan struct{}, opts.Workers)
-		for i, lo := range los {
+		for i, seg := range segs {
+			out := chans[i]
+			if seg.Single != nil {
+				out <- item{obj: *seg.Single}
+				close(out)
+				continue
+			}
 			select {
 			case sem <- struct{}{}:
 			case <-gctx.Done():
 				return nil
 			}
-			hi, last := "", i == len(los)-1
-			if !last {
-				hi = los[i+1]
-			}
-			out := chans[i]
 			g.Go(func() error {
 				defer func() { <-sem }()
 				defer close(out)
-				for o, err := range s.List(gctx, lo) {
-					if err == nil && !last && o.Key > hi {
-						return nil
-					}
-					if err == nil && o.Key <= lo {
-						continue // a store that ignored StartAfter: never list a key twice
+				for o, err := range listPrefix(gctx, s, seg.Prefix, startAfter) {
+					if err == nil && (o.Key <= startAfter || !strings.HasPrefix(o.Key, seg.Prefix)) {
+						continue // a store that ignored Prefix or StartAfter: never a key out of place
 					}
 					select {
 					case out <- item{o, err}:
@@ -173,22 +219,23 @@ func listRanges(ctx context.Context, s store.Store, startAfter string, bounds []
 	}
 }
 
-// Boundaries chooses increasing boundary strings that cut the keys after
-// startAfter into about n ranges, using at most maxProbes requests. It
-// returns none when the keys are too few to be worth splitting.
-func Boundaries(ctx context.Context, s store.Store, startAfter string, n, maxProbes int) ([]string, error) {
+// Plan cuts the keys after startAfter into about n segments, using at most
+// maxProbes requests: prefixes that together hold every key, in order, and
+// the keys that equal a prefix the plan split.
+func Plan(ctx context.Context, s store.Store, startAfter string, n, maxProbes int) ([]Segment, error) {
 	b := &boundaryFinder{ctx: ctx, s: s, probes: maxProbes}
-	first, ok, err := b.first(startAfter)
+	firstObj, ok, err := b.first("", startAfter)
 	if err != nil || !ok {
 		return nil, err
 	}
+	first := firstObj.Key
 	// The longest prefix of the first key that every remaining key
 	// shares. "No key lies beyond prefix[:l]" holds for l = 0 and, once
 	// false, stays false for longer l: binary search.
 	lo, hi := 0, len(first) // invariant: lo holds
 	for lo < hi && b.probes > 0 {
 		mid := (lo + hi + 1) / 2
-		_, more, err := b.first(beyond(first[:mid]))
+		_, more, err := b.first("", beyond(first[:mid]))
 		if err != nil {
 			return nil, err
 		}
@@ -198,10 +245,11 @@ func Boundaries(ctx context.Context, s store.Store, startAfter string, n, maxPro
 			lo = mid
 		}
 	}
-	// Expand populated prefixes, shortest first (the widest), until there
-	// are enough of them. A prefix with one populated byte is followed
-	// down; one with none (a single key) is kept whole.
+	// Expand prefixes, shortest first (the widest), until there are
+	// enough. A prefix is replaced by its populated one-byte extensions
+	// only when all of them were found; a key equal to it is kept aside.
 	buckets := []string{first[:lo]}
+	var singles []store.Object
 	leaf := map[string]bool{}
 	for len(buckets) < n && b.probes > 0 {
 		idx := -1
@@ -213,35 +261,37 @@ func Boundaries(ctx context.Context, s store.Store, startAfter string, n, maxPro
 		if idx < 0 {
 			break
 		}
-		children, err := b.children(buckets[idx], startAfter)
+		children, self, complete, err := b.children(buckets[idx], startAfter)
 		if err != nil {
 			return nil, err
 		}
-		switch len(children) {
-		case 0:
+		if !complete || len(children) == 0 {
 			leaf[buckets[idx]] = true
-		case 1:
-			buckets[idx] = children[0]
-		default:
-			buckets = slices.Concat(buckets[:idx], children, buckets[idx+1:])
+			continue
 		}
-	}
-	slices.Sort(buckets)
-	if len(buckets) < 2 {
-		return nil, nil
-	}
-	// Group consecutive buckets into at most n ranges. The buckets are
-	// prefixes none of which starts another, so the bound after a group
-	// lies above all of its keys and below all of the next group's.
-	var bounds []string
-	per := (len(buckets) + n - 1) / n
-	for i := per; i < len(buckets); i += per {
-		bound := beyond(buckets[i-1])
-		if bound > startAfter && (len(bounds) == 0 || bound > bounds[len(bounds)-1]) {
-			bounds = append(bounds, bound)
+		if self != nil {
+			singles = append(singles, *self)
 		}
+		buckets = slices.Concat(buckets[:idx], children, buckets[idx+1:])
 	}
-	return bounds, nil
+	segs := make([]Segment, 0, len(buckets)+len(singles))
+	for _, p := range buckets {
+		segs = append(segs, Segment{Prefix: p})
+	}
+	for i := range singles {
+		segs = append(segs, Segment{Single: &singles[i]})
+	}
+	slices.SortFunc(segs, func(a, b Segment) int { return strings.Compare(a.key(), b.key()) })
+	return segs, nil
+}
+
+// key orders segments: a prefix sorts as itself, before its keys, and after
+// a key equal to a shorter prefix it extends.
+func (s Segment) key() string {
+	if s.Single != nil {
+		return s.Single.Key
+	}
+	return s.Prefix
 }
 
 type boundaryFinder struct {
@@ -250,33 +300,41 @@ type boundaryFinder struct {
 	probes int
 }
 
-func (b *boundaryFinder) first(after string) (string, bool, error) {
+func (b *boundaryFinder) first(prefix, after string) (store.Object, bool, error) {
 	b.probes--
-	return firstAfter(b.ctx, b.s, after)
+	return firstAfter(b.ctx, b.s, prefix, after)
 }
 
-// children returns the populated one-byte extensions of prefix (keys after
-// startAfter only), walking from the first to the last with one probe each.
-func (b *boundaryFinder) children(prefix, startAfter string) ([]string, error) {
-	// A key equal to the prefix itself belongs to no child: it sorts
-	// before them all, and the ranges cover it wherever it falls.
-	after := max(startAfter, prefix)
-	var kids []string
+// children returns the populated one-character extensions of prefix (keys
+// after startAfter only), walking from the first to the last with one probe
+// each; self is the object whose key equals prefix, if there is one after
+// startAfter. complete is false when the probes ran out before the walk
+// ended: a partial list of children must not replace the prefix.
+func (b *boundaryFinder) children(prefix, startAfter string) (kids []string, self *store.Object, complete bool, err error) {
+	after := startAfter
 	for b.probes > 0 {
-		k, ok, err := b.first(after)
+		o, ok, err := b.first(prefix, after)
 		if err != nil {
-			return nil, err
+			return nil, nil, false, err
 		}
-		if !ok || !strings.HasPrefix(k, prefix) {
-			break
+		if !ok || !strings.HasPrefix(o.Key, prefix) {
+			return kids, self, true, nil
 		}
-		if len(k) == len(prefix) {
-			after = k
+		if len(o.Key) == len(prefix) {
+			self = &o
+			after = o.Key
 			continue
 		}
-		kid := k[:len(prefix)+1]
+		// A whole character, so the child is valid UTF-8 (S3 requires it
+		// of Prefix).
+		_, size := utf8.DecodeRuneInString(o.Key[len(prefix):])
+		kid := o.Key[:len(prefix)+size]
+		if len(kids) > 0 && kids[len(kids)-1] == kid {
+			after = o.Key // a key past beyond(kid) that still starts with it
+			continue
+		}
 		kids = append(kids, kid)
 		after = beyond(kid)
 	}
-	return kids, nil
+	return kids, self, false, nil
 }

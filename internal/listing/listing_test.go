@@ -55,6 +55,11 @@ func TestSameAsSequential(t *testing.T) {
 			after = all[r.IntN(len(all))]
 		}
 		opts := Options{Workers: 2 + r.IntN(6), Ranges: 2 + r.IntN(30), Buffer: 1 + r.IntN(5), MaxProbes: 5 + r.IntN(200)}
+		segs, err := Plan(context.Background(), s, after, opts.Ranges, opts.MaxProbes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlan(t, segs)
 		got := keysOf(t, List(context.Background(), s, after, opts))
 		want := keysOf(t, s.List(context.Background(), after))
 		if !slices.Equal(got, want) {
@@ -74,15 +79,13 @@ func TestBoundaryKeys(t *testing.T) {
 	for _, k := range keys {
 		storetest.Put(t, s, k, nil, store.Metadata{})
 	}
-	bounds, err := Boundaries(context.Background(), s, "", 8, 256)
+	segs, err := Plan(context.Background(), s, "", 8, 256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bounds) < 3 {
-		t.Errorf("only %d boundaries for %d keys: %q", len(bounds), len(keys), bounds)
-	}
-	if !slices.IsSorted(bounds) {
-		t.Errorf("boundaries out of order: %q", bounds)
+	checkPlan(t, segs)
+	if len(segs) < 3 {
+		t.Errorf("only %d segments for %d keys: %+v", len(segs), len(keys), segs)
 	}
 	got := keysOf(t, List(context.Background(), s, "", Options{Workers: 4, Buffer: 2}))
 	want := keysOf(t, s.List(context.Background(), ""))
@@ -138,6 +141,24 @@ func TestErrorsAndEarlyStop(t *testing.T) {
 		n++
 		if n == 10 {
 			break
+		}
+	}
+}
+
+// checkPlan: segments in order, and no prefix segment inside another, so
+// that no key can be listed twice.
+func checkPlan(t *testing.T, segs []Segment) {
+	t.Helper()
+	for i := 1; i < len(segs); i++ {
+		if segs[i-1].key() >= segs[i].key() {
+			t.Fatalf("segments out of order: %q then %q", segs[i-1].key(), segs[i].key())
+		}
+	}
+	for i, a := range segs {
+		for j, b := range segs {
+			if i != j && a.Single == nil && b.Single == nil && strings.HasPrefix(b.Prefix, a.Prefix) {
+				t.Fatalf("segment %q contains segment %q", a.Prefix, b.Prefix)
+			}
 		}
 	}
 }

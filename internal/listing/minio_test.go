@@ -42,13 +42,13 @@ func TestMinIOBoundaries(t *testing.T) {
 	if len(want) != len(keys) {
 		t.Fatalf("bucket holds %d keys, want %d", len(want), len(keys))
 	}
-	bounds, err := Boundaries(context.Background(), st, "", 16, 256)
+	segs, err := Plan(context.Background(), st, "", 16, 256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d boundaries: %q", len(bounds), bounds)
-	if len(bounds) < 8 {
-		t.Errorf("only %d boundaries", len(bounds))
+	checkPlan(t, segs)
+	if len(segs) < 8 {
+		t.Errorf("only %d segments: %+v", len(segs), segs)
 	}
 	for _, w := range []int{2, 3, 8, 16} {
 		got := keysOf(t, List(context.Background(), st, "", Options{Workers: w, Buffer: 7}))

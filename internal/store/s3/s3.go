@@ -278,10 +278,27 @@ func (s *Store) CreateBucket(ctx context.Context) error {
 
 // List implements store.Store with ListObjectsV2, 1,000 keys a page.
 func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Object, error] {
+	return s.list(ctx, s.prefix, startAfter)
+}
+
+// object converts a listing entry.
+func (s *Store) object(o types.Object) store.Object {
+	return store.Object{
+		Key:          strings.TrimPrefix(aws.ToString(o.Key), s.prefix),
+		Size:         aws.ToInt64(o.Size),
+		ETag:         strings.Trim(aws.ToString(o.ETag), `"`),
+		ModTime:      aws.ToTime(o.LastModified),
+		StorageClass: string(o.StorageClass),
+	}
+}
+
+// list lists the bucket's keys under fullPrefix (which includes the store's
+// prefix) after startAfter (relative to the store's prefix).
+func (s *Store) list(ctx context.Context, fullPrefix, startAfter string) iter.Seq2[store.Object, error] {
 	return func(yield func(store.Object, error) bool) {
 		in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
-		if s.prefix != "" {
-			in.Prefix = aws.String(s.prefix)
+		if fullPrefix != "" {
+			in.Prefix = aws.String(fullPrefix)
 		}
 		if startAfter != "" {
 			in.StartAfter = aws.String(s.prefix + startAfter)
@@ -304,15 +321,7 @@ func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Obj
 				return
 			}
 			for _, o := range page.Contents {
-				key := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
-				obj := store.Object{
-					Key:          key,
-					Size:         aws.ToInt64(o.Size),
-					ETag:         strings.Trim(aws.ToString(o.ETag), `"`),
-					ModTime:      aws.ToTime(o.LastModified),
-					StorageClass: string(o.StorageClass),
-				}
-				if !yield(obj, nil) {
+				if !yield(s.object(o), nil) {
 					return
 				}
 			}
@@ -320,28 +329,33 @@ func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Obj
 	}
 }
 
-// FirstAfter returns the first key after the given one, with one request
-// of one key: the probe parallel listings choose their ranges with.
-func (s *Store) FirstAfter(ctx context.Context, after string) (string, bool, error) {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), MaxKeys: aws.Int32(1)}
-	if s.prefix != "" {
-		in.Prefix = aws.String(s.prefix)
-	}
-	if after != "" {
-		in.StartAfter = aws.String(s.prefix + after)
-	}
-	var out *s3.ListObjectsV2Output
+// FirstAfter returns the first object under prefix after the given key,
+// with one request of one key: the probe parallel listings plan with.
+func (s *Store) FirstAfter(ctx context.Context, prefix, after string) (store.Object, bool, error) {
+	var found store.Object
+	ok := false
 	err := listRetry.Do(ctx, func(int) error {
-		var err error
-		if out, err = s.client.ListObjectsV2(ctx, in); err != nil {
+		in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), MaxKeys: aws.Int32(1), Prefix: aws.String(s.prefix + prefix)}
+		if after != "" {
+			in.StartAfter = aws.String(s.prefix + after)
+		}
+		out, err := s.client.ListObjectsV2(ctx, in)
+		if err != nil {
 			return s.wrap("list", "", err)
+		}
+		if len(out.Contents) > 0 {
+			found, ok = s.object(out.Contents[0]), true
 		}
 		return nil
 	})
-	if err != nil || len(out.Contents) == 0 {
-		return "", false, err
-	}
-	return strings.TrimPrefix(aws.ToString(out.Contents[0].Key), s.prefix), true, nil
+	return found, ok, err
+}
+
+// ListPrefix lists the keys under prefix (relative to the store's) after
+// startAfter: MinIO walks only that folder, where a StartAfter alone makes
+// it walk from the top.
+func (s *Store) ListPrefix(ctx context.Context, prefix, startAfter string) iter.Seq2[store.Object, error] {
+	return s.list(ctx, s.prefix+prefix, startAfter)
 }
 
 // Stat implements store.Store: HeadObject, then GetObjectTagging when the
