@@ -261,9 +261,17 @@ func Plan(ctx context.Context, s store.Store, startAfter string, n, maxProbes in
 		if idx < 0 {
 			break
 		}
-		children, self, complete, err := b.children(buckets[idx], startAfter)
+		// Folders first (S3-compatible stores list a folder cheaply and an
+		// arbitrary prefix only by walking its parent), then characters.
+		children, self, complete, err := b.folders(buckets[idx], startAfter)
 		if err != nil {
 			return nil, err
+		}
+		if !complete || len(children) == 0 {
+			children, self, complete, err = b.children(buckets[idx], startAfter)
+			if err != nil {
+				return nil, err
+			}
 		}
 		if !complete || len(children) == 0 {
 			leaf[buckets[idx]] = true
@@ -303,6 +311,41 @@ type boundaryFinder struct {
 func (b *boundaryFinder) first(prefix, after string) (store.Object, bool, error) {
 	b.probes--
 	return firstAfter(b.ctx, b.s, prefix, after)
+}
+
+// folders returns the folders under prefix — its extensions through the
+// next "/" — when every key under it (after startAfter) lies in one; self
+// is the object whose key equals prefix. complete is false when a key lies
+// directly under prefix (it would overlap no folder, but folders and a
+// character split must not be mixed) or the probes ran out.
+func (b *boundaryFinder) folders(prefix, startAfter string) (kids []string, self *store.Object, complete bool, err error) {
+	after := startAfter
+	for b.probes > 0 {
+		o, ok, err := b.first(prefix, after)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if !ok || !strings.HasPrefix(o.Key, prefix) {
+			return kids, self, true, nil
+		}
+		if len(o.Key) == len(prefix) {
+			self = &o
+			after = o.Key
+			continue
+		}
+		i := strings.IndexByte(o.Key[len(prefix):], '/')
+		if i < 0 {
+			return nil, nil, false, nil
+		}
+		kid := o.Key[:len(prefix)+i+1]
+		if len(kids) > 0 && kids[len(kids)-1] == kid {
+			after = o.Key // a key past beyond(kid) that still lies in it
+			continue
+		}
+		kids = append(kids, kid)
+		after = beyond(kid)
+	}
+	return nil, nil, false, nil
 }
 
 // children returns the populated one-character extensions of prefix (keys
