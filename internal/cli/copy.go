@@ -78,7 +78,7 @@ moves only what changed.`
 	f.IntVar(&o.workers, "workers", transfer.DefaultWorkers, "objects or parts moved at once")
 	f.StringVar(&o.partSize, "part-size", "16MiB", "part size for multipart uploads, when the source's own layout cannot be mirrored")
 	f.StringVar(&o.bwlimit, "bwlimit", "0", "cap on bytes read from SRC per second, e.g. 50MiB (0: no cap)")
-	f.IntVar(&o.listWorkers, "list-workers", 1, "list each side with this many requests at once over key ranges; helps where StartAfter seeks (AWS S3), slows MinIO (see bench/RESULTS.md)")
+	f.IntVar(&o.listWorkers, "list-workers", 1, "list each side with this many requests at once, over folders or key ranges; for stores that serve requests in parallel (AWS S3)")
 	f.StringArrayVar(&o.include, "include", nil, "copy only keys matching this glob (repeatable; * ** ? [..] {a,b})")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "skip keys matching this glob (repeatable)")
 	f.BoolVar(&o.json, "json", false, "print JSON lines (one event per object, then a summary) on stdout")

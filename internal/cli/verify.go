@@ -45,7 +45,7 @@ sync).`,
 	f.StringVar(&o.fromProfile, "from-profile", "", "AWS shared-config profile for SRC")
 	f.StringVar(&o.toProfile, "to-profile", "", "AWS shared-config profile for DST")
 	f.IntVar(&o.workers, "workers", 16, "objects checked at once")
-	f.IntVar(&o.listWorkers, "list-workers", 1, "list each side with this many requests at once over key ranges; helps where StartAfter seeks (AWS S3), slows MinIO (see bench/RESULTS.md)")
+	f.IntVar(&o.listWorkers, "list-workers", 1, "list each side with this many requests at once, over folders or key ranges; for stores that serve requests in parallel (AWS S3)")
 	f.StringArrayVar(&o.include, "include", nil, "check only keys matching this glob (repeatable)")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "skip keys matching this glob (repeatable)")
 	f.BoolVar(&o.json, "json", false, "print JSON lines (one event per object, then a report) on stdout")
