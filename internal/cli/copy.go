@@ -102,11 +102,8 @@ moves only what changed.`
 }
 
 func (o *copyOptions) engineOptions(m mode) (transfer.Options, error) {
-	if o.workers < 1 || o.workers > 1024 {
-		return transfer.Options{}, usage("--workers %d: give a number from 1 to 1024", o.workers)
-	}
-	if o.listWorkers < 1 || o.listWorkers > 256 {
-		return transfer.Options{}, usage("--list-workers %d: give a number from 1 to 256", o.listWorkers)
+	if err := checkWorkers(o.workers, o.listWorkers); err != nil {
+		return transfer.Options{}, err
 	}
 	ps, err := humanize.ParseBytes(o.partSize)
 	if err != nil || ps < 5<<20 || ps > 5<<30 {
@@ -428,4 +425,15 @@ func startOutput(ctx context.Context, e *env, asJSON, perObject bool, verb strin
 		out.stop = d.Start(ctx)
 	}
 	return out
+}
+
+// checkWorkers bounds the concurrency flags every command shares.
+func checkWorkers(workers, listWorkers int) error {
+	if workers < 1 || workers > 1024 {
+		return usage("--workers %d: give a number from 1 to 1024", workers)
+	}
+	if listWorkers < 1 || listWorkers > 256 {
+		return usage("--list-workers %d: give a number from 1 to 256", listWorkers)
+	}
+	return nil
 }

@@ -55,11 +55,8 @@ sync).`,
 }
 
 func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg string) error {
-	if o.workers < 1 || o.workers > 1024 {
-		return usage("--workers %d: give a number from 1 to 1024", o.workers)
-	}
-	if o.listWorkers < 1 || o.listWorkers > 256 {
-		return usage("--list-workers %d: give a number from 1 to 256", o.listWorkers)
+	if err := checkWorkers(o.workers, o.listWorkers); err != nil {
+		return err
 	}
 	flt, err := filter.New(o.include, o.exclude)
 	if err != nil {

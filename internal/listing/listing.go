@@ -3,19 +3,21 @@
 // (S3 returns 1,000 keys a request; ten million keys are ten thousand
 // sequential round trips).
 //
-// The key space after startAfter is cut into ranges (b0, b1], (b1, b2], …,
-// (bn, ∞) by boundary strings. Any increasing boundaries partition the keys
-// exactly — each key falls in one range — so correctness never depends on
-// how they were chosen; only the balance of the work does. Boundaries are
-// learned with cheap probes ("the first key after X"): the prefix every
-// remaining key shares, then which next bytes are populated (each probe jumps
-// straight to the next populated byte), recursing into populated prefixes
-// until there are enough ranges. Where a bucket has folder-like prefixes,
-// those are what the probes find.
+// The keys after startAfter are cut into segments: every key under a prefix,
+// or one object whose key equals a prefix that was split further. Segments
+// are found with cheap probes ("the first object under P after X"): the
+// prefix every remaining key shares, then its folders (extensions through
+// the next "/") where every key lies in one, else its populated next
+// characters, splitting the widest prefix until there are enough. A prefix is
+// replaced only by the complete set of its extensions, and extensions never
+// contain one another, so the segments hold every key exactly once; which
+// segments were chosen decides the balance of the work, never what is
+// listed. Each segment is listed with the store's prefix listing (S3: the
+// Prefix parameter), which S3-compatible stores serve from one folder.
 //
-// Ranges are listed by at most Workers goroutines into bounded buffers and
-// read back in range order, so memory is bounded by workers × buffer, and
-// every goroutine has ended when the listing does.
+// Segments are listed by at most Workers goroutines into bounded buffers and
+// read back in order, so memory is bounded by workers × buffer, and every
+// goroutine has ended when the listing does.
 //
 // It is not for deciding anything about the keys; it only lists.
 package listing
@@ -103,10 +105,10 @@ func beyond(prefix string) string { return prefix + "\U0010FFFF" }
 // Options tune a parallel listing.
 type Options struct {
 	Workers int // ranges listed at once
-	// Ranges is how many ranges to aim for; more than Workers, so that a
-	// slow range does not leave the others idle. Default 4 × Workers.
+	// Ranges is how many segments to aim for; more than Workers, so that a
+	// slow segment does not leave the others idle. Default 4 × Workers.
 	Ranges int
-	// Buffer is the objects each range may list ahead; default 1,000.
+	// Buffer is the objects each segment may list ahead; default 1,000.
 	Buffer int
 	// MaxProbes bounds the requests spent choosing boundaries; default 256.
 	MaxProbes int
@@ -314,46 +316,32 @@ func (b *boundaryFinder) first(prefix, after string) (store.Object, bool, error)
 }
 
 // folders returns the folders under prefix — its extensions through the
-// next "/" — when every key under it (after startAfter) lies in one; self
-// is the object whose key equals prefix. complete is false when a key lies
-// directly under prefix (it would overlap no folder, but folders and a
-// character split must not be mixed) or the probes ran out.
-func (b *boundaryFinder) folders(prefix, startAfter string) (kids []string, self *store.Object, complete bool, err error) {
-	after := startAfter
-	for b.probes > 0 {
-		o, ok, err := b.first(prefix, after)
-		if err != nil {
-			return nil, nil, false, err
-		}
-		if !ok || !strings.HasPrefix(o.Key, prefix) {
-			return kids, self, true, nil
-		}
-		if len(o.Key) == len(prefix) {
-			self = &o
-			after = o.Key
-			continue
-		}
-		i := strings.IndexByte(o.Key[len(prefix):], '/')
-		if i < 0 {
-			return nil, nil, false, nil
-		}
-		kid := o.Key[:len(prefix)+i+1]
-		if len(kids) > 0 && kids[len(kids)-1] == kid {
-			after = o.Key // a key past beyond(kid) that still lies in it
-			continue
-		}
-		kids = append(kids, kid)
-		after = beyond(kid)
-	}
-	return nil, nil, false, nil
+// next "/" — when every key under it (after startAfter) lies in one. A key
+// directly under prefix makes the split incomplete: folders and a character
+// split must not be mixed, or a segment could hold another.
+func (b *boundaryFinder) folders(prefix, startAfter string) ([]string, *store.Object, bool, error) {
+	return b.extensions(prefix, startAfter, func(rest string) (int, bool) {
+		i := strings.IndexByte(rest, '/')
+		return i + 1, i >= 0
+	})
 }
 
-// children returns the populated one-character extensions of prefix (keys
-// after startAfter only), walking from the first to the last with one probe
-// each; self is the object whose key equals prefix, if there is one after
-// startAfter. complete is false when the probes ran out before the walk
-// ended: a partial list of children must not replace the prefix.
-func (b *boundaryFinder) children(prefix, startAfter string) (kids []string, self *store.Object, complete bool, err error) {
+// children returns the populated one-character extensions of prefix; whole
+// characters, so that each is valid UTF-8, which S3 requires of Prefix.
+func (b *boundaryFinder) children(prefix, startAfter string) ([]string, *store.Object, bool, error) {
+	return b.extensions(prefix, startAfter, func(rest string) (int, bool) {
+		_, size := utf8.DecodeRuneInString(rest)
+		return size, true
+	})
+}
+
+// extensions walks the keys under prefix after startAfter, one probe per
+// extension found: cut says how much of what follows prefix makes the
+// extension, or that the key fits none (which abandons the walk). self is
+// the object whose key equals prefix, if any. complete is false when the
+// walk was abandoned or the probes ran out: a partial list of extensions
+// must not replace the prefix.
+func (b *boundaryFinder) extensions(prefix, startAfter string, cut func(rest string) (int, bool)) (kids []string, self *store.Object, complete bool, err error) {
 	after := startAfter
 	for b.probes > 0 {
 		o, ok, err := b.first(prefix, after)
@@ -368,10 +356,11 @@ func (b *boundaryFinder) children(prefix, startAfter string) (kids []string, sel
 			after = o.Key
 			continue
 		}
-		// A whole character, so the child is valid UTF-8 (S3 requires it
-		// of Prefix).
-		_, size := utf8.DecodeRuneInString(o.Key[len(prefix):])
-		kid := o.Key[:len(prefix)+size]
+		n, fits := cut(o.Key[len(prefix):])
+		if !fits {
+			return nil, nil, false, nil
+		}
+		kid := o.Key[:len(prefix)+n]
 		if len(kids) > 0 && kids[len(kids)-1] == kid {
 			after = o.Key // a key past beyond(kid) that still starts with it
 			continue
@@ -379,5 +368,5 @@ func (b *boundaryFinder) children(prefix, startAfter string) (kids []string, sel
 		kids = append(kids, kid)
 		after = beyond(kid)
 	}
-	return kids, self, false, nil
+	return nil, nil, false, nil
 }

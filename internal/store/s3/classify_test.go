@@ -55,7 +55,7 @@ func TestClassify(t *testing.T) {
 		{"reset", &net.OpError{Op: "read", Err: syscall.ECONNRESET}, "k", nil, true},
 		{"cut body", fmt.Errorf("read body: %w", io.ErrUnexpectedEOF), "k", nil, true},
 		{"cancelled", fmt.Errorf("op: %w", context.Canceled), "k", context.Canceled, false},
-		{"not implemented", apiErr(501, "NotImplemented"), "k", nil, false},
+		{"operation unsupported (501)", apiErr(501, "NotImplemented"), "k", nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := s.wrap("op", tc.key, tc.err)
