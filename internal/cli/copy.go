@@ -68,7 +68,18 @@ SRC and DST are s3://BUCKET[/PREFIX], file:///PATH or a local directory.
 An object counts as copied only when the destination has confirmed its size
 and checksum. Objects already at DST with the same size and checksum are
 skipped, so running the same command again resumes an interrupted copy and
-moves only what changed.`
+moves only what changed; large objects continue from their confirmed parts
+(the job's journal: sortie jobs).`
+	if m == modePlan {
+		cmd.Long = cmd.Short + `.
+
+SRC and DST are s3://BUCKET[/PREFIX], file:///PATH or a local directory; a
+destination that does not exist yet is planned as empty. plan lists both
+sides and compares them as copy and sync would (size, then checksums), reads
+no object bodies and writes nothing. It reports what copy would move (new and
+changed objects), what sync would also delete, and the egress this would
+cost at --egress-price-per-gb.`
+	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return runCopy(cmd.Context(), e, m, o, args[0], args[1])
 	}
