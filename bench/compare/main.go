@@ -315,16 +315,11 @@ func (b *bench) ceiling(srcBucket, dstBucket string) (result, error) {
 		key := b.key(i)
 		if !b.large {
 			g.Go(func() error {
-				rc, info, err := src.Open(ctx, key, store.ReadOptions{Length: -1})
+				buf, err := readAll(ctx, src, key, store.ReadOptions{Length: -1})
 				if err != nil {
 					return err
 				}
-				buf, err := io.ReadAll(rc)
-				rc.Close()
-				if err != nil {
-					return err
-				}
-				_, err = dst.Put(ctx, store.PutInput{Key: key, Body: bytes.NewReader(buf), Size: info.Length})
+				_, err = dst.Put(ctx, store.PutInput{Key: key, Body: bytes.NewReader(buf), Size: int64(len(buf))})
 				return err
 			})
 			continue
@@ -339,17 +334,12 @@ func (b *bench) ceiling(srcBucket, dstBucket string) (result, error) {
 		pg.SetLimit(32)
 		for p := range n {
 			pg.Go(func() error {
-				rc, info, err := src.Open(pctx, key, store.ReadOptions{Offset: int64(p * part), Length: part})
+				buf, err := readAll(pctx, src, key, store.ReadOptions{Offset: int64(p * part), Length: part})
 				if err != nil {
 					return err
 				}
-				buf, err := io.ReadAll(rc)
-				rc.Close()
-				if err != nil {
-					return err
-				}
-				etag, err := dst.UploadPart(pctx, key, id, p+1, bytes.NewReader(buf), info.Length, nil)
-				parts[p] = store.Part{Number: p + 1, ETag: etag, Size: info.Length}
+				etag, err := dst.UploadPart(pctx, key, id, p+1, bytes.NewReader(buf), int64(len(buf)), nil)
+				parts[p] = store.Part{Number: p + 1, ETag: etag, Size: int64(len(buf))}
 				return err
 			})
 		}
@@ -364,6 +354,16 @@ func (b *bench) ceiling(srcBucket, dstBucket string) (result, error) {
 		return result{}, err
 	}
 	return result{wall: time.Since(start)}, nil
+}
+
+// readAll reads an object, or the range opts names, into memory.
+func readAll(ctx context.Context, st *s3store.Store, key string, opts store.ReadOptions) ([]byte, error) {
+	rc, _, err := st.Open(ctx, key, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
 }
 
 func (b *bench) report(which string, rounds int, tools []tool) {

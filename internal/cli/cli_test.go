@@ -18,11 +18,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	s3test.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { s3test.Main(m) }
 
 // sortie runs the command line in-process, as main does.
 func sortie(t *testing.T, args ...string) (code int, stdout, stderr string) {

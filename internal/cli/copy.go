@@ -147,11 +147,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if err != nil {
 		return err
 	}
-	src, err := openSide(ctx, "source", srcArg, o.fromProfile, o.workers, e.log)
-	if err != nil {
-		return err
-	}
-	dst, err := openSide(ctx, "destination", dstArg, o.toProfile, o.workers, e.log)
+	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, e.log)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,17 @@ func openSide(ctx context.Context, role, arg, profile string, workers int, log *
 	return s, nil
 }
 
+// openSides opens the source and the destination of a command.
+func openSides(ctx context.Context, srcArg, dstArg, fromProfile, toProfile string, workers int, log *slog.Logger) (src, dst *side, err error) {
+	if src, err = openSide(ctx, "source", srcArg, fromProfile, workers, log); err != nil {
+		return nil, nil, err
+	}
+	if dst, err = openSide(ctx, "destination", dstArg, toProfile, workers, log); err != nil {
+		return nil, nil, err
+	}
+	return src, dst, nil
+}
+
 func profileFlag(role string) string {
 	if role == "source" {
 		return "from"

@@ -62,11 +62,7 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 	if err != nil {
 		return usage("%v", err)
 	}
-	src, err := openSide(ctx, "source", srcArg, o.fromProfile, o.workers, e.log)
-	if err != nil {
-		return err
-	}
-	dst, err := openSide(ctx, "destination", dstArg, o.toProfile, o.workers, e.log)
+	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, e.log)
 	if err != nil {
 		return err
 	}

@@ -45,11 +45,6 @@ type Listener interface {
 	Event(Event)
 }
 
-// Func adapts a function to a Listener.
-type Func func(Event)
-
-func (f Func) Event(e Event) { f(e) }
-
 // Multi sends every event to each listener in turn.
 type Multi []Listener
 

@@ -3,7 +3,6 @@ package listing
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 
@@ -12,11 +11,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	s3test.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { s3test.Main(m) }
 
 // On a real MinIO bucket, with keys chosen to sit on the boundaries the
 // probes find (keys that are prefixes of other keys, a-b against a/b, the

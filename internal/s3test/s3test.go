@@ -250,6 +250,14 @@ func StopShared() {
 	}
 }
 
+// Main runs a package's tests and then stops the servers Shared started:
+// call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	StopShared()
+	os.Exit(code)
+}
+
 // Config returns the store configuration that reaches bucket on s.
 func (s *Server) Config(bucket, prefix string) s3store.Config {
 	return s3store.Config{Bucket: bucket, Prefix: prefix, Endpoint: s.Endpoint,

@@ -6,7 +6,6 @@ package faulty
 import (
 	"context"
 	"io"
-	"iter"
 	"sync"
 
 	"github.com/sortie-dev/sortie/internal/store"
@@ -55,10 +54,6 @@ func (s *Store) Calls(op, key string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.counts[op+"\x00"+key]
-}
-
-func (s *Store) List(ctx context.Context, after string) iter.Seq2[store.Object, error] {
-	return s.Store.List(ctx, after)
 }
 
 func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {

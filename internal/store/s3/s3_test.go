@@ -1,7 +1,6 @@
 package s3_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/sortie-dev/sortie/internal/s3test"
@@ -9,11 +8,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	s3test.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { s3test.Main(m) }
 
 func TestConformance(t *testing.T) {
 	for _, kind := range []string{s3test.MinIO, s3test.VersityGW} {
