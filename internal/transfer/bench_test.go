@@ -16,7 +16,7 @@ func BenchmarkReadHash(b *testing.B) {
 	buf := make([]byte, len(data))
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, _, err := r.readFull(context.Background(), bytes.NewReader(data), buf, "k"); err != nil {
+		if _, err := r.readFull(context.Background(), bytes.NewReader(data), buf, "k"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -134,19 +134,20 @@ func (r *run) reader(ctx context.Context, body io.Reader) io.Reader {
 	return &countingReader{ctx: ctx, r: body, run: r}
 }
 
-// readFull reads exactly n bytes of body into a buffer and returns the
-// buffer and its MD5. A body that ends early or runs long is an error
-// worth retrying (a connection cut, a proxy gone wrong).
-func (r *run) readFull(ctx context.Context, body io.Reader, buf []byte, key string) ([]byte, []byte, error) {
+// readFull fills buf with exactly len(buf) bytes of body and returns their
+// MD5. A body that ends early or runs long is an error worth retrying (a
+// connection cut, a proxy gone wrong). buf is the caller's and stays so: a
+// retry reads into the same buffer.
+func (r *run) readFull(ctx context.Context, body io.Reader, buf []byte, key string) ([]byte, error) {
 	if _, err := io.ReadFull(r.reader(ctx, body), buf); err != nil {
-		return nil, nil, &store.OpError{Op: "read", Store: r.src.String(), Key: key, Err: err, Retry: !errors.Is(err, context.Canceled)}
+		return nil, &store.OpError{Op: "read", Store: r.src.String(), Key: key, Err: err, Retry: !errors.Is(err, context.Canceled)}
 	}
 	var extra [1]byte
 	if n, _ := body.Read(extra[:]); n > 0 {
-		return nil, nil, &store.OpError{Op: "read", Store: r.src.String(), Key: key, Err: errors.New("body longer than its Content-Length"), Retry: true}
+		return nil, &store.OpError{Op: "read", Store: r.src.String(), Key: key, Err: errors.New("body longer than its Content-Length"), Retry: true}
 	}
 	sum := md5.Sum(buf)
-	return buf, sum[:], nil
+	return sum[:], nil
 }
 
 // buffer returns a buffer of n bytes, pooled when it is part-sized, and the
@@ -196,7 +197,7 @@ func (r *run) copyBuffered(ctx context.Context, o store.Object) (store.Object, e
 	}
 	buf, done := r.buffer(info.Length)
 	defer done()
-	buf, sum, err := r.readFull(ctx, body, buf, o.Key)
+	sum, err := r.readFull(ctx, body, buf, o.Key)
 	if err != nil {
 		return store.Object{}, err
 	}
@@ -460,7 +461,8 @@ func (r *run) start(ctx context.Context, o store.Object, mirror bool) (*mpState,
 		}
 	}
 	buf, done := r.buffer(info.Length)
-	st.first, st.firstMD5, err = r.readFull(ctx, body, buf, o.Key)
+	st.firstMD5, err = r.readFull(ctx, body, buf, o.Key)
+	st.first = buf
 	if err != nil {
 		done()
 		rel()
@@ -625,7 +627,7 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool) (s
 				if pinfo.Length != length {
 					return errLayout
 				}
-				buf, sum, err = r.readFull(gctx, body, buf, o.Key)
+				sum, err = r.readFull(gctx, body, buf, o.Key)
 				return err
 			})
 			if err != nil {

@@ -362,3 +362,31 @@ func TestUnevenLayoutWithoutPartReads(t *testing.T) {
 		t.Error("body differs")
 	}
 }
+
+// A part whose body is cut short is read again — that part alone: the
+// object is not started over, and no part is sent twice.
+func TestCutPartReadIsReadAgain(t *testing.T) {
+	for _, tc := range []struct {
+		key   string
+		parts int
+	}{
+		{"big-multi.bin", 3}, // the source's own parts, read by number
+		{"big-plain.bin", 4}, // 3 MiB + 5 bytes in ranges of 1 MiB
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			src, dst := faulty.Wrap(seed(t)), faulty.Wrap(mem.New("dst"))
+			src.TruncateRead = func(k string, n int) bool { return k == tc.key && n == 2 }
+			sum, err := Run(context.Background(), src, dst, opts())
+			if err != nil || len(sum.Failed) != 0 {
+				t.Fatalf("err %v, failed %v", err, sum.Failed)
+			}
+			if got := src.Calls("open", tc.key); got != tc.parts+1 {
+				t.Errorf("%d reads, want %d (every part once, one of them twice)", got, tc.parts+1)
+			}
+			if got := dst.Calls("part", tc.key); got != tc.parts {
+				t.Errorf("%d part uploads, want %d", got, tc.parts)
+			}
+			sameContent(t, src, dst)
+		})
+	}
+}

@@ -20,6 +20,9 @@ type Store struct {
 	OpenErr func(key string, n int) error
 	// CorruptRead, when true, flips one byte of what Open returns.
 	CorruptRead func(key string, n int) bool
+	// TruncateRead, when true, makes the body Open returns end half way
+	// with io.ErrUnexpectedEOF, as a connection cut mid-body does.
+	TruncateRead func(key string, n int) bool
 	// PutErr makes Put (and UploadPart) fail before writing.
 	PutErr func(key string, n int) error
 	// IgnorePartNumber makes Open behave like a store that cannot read by
@@ -70,6 +73,14 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 	if err == nil && s.IgnorePartNumber {
 		info.Parts, info.PartSize = 0, 0
 	}
+	if err == nil && s.TruncateRead != nil && s.TruncateRead(key, n) {
+		b, rerr := io.ReadAll(rc)
+		rc.Close()
+		if rerr != nil {
+			return nil, store.Info{}, rerr
+		}
+		return io.NopCloser(io.MultiReader(&sliceReader{b: b[:len(b)/2]}, errReader{io.ErrUnexpectedEOF})), info, nil
+	}
 	if err != nil || s.CorruptRead == nil || !s.CorruptRead(key, n) {
 		return rc, info, err
 	}
@@ -83,6 +94,10 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 	}
 	return io.NopCloser(&sliceReader{b: b}), info, nil
 }
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 type sliceReader struct{ b []byte }
 
