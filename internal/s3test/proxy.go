@@ -42,6 +42,10 @@ type Faults struct {
 	// MaxFaults: a hot key S3 keeps refusing.
 	ThrottleKey   string
 	ThrottleFirst int
+	// TamperKey: PUT and UploadPart bodies for keys ending in it get one
+	// byte flipped and are sent on with the client's headers and signature
+	// untouched: an attacker or a faulty middlebox on the path.
+	TamperKey string
 }
 
 // Proxy is an HTTP proxy on loopback in front of a real server that
@@ -86,7 +90,8 @@ func (p *Proxy) Server() *Server {
 	return &Server{Kind: p.target.Kind + "-via-proxy", Endpoint: p.URL, AccessKey: p.target.AccessKey, SecretKey: p.target.SecretKey}
 }
 
-// Injected returns how many faults of each kind were injected.
+// Injected returns how many faults of each kind were injected, and how many
+// PUTs carried an unsigned payload ("unsigned-payload").
 func (p *Proxy) Injected() map[string]int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -188,6 +193,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out.ContentLength = r.ContentLength
 	// The client signed the Host it dialled: keep it, so the signature holds.
 	out.Host = r.Host
+	if r.Method == http.MethodPut && r.Header.Get("X-Amz-Content-Sha256") == "UNSIGNED-PAYLOAD" {
+		p.count("unsigned-payload")
+	}
+	if p.faults.TamperKey != "" && r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/"+p.faults.TamperKey) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil || len(body) == 0 {
+			http.Error(w, "tamper: cannot read body", http.StatusBadGateway)
+			return
+		}
+		body[len(body)/2] ^= 0xff
+		out.Body = io.NopCloser(bytes.NewReader(body))
+		p.count("tampered")
+	}
 	if p.faults.CorruptKey != "" && r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/"+p.faults.CorruptKey) {
 		if err := p.corrupt(out, r); err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
