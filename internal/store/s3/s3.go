@@ -136,52 +136,13 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	maxConns := max(cfg.MaxConns, 64)
-	// The SDK's own buildable client, not a plain http.Client: it is what
-	// AWS_CA_BUNDLE and the SDK's timeouts are applied to.
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConns = maxConns * 2
-		t.MaxIdleConnsPerHost = maxConns
-	})
+	awsCfg, err := LoadConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	attempts := cfg.MaxAttempts
 	if attempts == 0 {
 		attempts = 10
-	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(httpClient),
-		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
-		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = attempts
-				o.MaxBackoff = 20 * time.Second
-				o.RateLimiter = ratelimit.None
-			})
-		}),
-	}
-	if cfg.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
-	}
-	if cfg.AccessKey != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
-	}
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		var notExist config.SharedConfigProfileNotExistError
-		if errors.As(err, &notExist) {
-			return nil, &ProfileError{Profile: cfg.Profile}
-		}
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.AccessKey == "" && awsCfg.Credentials != nil {
-		// Resolve credentials now: the SDK reports a missing or broken
-		// credential source with no error type to branch on, mid-request.
-		if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
-			return nil, &CredentialsError{Profile: cfg.Profile, Err: err}
-		}
 	}
 	var endpoint string
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
@@ -225,6 +186,62 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		log:      log,
 	}
 	return s, nil
+}
+
+// LoadConfig loads the AWS configuration a Config names — profile, static
+// keys, region — with sortie's HTTP client, checksum and retry choices, and
+// resolves its credentials at once so that a missing or broken credential
+// source is reported before any request. Other AWS clients (sortie assess)
+// share it so that every service sees the same profile the same way.
+func LoadConfig(ctx context.Context, cfg Config) (aws.Config, error) {
+	maxConns := max(cfg.MaxConns, 64)
+	// The SDK's own buildable client, not a plain http.Client: it is what
+	// AWS_CA_BUNDLE and the SDK's timeouts are applied to.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = maxConns * 2
+		t.MaxIdleConnsPerHost = maxConns
+	})
+	attempts := cfg.MaxAttempts
+	if attempts == 0 {
+		attempts = 10
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(httpClient),
+		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = attempts
+				o.MaxBackoff = 20 * time.Second
+				o.RateLimiter = ratelimit.None
+			})
+		}),
+	}
+	if cfg.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
+	}
+	if cfg.AccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
+	}
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		var notExist config.SharedConfigProfileNotExistError
+		if errors.As(err, &notExist) {
+			return aws.Config{}, &ProfileError{Profile: cfg.Profile}
+		}
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.AccessKey == "" && awsCfg.Credentials != nil {
+		// Resolve credentials now: the SDK reports a missing or broken
+		// credential source with no error type to branch on, mid-request.
+		if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
+			return aws.Config{}, &CredentialsError{Profile: cfg.Profile, Err: err}
+		}
+	}
+	return awsCfg, nil
 }
 
 func (s *Store) String() string { return s.name }

@@ -1,0 +1,153 @@
+// Package assess builds an exit plan for an AWS account: an inventory read
+// live through aws-sdk-go-v2 or offline from a directory of aws-cli JSON
+// output, the bill from a Cost and Usage Report, and from both a plan of
+// volumes, costs, time and where each resource lands.
+//
+// Live and offline readings go through one code path: the offline reader
+// decodes aws-cli's JSON into the SDK's own output types (aws-cli prints an
+// API's output with the API's member names), so the same conversion turns
+// either into an Inventory.
+package assess
+
+// Inventory is what an AWS account holds, as far as the reader could see.
+type Inventory struct {
+	Account       string         `json:"account,omitempty"`
+	Source        string         `json:"source"` // "live (profile x)" or "offline (dir)"
+	Regions       []string       `json:"regions"`
+	Buckets       []Bucket       `json:"buckets"`
+	Instances     []Instance     `json:"instances"`
+	Volumes       []Volume       `json:"volumes"`
+	Snapshots     []Snapshot     `json:"snapshots"`
+	Databases     []Database     `json:"databases"`
+	IAM           *IAM           `json:"iam,omitempty"`
+	Zones         []Zone         `json:"zones"`
+	Functions     []Function     `json:"functions"`
+	Distributions []Distribution `json:"distributions"`
+	// Other counts resources of every other type the tagging API found.
+	Other []ResourceCount `json:"other"`
+	// Problems are what could not be read (permissions, services absent
+	// from an offline directory); each is also a line of the plan.
+	Problems []Problem `json:"problems"`
+}
+
+// Bucket is an S3 bucket and what moving it involves.
+type Bucket struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	// Classes holds bytes and objects per storage class (STANDARD, GLACIER…).
+	Classes map[string]Usage `json:"classes"`
+	// Sizes says where the figures come from: "cloudwatch", "listing", or
+	// "unknown" when neither was available.
+	Sizes string `json:"sizes_from"`
+	// ObjectsEstimated: CloudWatch counts objects for all classes together;
+	// per class they are shared out in proportion to bytes.
+	ObjectsEstimated bool   `json:"objects_estimated,omitempty"`
+	Versioning       string `json:"versioning"` // Enabled, Suspended, "" (never enabled)
+	LifecycleRules   int    `json:"lifecycle_rules"`
+	Replication      bool   `json:"replication"`
+	Encryption       string `json:"encryption,omitempty"` // AES256, aws:kms, …
+	ObjectLock       bool   `json:"object_lock"`
+	// PublicBlocked: all four Block Public Access settings are on.
+	PublicBlocked bool `json:"public_access_blocked"`
+}
+
+// Usage is bytes and objects.
+type Usage struct {
+	Bytes   int64 `json:"bytes"`
+	Objects int64 `json:"objects"`
+}
+
+// Total sums a bucket's classes.
+func (b Bucket) Total() Usage {
+	var u Usage
+	for _, c := range b.Classes {
+		u.Bytes += c.Bytes
+		u.Objects += c.Objects
+	}
+	return u
+}
+
+// Instance is an EC2 instance.
+type Instance struct {
+	ID       string `json:"id"`
+	Name     string `json:"name,omitempty"`
+	Region   string `json:"region"`
+	Type     string `json:"type"`
+	State    string `json:"state"`
+	Platform string `json:"platform"` // Linux/UNIX, Windows, …
+}
+
+// Volume is an EBS volume.
+type Volume struct {
+	ID       string `json:"id"`
+	Region   string `json:"region"`
+	GiB      int64  `json:"gib"`
+	Type     string `json:"type"`
+	Attached string `json:"attached_to,omitempty"`
+}
+
+// Snapshot is an EBS snapshot the account owns.
+type Snapshot struct {
+	ID     string `json:"id"`
+	Region string `json:"region"`
+	GiB    int64  `json:"gib"`
+}
+
+// Database is an RDS instance.
+type Database struct {
+	ID      string `json:"id"`
+	Region  string `json:"region"`
+	Engine  string `json:"engine"`
+	Version string `json:"version"`
+	Class   string `json:"class"`
+	GiB     int64  `json:"gib"`
+	MultiAZ bool   `json:"multi_az"`
+}
+
+// IAM counts the account's identities and policies.
+type IAM struct {
+	Users           int `json:"users"`
+	Groups          int `json:"groups"`
+	Roles           int `json:"roles"`
+	ServiceRoles    int `json:"service_roles"` // roles only AWS services assume
+	ManagedPolicies int `json:"customer_managed_policies"`
+	InlinePolicies  int `json:"inline_policies"`
+	AWSManagedInUse int `json:"aws_managed_policies_attached"`
+}
+
+// Zone is a Route 53 hosted zone.
+type Zone struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Private bool   `json:"private"`
+	Records int64  `json:"records"`
+}
+
+// Function is a Lambda function.
+type Function struct {
+	Name    string `json:"name"`
+	Region  string `json:"region"`
+	Runtime string `json:"runtime"`
+	MemMB   int32  `json:"memory_mb"`
+}
+
+// Distribution is a CloudFront distribution.
+type Distribution struct {
+	ID      string   `json:"id"`
+	Domain  string   `json:"domain"`
+	Aliases []string `json:"aliases,omitempty"`
+	Origins []string `json:"origins"`
+}
+
+// ResourceCount counts resources of one type that no other reader covers.
+type ResourceCount struct {
+	Type  string `json:"type"` // service:resource-type, e.g. sqs:queue
+	Count int    `json:"count"`
+}
+
+// Problem is something the reader could not see, and why.
+type Problem struct {
+	Service string `json:"service"`
+	Region  string `json:"region,omitempty"`
+	Error   string `json:"error"`
+}

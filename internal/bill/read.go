@@ -1,0 +1,269 @@
+package bill
+
+import (
+	"compress/gzip"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// layout names the columns a format's line items are read from; the first
+// four are required.
+type layout struct {
+	format                                string
+	kind, service, start, cost            string
+	usageType, amount, currency           string
+	regions                               []string // the first present is used
+}
+
+var layouts = []layout{
+	{format: "cur2", kind: "line_item_line_item_type", service: "line_item_product_code", start: "line_item_usage_start_date", cost: "line_item_unblended_cost",
+		usageType: "line_item_usage_type", amount: "line_item_usage_amount", currency: "line_item_currency_code", regions: []string{"product_region_code", "product_region"}},
+	{format: "cur-legacy", kind: "lineItem/LineItemType", service: "lineItem/ProductCode", start: "lineItem/UsageStartDate", cost: "lineItem/UnblendedCost",
+		usageType: "lineItem/UsageType", amount: "lineItem/UsageAmount", currency: "lineItem/CurrencyCode", regions: []string{"product/regionCode", "product/region"}},
+	{format: "focus", kind: "ChargeCategory", service: "ServiceName", start: "ChargePeriodStart", cost: "BilledCost",
+		usageType: "x_UsageType", amount: "ConsumedQuantity", currency: "BillingCurrency", regions: []string{"RegionId", "Region"}},
+}
+
+// index maps a layout onto a header: the position of each column, -1 when
+// an optional one is absent.
+type index struct {
+	format                                                     string
+	kind, service, start, cost, usageType, amount, currency, region int
+}
+
+func match(header []string) (index, error) {
+	pos := map[string]int{}
+	for i, h := range header {
+		pos[strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")] = i
+	}
+	get := func(name string) int {
+		if i, ok := pos[name]; ok {
+			return i
+		}
+		return -1
+	}
+	for _, l := range layouts {
+		if get(l.cost) < 0 {
+			continue
+		}
+		ix := index{format: l.format, kind: get(l.kind), service: get(l.service), start: get(l.start), cost: get(l.cost),
+			usageType: get(l.usageType), amount: get(l.amount), currency: get(l.currency), region: -1}
+		for _, r := range l.regions {
+			if i := get(r); i >= 0 {
+				ix.region = i
+				break
+			}
+		}
+		var missing []string
+		for name, i := range map[string]int{l.kind: ix.kind, l.service: ix.service, l.start: ix.start} {
+			if i < 0 {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return index{}, fmt.Errorf("a %s header without the column(s) %s", l.format, strings.Join(missing, ", "))
+		}
+		return ix, nil
+	}
+	shown := header
+	if len(shown) > 4 {
+		shown = shown[:4]
+	}
+	return index{}, fmt.Errorf("unexpected columns (%s…): expected a CUR 2.0 (line_item_unblended_cost…), legacy CUR (lineItem/UnblendedCost…) or FOCUS (BilledCost…) header", strings.Join(shown, ", "))
+}
+
+// item builds a line item from string fields.
+func (ix index) item(field func(int) string) (Item, error) {
+	num := func(i int, name string) (float64, error) {
+		s := field(i)
+		if s == "" {
+			return 0, nil
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s %q is not a number", name, s)
+		}
+		return v, nil
+	}
+	cost, err := num(ix.cost, "cost")
+	if err != nil {
+		return Item{}, err
+	}
+	amount, err := num(ix.amount, "usage amount")
+	if err != nil {
+		return Item{}, err
+	}
+	it := Item{Kind: kindOf(field(ix.kind)), Service: field(ix.service), UsageType: field(ix.usageType), Region: field(ix.region),
+		Month: month(field(ix.start)), Amount: amount, Cost: cost, Currency: field(ix.currency)}
+	if it.Month == "" {
+		return Item{}, fmt.Errorf("usage start %q is not a date", field(ix.start))
+	}
+	return it, nil
+}
+
+func readFile(path string, m *summer) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("bill %s: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	if strings.HasSuffix(strings.ToLower(path), ".parquet") {
+		return readParquet(path, f, m)
+	}
+	var r io.Reader = f
+	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			return "", fmt.Errorf("bill %s: not a gzip file (%v)", path, err)
+		}
+		defer gz.Close()
+		r = gz
+	}
+	return readCSV(path, r, m)
+}
+
+func readCSV(path string, r io.Reader, m *summer) (string, error) {
+	c := csv.NewReader(r)
+	c.ReuseRecord = true
+	header, err := c.Read()
+	if err != nil {
+		return "", fmt.Errorf("bill %s: no CSV header (%v)", path, damaged(err))
+	}
+	ix, err := match(header)
+	if err != nil {
+		return "", fmt.Errorf("bill %s: %v", path, err)
+	}
+	for {
+		rec, err := c.Read()
+		if err == io.EOF {
+			return ix.format, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("bill %s: %v", path, damaged(err))
+		}
+		it, err := ix.item(func(i int) string {
+			if i < 0 || i >= len(rec) {
+				return ""
+			}
+			return rec[i]
+		})
+		if err != nil {
+			line, _ := c.FieldPos(0)
+			return "", fmt.Errorf("bill %s line %d: %v", path, line, err)
+		}
+		if err := m.add(it); err != nil {
+			return "", fmt.Errorf("bill %s: %v", path, err)
+		}
+	}
+}
+
+func damaged(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) {
+		return fmt.Errorf("the file is truncated or damaged (%v); download it again", err)
+	}
+	return err
+}
+
+// readParquet reads row groups a batch of rows at a time; only the batch is
+// in memory.
+func readParquet(path string, f *os.File, m *summer) (string, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("bill %s: %w", path, err)
+	}
+	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return "", fmt.Errorf("bill %s: not a readable Parquet file (%v); it may be truncated — download it again", path, err)
+	}
+	cols := pf.Schema().Columns()
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = strings.Join(c, ".")
+	}
+	ix, err := match(header)
+	if err != nil {
+		return "", fmt.Errorf("bill %s: %v", path, err)
+	}
+	// Timestamps are stored as integers; their unit is in the schema.
+	units := make([]time.Duration, len(cols))
+	for i, c := range cols {
+		leaf, ok := pf.Schema().Lookup(c...)
+		if !ok {
+			continue
+		}
+		if lt := leaf.Node.Type().LogicalType(); lt != nil {
+			if ts, ok := lt.Value.(*format.TimestampType); ok && ts.Unit.Value != nil {
+				units[i] = ts.Unit.Value.Duration()
+			}
+		}
+	}
+	rows := make([]parquet.Row, 512)
+	fields := make([]string, len(cols))
+	for _, rg := range pf.RowGroups() {
+		rr := rg.Rows()
+		for {
+			n, err := rr.ReadRows(rows)
+			for _, row := range rows[:n] {
+				clear(fields)
+				for _, v := range row {
+					c := v.Column()
+					if c < 0 || c >= len(fields) || v.IsNull() {
+						continue
+					}
+					fields[c] = valueString(v, units[c])
+				}
+				it, err := ix.item(func(i int) string {
+					if i < 0 {
+						return ""
+					}
+					return fields[i]
+				})
+				if err != nil {
+					rr.Close()
+					return "", fmt.Errorf("bill %s: %v", path, err)
+				}
+				if err := m.add(it); err != nil {
+					rr.Close()
+					return "", fmt.Errorf("bill %s: %v", path, err)
+				}
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				rr.Close()
+				return "", fmt.Errorf("bill %s: %v", path, damaged(err))
+			}
+		}
+		rr.Close()
+	}
+	return ix.format, nil
+}
+
+func valueString(v parquet.Value, unit time.Duration) string {
+	switch v.Kind() {
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		return string(v.ByteArray())
+	case parquet.Double:
+		return strconv.FormatFloat(v.Double(), 'g', -1, 64)
+	case parquet.Float:
+		return strconv.FormatFloat(float64(v.Float()), 'g', -1, 32)
+	case parquet.Int64:
+		if unit > 0 {
+			return time.Unix(0, v.Int64()*int64(unit)).UTC().Format(time.RFC3339)
+		}
+		return strconv.FormatInt(v.Int64(), 10)
+	case parquet.Int32:
+		return strconv.FormatInt(int64(v.Int32()), 10)
+	}
+	return v.String()
+}
