@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Kind classifies a line item; credits, refunds, taxes and discounts are
@@ -297,14 +296,12 @@ func month(s string) string {
 	return ""
 }
 
-func monthOf(t time.Time) string { return t.UTC().Format("2006-01") }
-
 // kindOf classifies a CUR line item type or a FOCUS charge category.
 func kindOf(t string) Kind {
 	switch t {
 	case "Credit":
 		return Credit
-	case "Refund":
+	case "Refund", "Adjustment": // FOCUS has no refund category: adjustments
 		return Refund
 	case "Tax":
 		return Tax

@@ -18,10 +18,10 @@ import (
 // layout names the columns a format's line items are read from; the first
 // four are required.
 type layout struct {
-	format                                string
-	kind, service, start, cost            string
-	usageType, amount, currency           string
-	regions                               []string // the first present is used
+	format                      string
+	kind, service, start, cost  string
+	usageType, amount, currency string
+	regions                     []string // the first present is used
 }
 
 var layouts = []layout{
@@ -36,7 +36,7 @@ var layouts = []layout{
 // index maps a layout onto a header: the position of each column, -1 when
 // an optional one is absent.
 type index struct {
-	format                                                     string
+	format                                                          string
 	kind, service, start, cost, usageType, amount, currency, region int
 }
 

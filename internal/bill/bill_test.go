@@ -1,0 +1,133 @@
+package bill_test
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sortie-dev/sortie/internal/bill"
+	"github.com/sortie-dev/sortie/internal/bill/billtest"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
+
+// The sample bill, in each format, sums to the figures worked out by hand
+// in billtest.Sample.
+func TestFormatsSumTheSame(t *testing.T) {
+	for _, f := range []struct {
+		format billtest.Format
+		file   string
+		want   string
+	}{
+		{billtest.CUR2Parquet, "part-00000.snappy.parquet", "cur2"},
+		{billtest.CUR2CSVGzip, "part-00000.csv.gz", "cur2"},
+		{billtest.LegacyCSV, "legacy-cur-00001.csv", "cur-legacy"},
+		{billtest.FocusCSV, "focus-00001.csv", "focus"},
+	} {
+		t.Run(string(f.format), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), f.file)
+			if err := billtest.WriteFile(path, f.format, billtest.Sample()); err != nil {
+				t.Fatal(err)
+			}
+			s, err := bill.Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Format != f.want || s.Lines != 27 || s.Currency != "USD" {
+				t.Errorf("format %s, %d lines, %s", s.Format, s.Lines, s.Currency)
+			}
+			const charges = 1827.32 // per month, see billtest.Sample
+			if len(s.Months) != 2 || s.Months[0].Month != "2026-09" || !near(s.Months[0].Charges, charges) || !near(s.Months[1].Charges, charges) {
+				t.Fatalf("months = %+v", s.Months)
+			}
+			if !near(s.Tax, 300) || !near(s.Charges, 2*charges) {
+				t.Errorf("tax %.2f charges %.2f", s.Tax, s.Charges)
+			}
+			if f.format == billtest.FocusCSV {
+				// FOCUS files refunds and discounts alike as adjustments.
+				if !near(s.Credits, -500) || !near(s.Refunds+s.Discounts, -115) {
+					t.Errorf("credits %.2f adjustments %.2f", s.Credits, s.Refunds+s.Discounts)
+				}
+			} else if !near(s.Credits, -500) || !near(s.Refunds, -35) || !near(s.Discounts, -80) {
+				t.Errorf("credits %.2f refunds %.2f discounts %.2f", s.Credits, s.Refunds, s.Discounts)
+			}
+			if !near(s.Net, 2*charges+300-500-35-80) || !near(s.Months[1].Net, charges+150-250-35-40) {
+				t.Errorf("net %.2f, October %.2f", s.Net, s.Months[1].Net)
+			}
+			if !near(s.MonthlyCharges(), charges) {
+				t.Errorf("monthly charges %.2f", s.MonthlyCharges())
+			}
+			// Internet egress only: not the inter-region CAN1-USE1-AWS-Out-Bytes.
+			if len(s.Egress) != 2 || !near(s.EgressGB(), 3400) || s.Egress[0].UsageType != "CAN1-DataTransfer-Out-Bytes" || !near(s.Egress[0].Cost, 252) {
+				t.Errorf("egress = %+v", s.Egress)
+			}
+			if s.Services[0].Name != "AmazonS3" || !near(s.Services[0].Cost, 2*1202) {
+				t.Errorf("services = %+v", s.Services)
+			}
+		})
+	}
+}
+
+// A Data Exports folder is read through its manifest.
+func TestManifest(t *testing.T) {
+	dir := t.TempDir()
+	lines := billtest.Sample()
+	if err := billtest.WriteFile(filepath.Join(dir, "uni-cur-00001.snappy.parquet"), billtest.CUR2Parquet, lines[:13]); err != nil {
+		t.Fatal(err)
+	}
+	if err := billtest.WriteFile(filepath.Join(dir, "uni-cur-00002.snappy.parquet"), billtest.CUR2Parquet, lines[13:]); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "Manifest.json"), []byte(`{"dataFiles":["s3://bills/uni/data/BILLING_PERIOD=2026-10/uni-cur-00001.snappy.parquet","s3://bills/uni/data/BILLING_PERIOD=2026-10/uni-cur-00002.snappy.parquet"]}`), 0o644)
+	s, err := bill.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Files) != 2 || s.Lines != 27 || !near(s.Charges, 2*1827.32) {
+		t.Errorf("files %v lines %d charges %.2f", s.Files, s.Lines, s.Charges)
+	}
+	os.WriteFile(filepath.Join(dir, "Manifest.json"), []byte(`{"dataFiles":["s3://bills/uni/data/missing.parquet"]}`), 0o644)
+	if _, err := bill.Read(dir); err == nil || !strings.Contains(err.Error(), "missing.parquet") {
+		t.Errorf("missing data file: %v", err)
+	}
+}
+
+func TestBadBills(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.parquet")
+	if err := billtest.WriteFile(good, billtest.CUR2Parquet, billtest.Sample()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(good)
+	truncated := filepath.Join(dir, "truncated.parquet")
+	os.WriteFile(truncated, b[:len(b)/2], 0o644)
+	gzGood := filepath.Join(dir, "good.csv.gz")
+	billtest.WriteFile(gzGood, billtest.CUR2CSVGzip, billtest.Sample())
+	gb, _ := os.ReadFile(gzGood)
+	gzCut := filepath.Join(dir, "cut.csv.gz")
+	os.WriteFile(gzCut, gb[:len(gb)-20], 0o644)
+	wrong := filepath.Join(dir, "wrong.csv")
+	os.WriteFile(wrong, []byte("date,amount,what\n2026-10-01,12,coffee\n"), 0o644)
+	badNumber := filepath.Join(dir, "badnum.csv")
+	os.WriteFile(badNumber, []byte("lineItem/LineItemType,lineItem/ProductCode,lineItem/UsageStartDate,lineItem/UnblendedCost\nUsage,AmazonS3,2026-10-01T00:00:00Z,twelve\n"), 0o644)
+	notGzip := filepath.Join(dir, "plain.csv.gz")
+	os.WriteFile(notGzip, []byte("not gzip"), 0o644)
+	for _, c := range []struct{ path, want string }{
+		{truncated, "truncated"},
+		{gzCut, "truncated or damaged"},
+		{wrong, "unexpected columns (date, amount, what"},
+		{badNumber, `line 2: cost "twelve" is not a number`},
+		{notGzip, "not a gzip file"},
+		{filepath.Join(dir, "nothing-here.csv"), "no such file"},
+	} {
+		_, err := bill.Read(c.path)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Base(c.path)) {
+			t.Errorf("%s: err = %v, want it to name the file and say %q", filepath.Base(c.path), err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error spans lines: %q", filepath.Base(c.path), err)
+		}
+	}
+}
