@@ -141,7 +141,9 @@ func (f *fixtureAWS) serve(w http.ResponseWriter, name, ext, ctype string) {
 		}
 		w.Header().Set("Content-Type", ctype)
 		if ext == "json" && status != 200 {
-			var e struct{ Type string `json:"__type"` }
+			var e struct {
+				Type string `json:"__type"`
+			}
 			json.Unmarshal(b, &e)
 			w.Header().Set("X-Amzn-ErrorType", e.Type)
 		}
@@ -152,7 +154,6 @@ func (f *fixtureAWS) serve(w http.ResponseWriter, name, ext, ctype string) {
 	f.t.Errorf("fixture has no response %s", name)
 	http.Error(w, "no fixture "+name, http.StatusNotImplemented)
 }
-
 
 // metricData answers GetMetricData from monitoring/metrics.json, keyed by
 // bucket/metric/storage type, decoding the CBOR queries the SDK sent.

@@ -52,7 +52,7 @@ func TestLiveAndOfflineGiveTheSamePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := NewOffline("testdata/account")
+	o, err := NewOffline("sample/account")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestUnknownRegion(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"xx-nowhere-1"`) || !strings.Contains(err.Error(), "--regions") {
 		t.Fatalf("err = %v", err)
 	}
-	o, _ := NewOffline("testdata/account")
+	o, _ := NewOffline("sample/account")
 	if _, err := o.Collect(context.Background(), Options{Regions: []string{"ap-east-1"}}); err == nil {
 		t.Error("a region that is not opted in was accepted")
 	}

@@ -124,7 +124,13 @@ func Markdown(w io.Writer, p *assess.Plan, l Lang) error {
 	for _, m := range p.Data.EgressMonths {
 		fmt.Fprintf(&b, "| %s | %s GB | %s |\n", m.Month, l.number(m.GB, 0), v.Money(m.Cost))
 	}
-	fmt.Fprintf(&b, "\n## %s\n\n%s\n\n%s\n\n", v.T("waiver"), v.WaiverLine(), v.T("waiver.conditions"))
+	fmt.Fprintf(&b, "\n## %s\n\n**%s.** ", v.T("waiver"), v.WaiverLine())
+	if w := p.Data.Waiver; w.Fits {
+		fmt.Fprintf(&b, "%s\n\n", v.T("waiver.ok", v.Dec(p.Data.TotalDays)))
+	} else {
+		fmt.Fprintf(&b, "%s\n\n", v.T("waiver.beyond", w.Days, v.Money(w.CostBeyond), v.Rate(w.NeededBitsPerSecond)))
+	}
+	fmt.Fprintf(&b, "%s\n\n", v.T("waiver.conditions"))
 	for _, c := range p.Data.Waiver.Conditions {
 		fmt.Fprintf(&b, "- %s\n", c)
 	}
