@@ -2,13 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/sortie-dev/sortie/internal/assess/sample"
+	"github.com/sortie-dev/sortie/internal/bill/billtest"
 	"github.com/sortie-dev/sortie/internal/demo"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
 )
@@ -165,6 +169,28 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 		return err
 	}
 
+	fmt.Fprintln(w)
+
+	// The assessment that comes before a real exit, on a sample account:
+	// the directory export-script would have written, and a CUR 2.0 bill.
+	account, billDir := filepath.Join(dir, "sample-account"), filepath.Join(dir, "sample-bill")
+	if err := os.CopyFS(account, sample.Account()); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("write the sample account: %w", err)
+	}
+	if err := os.MkdirAll(billDir, 0o755); err != nil {
+		return fmt.Errorf("write the sample bill: %w", err)
+	}
+	if err := billtest.WriteFile(filepath.Join(billDir, "sample-cur-00001.snappy.parquet"), billtest.CUR2Parquet, billtest.Sample()); err != nil {
+		return fmt.Errorf("write the sample bill: %w", err)
+	}
+	report := filepath.Join(dir, "sortie-assessment.html")
+	step(10, "Assess a whole account before the move: inventory, bill, egress, waiver, where each thing lands",
+		"sortie assess --offline "+account+" --cur "+billDir+" -o "+report)
+	aopts := &assessOptions{offline: account, cur: billDir, bandwidth: "1Gbps", utilization: 0.8, target: "s3", format: "html", output: report, lang: "en"}
+	if err := runAssess(ctx, e, aopts); err != nil {
+		return err
+	}
+
 	fmt.Fprintf(w, `
 Done. The files are in %s.
 
@@ -175,7 +201,11 @@ and run
     sortie plan   s3://YOUR-BUCKET s3://YOUR-BUCKET --from-profile YOUR-AWS-PROFILE --to-profile target
     sortie copy   s3://YOUR-BUCKET s3://YOUR-BUCKET --from-profile YOUR-AWS-PROFILE --to-profile target
     sortie verify s3://YOUR-BUCKET s3://YOUR-BUCKET --from-profile YOUR-AWS-PROFILE --to-profile target
-`, local)
+and, before all that, assess your account (read-only):
+    sortie assess --profile YOUR-AWS-PROFILE --cur YOUR-CUR-EXPORT-FOLDER
+
+The sample account's assessment is in %s — open it in a browser.
+`, local, report)
 	return nil
 }
 

@@ -26,4 +26,19 @@ func TestDemo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "university-archive", "labs", "climate", "model-output.nc")); err != nil {
 		t.Errorf("local copy missing: %v", err)
 	}
+	// It ends by saying where the sample account's assessment is.
+	report := filepath.Join(dir, "sortie-assessment.html")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, report) {
+		t.Errorf("the demo's last line %q does not name %s", last, report)
+	}
+	page, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatalf("assessment not written: %v", err)
+	}
+	for _, want := range []string{"AWS exit assessment", "93.6", "uni-research-data", "$1,827.32", "SCS-2V-8"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("assessment lacks %q", want)
+		}
+	}
 }

@@ -1,0 +1,278 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sortie-dev/sortie/internal/assess"
+	"github.com/sortie-dev/sortie/internal/assess/prices"
+	"github.com/sortie-dev/sortie/internal/assess/report"
+	"github.com/sortie-dev/sortie/internal/bill"
+	s3store "github.com/sortie-dev/sortie/internal/store/s3"
+)
+
+type assessOptions struct {
+	profile, offline, cur       string
+	regions                     []string
+	deep                        bool
+	bandwidth                   string
+	utilization                 float64
+	start                       string
+	target, targetPrices, price string
+	format, output, lang        string
+}
+
+func newAssessCmd(e *env) *cobra.Command {
+	o := &assessOptions{}
+	cmd := &cobra.Command{
+		Use:   "assess",
+		Short: "Inventory an AWS account and its bill; write the exit plan (HTML, JSON or Markdown)",
+		Long: `Read what an AWS account holds — S3 buckets (sizes per storage class and
+settings), EC2 instances, EBS volumes and snapshots, RDS, IAM, Route 53,
+Lambda, CloudFront, and a count of everything else — live through a profile
+(read-only calls) or offline from the directory "sortie assess export-script"
+fills with aws-cli. With --cur, read the bill too (CUR 2.0 Parquet or CSV,
+legacy CUR, FOCUS). Then write the exit plan: volumes, egress cost month by
+month on AWS's public tiers, transfer time at --bandwidth, whether it fits
+AWS's 60-day exit waiver, where each resource lands and the effort.
+
+A service the credentials may not read becomes a line of the plan, not a
+failure. Prices come from a dated file embedded in sortie (--prices to use
+your own; docs/assess.md has the format).`,
+		Example: `  sortie assess --profile uni-readonly --cur ./cur-export --bandwidth 1Gbps
+  sortie assess --offline ./account --format md -o plan.md --lang fr
+  sortie assess export-script > export.sh && bash export.sh ./account`,
+		Args: exactArgs(0, "no arguments (use --profile or --offline)"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runAssess(cmd.Context(), e, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.profile, "profile", "", "AWS profile to read the account with (default: the SDK's default chain)")
+	f.StringVar(&o.offline, "offline", "", "read the account from this directory of aws-cli JSON (see export-script) instead of the API")
+	f.StringSliceVar(&o.regions, "regions", nil, "only these regions (comma-separated; default: every enabled region)")
+	f.BoolVar(&o.deep, "deep", false, "list every bucket to count objects and bytes per storage class (slow on large buckets; default: CloudWatch's daily metrics)")
+	f.StringVar(&o.cur, "cur", "", "the bill: a CUR 2.0 / legacy CUR / FOCUS file, or a Data Exports folder with its Manifest.json")
+	f.StringVar(&o.bandwidth, "bandwidth", "1Gbps", "bandwidth out of AWS for the move (e.g. 500Mbps, 10Gbps)")
+	f.Float64Var(&o.utilization, "utilization", 0.8, "share of --bandwidth a long copy sustains, 0 to 1")
+	f.StringVar(&o.start, "start", "", "day the move starts, YYYY-MM-DD (default: today)")
+	f.StringVar(&o.target, "target", "s3", "what the buckets land on: minio, ceph, garage, seaweedfs, or s3 (a provider's endpoint)")
+	f.StringVar(&o.targetPrices, "target-prices", "", "YAML or JSON file of the target's prices, for the after-exit estimate (docs/assess.md)")
+	f.StringVar(&o.price, "prices", "", "AWS price file to use instead of the embedded one (same format, docs/assess.md)")
+	f.StringVar(&o.format, "format", "html", "html, json or md")
+	f.StringVarP(&o.output, "output", "o", "", `file to write ("-" for standard output; default: sortie-assessment.html, .json or .md)`)
+	f.StringVar(&o.lang, "lang", "", "report language, fr or en (default: French when the locale is French)")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "export-script",
+		Short: "Print the read-only aws-cli script that writes an account's inventory for --offline",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return assess.WriteExportScript(e.stdout)
+		},
+	})
+	return cmd
+}
+
+var bandwidthRE = regexp.MustCompile(`^(?i)\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(?:bps|bit/s|b/s|bits?)?\s*$`)
+
+// parseBandwidth reads 1Gbps, 500Mbps, 2.5 Gbit/s or a number of bits/s;
+// units are decimal, as network links are sold.
+func parseBandwidth(s string) (float64, error) {
+	m := bandwidthRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("--bandwidth %q: give bits per second, such as 500Mbps or 1Gbps", s)
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	v *= map[string]float64{"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}[strings.ToLower(m[2])]
+	if v <= 0 {
+		return 0, fmt.Errorf("--bandwidth %q: must be more than zero", s)
+	}
+	return v, nil
+}
+
+func runAssess(ctx context.Context, e *env, o *assessOptions) error {
+	lang, err := report.ParseLang(o.lang)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if o.format != "html" && o.format != "json" && o.format != "md" {
+		return usage("--format %q: choose html, json or md", o.format)
+	}
+	if _, ok := assess.Targets[o.target]; !ok {
+		return usage("--target %q: choose minio, ceph, garage, seaweedfs or s3", o.target)
+	}
+	bps, err := parseBandwidth(o.bandwidth)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if o.utilization <= 0 || o.utilization > 1 {
+		return usage("--utilization %v: give a share between 0 and 1, such as 0.8", o.utilization)
+	}
+	now := time.Now()
+	start := now
+	if o.start != "" {
+		if start, err = time.Parse(time.DateOnly, o.start); err != nil {
+			return usage("--start %q: give a day as YYYY-MM-DD", o.start)
+		}
+	}
+	if o.offline != "" && (o.profile != "" || o.deep) {
+		return usage("--offline reads a directory; --profile and --deep read the API: give one or the other")
+	}
+	p := prices.Default()
+	if o.price != "" {
+		if p, err = prices.Load(o.price); err != nil {
+			return usage("%v", err)
+		}
+	}
+	var tp *assess.TargetPrices
+	if o.targetPrices != "" {
+		if tp, err = assess.LoadTargetPrices(o.targetPrices); err != nil {
+			return usage("%v", err)
+		}
+	}
+	var b *bill.Summary
+	if o.cur != "" {
+		if b, err = bill.Read(o.cur); err != nil {
+			return usage("%v", err)
+		}
+	}
+	output := o.output
+	if output == "" {
+		output = "sortie-assessment." + o.format
+	}
+
+	inv, err := readAccount(ctx, e, o)
+	if err != nil {
+		return err
+	}
+	plan := assess.BuildPlan(inv, assess.PlanOptions{Prices: p, BitsPerSecond: bps, Bandwidth: o.bandwidth, Utilization: o.utilization,
+		Start: start, Target: o.target, TargetPrices: tp, Bill: b, Now: now})
+	if err := writeReport(plan, o.format, output, lang, e.stdout); err != nil {
+		return err
+	}
+	summary := e.stdout
+	if output == "-" {
+		summary = e.stderr
+	}
+	printAssessSummary(summary, plan, lang, output)
+	return nil
+}
+
+func readAccount(ctx context.Context, e *env, o *assessOptions) (*assess.Inventory, error) {
+	opts := assess.Options{Regions: o.regions}
+	if o.offline != "" {
+		off, err := assess.NewOffline(o.offline)
+		if err != nil {
+			return nil, usage("%v", err)
+		}
+		inv, err := off.Collect(ctx, opts)
+		if errors.Is(err, assess.ErrUnknownRegion) {
+			return nil, usage("%v", err)
+		}
+		return inv, err
+	}
+	cfg, err := s3store.LoadConfig(ctx, s3store.Config{Profile: o.profile, MaxAttempts: 3})
+	if err != nil {
+		var pe *s3store.ProfileError
+		var ce *s3store.CredentialsError
+		if errors.As(err, &pe) || errors.As(err, &ce) {
+			return nil, usage("%v", strings.Replace(err.Error(), "--from-profile/--to-profile", "--profile", 1))
+		}
+		return nil, usage("%v", err)
+	}
+	if o.deep {
+		opts.Deep = func(ctx context.Context, bucket, region string) (map[string]assess.Usage, error) {
+			st, err := s3store.New(ctx, s3store.Config{Bucket: bucket, Profile: o.profile, Region: region, Logger: e.log})
+			if err != nil {
+				return nil, err
+			}
+			usage := map[string]assess.Usage{}
+			for obj, err := range st.List(ctx, "") {
+				if err != nil {
+					return nil, err
+				}
+				class := obj.StorageClass
+				if class == "" {
+					class = "STANDARD"
+				}
+				u := usage[class]
+				u.Bytes += obj.Size
+				u.Objects++
+				usage[class] = u
+			}
+			return usage, nil
+		}
+	}
+	source := "live (default profile)"
+	if o.profile != "" {
+		source = "live (profile " + o.profile + ")"
+	}
+	inv, err := assess.NewLive(cfg).Collect(ctx, source, opts)
+	if errors.Is(err, assess.ErrUnknownRegion) {
+		return nil, usage("%v", err)
+	}
+	return inv, err
+}
+
+func writeReport(plan *assess.Plan, format, output string, lang report.Lang, stdout io.Writer) error {
+	write := func(w io.Writer) error {
+		switch format {
+		case "json":
+			return report.JSON(w, plan)
+		case "md":
+			return report.Markdown(w, plan, lang)
+		}
+		return report.HTML(w, plan, lang)
+	}
+	if output == "-" {
+		return write(stdout)
+	}
+	// Written beside its final name and renamed: a reader never sees half a report.
+	tmp, err := os.CreateTemp(filepath.Dir(output), ".sortie-assessment-*")
+	if err != nil {
+		return usage("write %s: %v", output, errors.Unwrap(err))
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", output, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", output, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", output, err)
+	}
+	if err := os.Rename(tmp.Name(), output); err != nil {
+		return usage("write %s: %v", output, errors.Unwrap(err))
+	}
+	return nil
+}
+
+func printAssessSummary(w io.Writer, plan *assess.Plan, lang report.Lang, output string) {
+	inv := plan.Inventory
+	fmt.Fprintf(w, "Account %s, %s: %d buckets, %d instances, %d volumes, %d databases, %d zones, %d functions, %d other resource types\n",
+		inv.Account, inv.Source, len(inv.Buckets), len(inv.Instances), len(inv.Volumes), len(inv.Databases), len(inv.Zones), len(inv.Functions), len(inv.Other))
+	for _, line := range report.Headlines(plan, lang) {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+	if n := len(inv.Problems); n > 0 {
+		fmt.Fprintf(w, "  Not readable (%d, all listed in the report), first: %s %s: %s\n", n, inv.Problems[0].Service, inv.Problems[0].Region, inv.Problems[0].Error)
+	}
+	if output != "-" {
+		abs, err := filepath.Abs(output)
+		if err != nil {
+			abs = output
+		}
+		fmt.Fprintf(w, "Assessment written to %s\n", abs)
+	}
+}
