@@ -136,30 +136,29 @@ func fromSDK(out *iam.GetAccountAuthorizationDetailsOutput) *AuthorizationDetail
 		}
 		return out
 	}
+	inline := func(in []iamtypes.PolicyDetail) []InlinePolicy {
+		var out []InlinePolicy
+		for _, p := range in {
+			out = append(out, InlinePolicy{PolicyName: aws.ToString(p.PolicyName), PolicyDocument: doc(p.PolicyDocument)})
+		}
+		return out
+	}
 	d := &AuthorizationDetails{}
 	for _, u := range out.UserDetailList {
-		user := IAMUser{UserName: aws.ToString(u.UserName), Arn: aws.ToString(u.Arn), GroupList: u.GroupList, AttachedManagedPolicies: attached(u.AttachedManagedPolicies)}
-		for _, p := range u.UserPolicyList {
-			user.UserPolicyList = append(user.UserPolicyList, InlinePolicy{PolicyName: aws.ToString(p.PolicyName), PolicyDocument: doc(p.PolicyDocument)})
-		}
+		user := IAMUser{UserName: aws.ToString(u.UserName), Arn: aws.ToString(u.Arn), GroupList: u.GroupList,
+			AttachedManagedPolicies: attached(u.AttachedManagedPolicies), UserPolicyList: inline(u.UserPolicyList)}
 		if u.PermissionsBoundary != nil {
 			user.PermissionsBoundary = &AttachedPolicy{PolicyArn: aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)}
 		}
 		d.UserDetailList = append(d.UserDetailList, user)
 	}
 	for _, g := range out.GroupDetailList {
-		group := IAMGroup{GroupName: aws.ToString(g.GroupName), Arn: aws.ToString(g.Arn), AttachedManagedPolicies: attached(g.AttachedManagedPolicies)}
-		for _, p := range g.GroupPolicyList {
-			group.GroupPolicyList = append(group.GroupPolicyList, InlinePolicy{PolicyName: aws.ToString(p.PolicyName), PolicyDocument: doc(p.PolicyDocument)})
-		}
-		d.GroupDetailList = append(d.GroupDetailList, group)
+		d.GroupDetailList = append(d.GroupDetailList, IAMGroup{GroupName: aws.ToString(g.GroupName), Arn: aws.ToString(g.Arn),
+			AttachedManagedPolicies: attached(g.AttachedManagedPolicies), GroupPolicyList: inline(g.GroupPolicyList)})
 	}
 	for _, r := range out.RoleDetailList {
-		role := IAMRole{RoleName: aws.ToString(r.RoleName), Arn: aws.ToString(r.Arn), AssumeRolePolicyDocument: doc(r.AssumeRolePolicyDocument), AttachedManagedPolicies: attached(r.AttachedManagedPolicies)}
-		for _, p := range r.RolePolicyList {
-			role.RolePolicyList = append(role.RolePolicyList, InlinePolicy{PolicyName: aws.ToString(p.PolicyName), PolicyDocument: doc(p.PolicyDocument)})
-		}
-		d.RoleDetailList = append(d.RoleDetailList, role)
+		d.RoleDetailList = append(d.RoleDetailList, IAMRole{RoleName: aws.ToString(r.RoleName), Arn: aws.ToString(r.Arn),
+			AssumeRolePolicyDocument: doc(r.AssumeRolePolicyDocument), AttachedManagedPolicies: attached(r.AttachedManagedPolicies), RolePolicyList: inline(r.RolePolicyList)})
 	}
 	for _, p := range out.Policies {
 		pol := IAMPolicy{PolicyName: aws.ToString(p.PolicyName), Arn: aws.ToString(p.Arn), DefaultVersionID: aws.ToString(p.DefaultVersionId), AttachmentCount: aws.ToInt32(p.AttachmentCount)}
