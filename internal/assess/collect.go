@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -192,20 +193,16 @@ func collectBuckets(ctx context.Context, r reader, inv *Inventory, opts Options,
 		name := aws.ToString(b.Name)
 		region := aws.ToString(b.BucketRegion)
 		bucket := Bucket{Name: name, Region: region, Classes: map[string]Usage{}, Sizes: "unknown"}
+		// Settings that could be read are kept even when others were refused.
 		cfg, err := r.BucketConfig(ctx, name, region)
-		if cfg != nil && bucket.Region == "" {
-			bucket.Region = cfg.Region
-		}
-		if err != nil {
-			if cfg != nil {
-				cfg.apply(&bucket)
-			}
-			problem("s3", region, fmt.Errorf("bucket %s: %s", name, problemText(err)))
-		} else {
+		if cfg != nil {
 			if bucket.Region == "" {
 				bucket.Region = cfg.Region
 			}
 			cfg.apply(&bucket)
+		}
+		if err != nil {
+			problem("s3", region, fmt.Errorf("bucket %s: %s", name, problemText(err)))
 		}
 		if bucket.Region == "" {
 			bucket.Region = "us-east-1"
@@ -213,7 +210,9 @@ func collectBuckets(ctx context.Context, r reader, inv *Inventory, opts Options,
 		inv.Buckets = append(inv.Buckets, bucket)
 		byRegion[bucket.Region] = append(byRegion[bucket.Region], len(inv.Buckets)-1)
 	}
-	for region, idx := range byRegion {
+	// Regions in order, so that problems are listed the same way every run.
+	for _, region := range slices.Sorted(maps.Keys(byRegion)) {
+		idx := byRegion[region]
 		if opts.Deep != nil {
 			for _, i := range idx {
 				b := &inv.Buckets[i]

@@ -209,44 +209,48 @@ func readParquet(path string, f *os.File, m *summer) (string, error) {
 	rows := make([]parquet.Row, 512)
 	fields := make([]string, len(cols))
 	for _, rg := range pf.RowGroups() {
-		rr := rg.Rows()
-		for {
-			n, err := rr.ReadRows(rows)
-			for _, row := range rows[:n] {
-				clear(fields)
-				for _, v := range row {
-					c := v.Column()
-					if c < 0 || c >= len(fields) || v.IsNull() {
-						continue
-					}
-					fields[c] = valueString(v, units[c])
-				}
-				it, err := ix.item(func(i int) string {
-					if i < 0 {
-						return ""
-					}
-					return fields[i]
-				})
-				if err != nil {
-					rr.Close()
-					return "", fmt.Errorf("bill %s: %v", path, err)
-				}
-				if err := m.add(it); err != nil {
-					rr.Close()
-					return "", fmt.Errorf("bill %s: %v", path, err)
-				}
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				rr.Close()
-				return "", fmt.Errorf("bill %s: %v", path, damaged(err))
-			}
+		if err := readRowGroup(rg, rows, fields, units, ix, m); err != nil {
+			return "", fmt.Errorf("bill %s: %v", path, err)
 		}
-		rr.Close()
 	}
 	return ix.format, nil
+}
+
+// readRowGroup adds a row group's line items to m, a batch of rows at a time.
+func readRowGroup(rg parquet.RowGroup, rows []parquet.Row, fields []string, units []time.Duration, ix index, m *summer) error {
+	rr := rg.Rows()
+	defer rr.Close()
+	for {
+		n, err := rr.ReadRows(rows)
+		for _, row := range rows[:n] {
+			clear(fields)
+			for _, v := range row {
+				c := v.Column()
+				if c < 0 || c >= len(fields) || v.IsNull() {
+					continue
+				}
+				fields[c] = valueString(v, units[c])
+			}
+			it, err := ix.item(func(i int) string {
+				if i < 0 {
+					return ""
+				}
+				return fields[i]
+			})
+			if err != nil {
+				return err
+			}
+			if err := m.add(it); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return damaged(err)
+		}
+	}
 }
 
 func valueString(v parquet.Value, unit time.Duration) string {

@@ -168,16 +168,20 @@ func runAssess(ctx context.Context, e *env, o *assessOptions) error {
 
 func readAccount(ctx context.Context, e *env, o *assessOptions) (*assess.Inventory, error) {
 	opts := assess.Options{Regions: o.regions}
+	inv, err := collectAccount(ctx, e, o, opts)
+	if errors.Is(err, assess.ErrUnknownRegion) {
+		return nil, usage("%v", err)
+	}
+	return inv, err
+}
+
+func collectAccount(ctx context.Context, e *env, o *assessOptions, opts assess.Options) (*assess.Inventory, error) {
 	if o.offline != "" {
 		off, err := assess.NewOffline(o.offline)
 		if err != nil {
 			return nil, usage("%v", err)
 		}
-		inv, err := off.Collect(ctx, opts)
-		if errors.Is(err, assess.ErrUnknownRegion) {
-			return nil, usage("%v", err)
-		}
-		return inv, err
+		return off.Collect(ctx, opts)
 	}
 	cfg, err := s3store.LoadConfig(ctx, s3store.Config{Profile: o.profile, MaxAttempts: 3})
 	if err != nil {
@@ -215,11 +219,7 @@ func readAccount(ctx context.Context, e *env, o *assessOptions) (*assess.Invento
 	if o.profile != "" {
 		source = "live (profile " + o.profile + ")"
 	}
-	inv, err := assess.NewLive(cfg).Collect(ctx, source, opts)
-	if errors.Is(err, assess.ErrUnknownRegion) {
-		return nil, usage("%v", err)
-	}
-	return inv, err
+	return assess.NewLive(cfg).Collect(ctx, source, opts)
 }
 
 func writeReport(plan *assess.Plan, format, output string, lang report.Lang, stdout io.Writer) error {
