@@ -56,7 +56,8 @@ for bucket in $(aws s3api list-buckets --query 'Buckets[].Name' --output text); 
   case "$loc" in None|null|"") loc=us-east-1 ;; EU) loc=eu-west-1 ;; esac
   bucket_region[$bucket]=$loc
   for cmd in get-bucket-versioning get-bucket-lifecycle-configuration get-bucket-replication \
-             get-bucket-encryption get-object-lock-configuration get-public-access-block; do
+             get-bucket-encryption get-object-lock-configuration get-public-access-block \
+             get-bucket-policy get-bucket-acl; do
     run $d/$cmd aws s3api $cmd --bucket "$bucket" --region "$loc"
   done
 done

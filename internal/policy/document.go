@@ -1,0 +1,256 @@
+// Package policy reads AWS access policies, evaluates them with AWS's rules,
+// and translates what touches S3 into the dialects of MinIO, Ceph RGW and
+// Garage, saying per statement what the translation keeps and what it loses.
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Policy is a parsed policy document. A statement that cannot be parsed is
+// kept with Err set, so that one bad statement does not hide the others.
+type Policy struct {
+	Version    string
+	Statements []Statement
+}
+
+// Statement is one statement of a policy. Action, Resource and the other
+// lists keep the document's spelling; matching is case-insensitive where
+// AWS's is.
+type Statement struct {
+	Index        int // position in the document, from 0
+	Sid          string
+	Effect       string // "Allow" or "Deny"
+	Principal    *Principal
+	NotPrincipal *Principal
+	Action       []string
+	NotAction    []string
+	Resource     []string
+	NotResource  []string
+	Condition    []Condition
+	Err          error // why the statement could not be read
+}
+
+// Principal is a statement's Principal element. All is "*" (or {"AWS":"*"}).
+type Principal struct {
+	All       bool
+	AWS       []string
+	Service   []string
+	Federated []string
+	Canonical []string
+}
+
+// Condition is one operator applied to one key with its values.
+type Condition struct {
+	Operator string // as written: StringLike, ForAnyValue:StringEquals, BoolIfExists…
+	Key      string
+	Values   []string
+}
+
+// strings accepts a JSON string or an array of strings.
+type stringList []string
+
+func (l *stringList) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var raw []json.RawMessage
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return err
+		}
+		for _, r := range raw {
+			s, err := scalar(r)
+			if err != nil {
+				return err
+			}
+			*l = append(*l, s)
+		}
+		return nil
+	}
+	s, err := scalar(b)
+	if err != nil {
+		return err
+	}
+	*l = stringList{s}
+	return nil
+}
+
+// scalar reads a string, or a number or boolean as AWS accepts them in
+// condition values ("Bool": {"aws:SecureTransport": false}).
+func scalar(b []byte) (string, error) {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		return s, nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return "", err
+	}
+	switch v := v.(type) {
+	case bool, float64:
+		return fmt.Sprint(v), nil
+	}
+	return "", fmt.Errorf("expected a string, found %s", b)
+}
+
+// Parse reads a policy document. It fails only when the document as a
+// whole is not a policy (not JSON, no Statement); a bad statement is kept
+// with Err set.
+func Parse(doc []byte) (*Policy, error) {
+	var top struct {
+		Version   string
+		Statement json.RawMessage
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if err := dec.Decode(&top); err != nil {
+		return nil, fmt.Errorf("not a JSON policy document: %v", err)
+	}
+	if len(top.Statement) == 0 || string(top.Statement) == "null" {
+		return nil, fmt.Errorf("policy document has no Statement")
+	}
+	var raws []json.RawMessage
+	if bytes.TrimSpace(top.Statement)[0] == '[' {
+		if err := json.Unmarshal(top.Statement, &raws); err != nil {
+			return nil, fmt.Errorf("policy Statement is not a list of statements: %v", err)
+		}
+	} else {
+		raws = []json.RawMessage{top.Statement}
+	}
+	p := &Policy{Version: top.Version}
+	for i, raw := range raws {
+		st, err := parseStatement(raw)
+		if err != nil {
+			st = Statement{Err: err}
+		}
+		st.Index = i
+		p.Statements = append(p.Statements, st)
+	}
+	return p, nil
+}
+
+var knownFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+
+func parseStatement(raw json.RawMessage) (Statement, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return Statement{}, fmt.Errorf("statement is not a JSON object")
+	}
+	for k := range fields {
+		if !slices.Contains(knownFields, k) {
+			return Statement{}, fmt.Errorf("unknown element %q", k)
+		}
+	}
+	var st Statement
+	list := func(name string, into *[]string) error {
+		if r, ok := fields[name]; ok {
+			var l stringList
+			if err := json.Unmarshal(r, &l); err != nil {
+				return fmt.Errorf("%s: %v", name, err)
+			}
+			*into = l
+		}
+		return nil
+	}
+	if r, ok := fields["Sid"]; ok {
+		if err := json.Unmarshal(r, &st.Sid); err != nil {
+			return st, fmt.Errorf("Sid is not a string")
+		}
+	}
+	if err := json.Unmarshal(fields["Effect"], &st.Effect); err != nil || (st.Effect != "Allow" && st.Effect != "Deny") {
+		return st, fmt.Errorf("Effect must be \"Allow\" or \"Deny\"")
+	}
+	for _, f := range []struct {
+		name string
+		into *[]string
+	}{{"Action", &st.Action}, {"NotAction", &st.NotAction}, {"Resource", &st.Resource}, {"NotResource", &st.NotResource}} {
+		if err := list(f.name, f.into); err != nil {
+			return st, err
+		}
+	}
+	if (len(st.Action) == 0) == (len(st.NotAction) == 0) {
+		return st, fmt.Errorf("a statement needs exactly one of Action and NotAction")
+	}
+	if len(st.Resource) > 0 && len(st.NotResource) > 0 {
+		return st, fmt.Errorf("a statement cannot have both Resource and NotResource")
+	}
+	var err error
+	if r, ok := fields["Principal"]; ok {
+		if st.Principal, err = parsePrincipal(r); err != nil {
+			return st, fmt.Errorf("Principal: %v", err)
+		}
+	}
+	if r, ok := fields["NotPrincipal"]; ok {
+		if st.NotPrincipal, err = parsePrincipal(r); err != nil {
+			return st, fmt.Errorf("NotPrincipal: %v", err)
+		}
+	}
+	if r, ok := fields["Condition"]; ok {
+		var ops map[string]map[string]stringList
+		if err := json.Unmarshal(r, &ops); err != nil {
+			return st, fmt.Errorf("Condition: %v", err)
+		}
+		for _, op := range sortedKeys(ops) {
+			for _, key := range sortedKeys(ops[op]) {
+				st.Condition = append(st.Condition, Condition{Operator: op, Key: key, Values: ops[op][key]})
+			}
+		}
+	}
+	return st, nil
+}
+
+func parsePrincipal(raw json.RawMessage) (*Principal, error) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if s != "*" {
+			return nil, fmt.Errorf("a string principal must be \"*\"")
+		}
+		return &Principal{All: true}, nil
+	}
+	var m map[string]stringList
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("expected \"*\" or an object of principal lists")
+	}
+	p := &Principal{}
+	for k, v := range m {
+		switch k {
+		case "AWS":
+			if slices.Contains(v, "*") {
+				p.All = true
+			}
+			p.AWS = v
+		case "Service":
+			p.Service = v
+		case "Federated":
+			p.Federated = v
+		case "CanonicalUser":
+			p.Canonical = v
+		default:
+			return nil, fmt.Errorf("unknown principal type %q", k)
+		}
+	}
+	return p, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// S3Actions returns the statement's actions (or NotActions) in the s3
+// namespace, with "*" counted as s3:*.
+func s3Only(actions []string) []string {
+	var out []string
+	for _, a := range actions {
+		if a == "*" || strings.HasPrefix(strings.ToLower(a), "s3:") {
+			out = append(out, a)
+		}
+	}
+	return out
+}
