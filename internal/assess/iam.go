@@ -30,6 +30,13 @@ type IAMUser struct {
 	AttachedManagedPolicies []AttachedPolicy `json:"AttachedManagedPolicies"`
 	UserPolicyList          []InlinePolicy   `json:"UserPolicyList"`
 	PermissionsBoundary     *AttachedPolicy  `json:"PermissionsBoundary,omitempty"`
+	Tags                    []Tag            `json:"Tags,omitempty"`
+}
+
+// Tag is an IAM tag; policies test a principal's tags (aws:PrincipalTag).
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
 }
 
 // IAMGroup is a group with its policies.
@@ -147,6 +154,9 @@ func fromSDK(out *iam.GetAccountAuthorizationDetailsOutput) *AuthorizationDetail
 	for _, u := range out.UserDetailList {
 		user := IAMUser{UserName: aws.ToString(u.UserName), Arn: aws.ToString(u.Arn), GroupList: u.GroupList,
 			AttachedManagedPolicies: attached(u.AttachedManagedPolicies), UserPolicyList: inline(u.UserPolicyList)}
+		for _, t := range u.Tags {
+			user.Tags = append(user.Tags, Tag{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
+		}
 		if u.PermissionsBoundary != nil {
 			user.PermissionsBoundary = &AttachedPolicy{PolicyArn: aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)}
 		}

@@ -35,13 +35,15 @@ type Statement struct {
 	Err          error // why the statement could not be read
 }
 
-// Principal is a statement's Principal element. All is "*" (or {"AWS":"*"}).
+// Principal is a statement's Principal element. All is "*" (or
+// {"AWS":"*"}); Authenticated, any signed request, only comes from ACLs.
 type Principal struct {
-	All       bool
-	AWS       []string
-	Service   []string
-	Federated []string
-	Canonical []string
+	All           bool
+	Authenticated bool
+	AWS           []string
+	Service       []string
+	Federated     []string
+	Canonical     []string
 }
 
 // Condition is one operator applied to one key with its values.

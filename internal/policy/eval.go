@@ -335,6 +335,9 @@ func principalIn(p *Principal, who Who, accountCovers bool) bool {
 	if who.Anonymous {
 		return false
 	}
+	if p.Authenticated {
+		return true
+	}
 	for _, a := range p.AWS {
 		switch {
 		case a == who.ARN:
@@ -399,6 +402,10 @@ func conditionHolds(c Condition, ctx map[string][]string) (match, string) {
 	}
 	key := strings.ToLower(c.Key)
 	vals, known := ctx[key]
+	if !known && strings.HasPrefix(key, "aws:principaltag/") {
+		// The context lists all of the principal's tags, or none.
+		_, known = ctx["aws:principaltag/"]
+	}
 	if !known {
 		return maybe, fmt.Sprintf("condition %s on %s depends on the request", c.Operator, c.Key)
 	}

@@ -1,0 +1,217 @@
+package policy
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sortie-dev/sortie/internal/assess"
+)
+
+// Check is one access question, asked of AWS's evaluation and, by probe,
+// of the target: may Principal do Op in Bucket under Prefix?
+type Check struct {
+	Principal string   `json:"principal"` // user name, or "(anonymous)"
+	Bucket    string   `json:"bucket"`    // the AWS bucket's name
+	Prefix    string   `json:"prefix"`    // "" for the bucket's top
+	Op        string   `json:"op"`        // list, get, put, delete
+	AWS       Decision `json:"-"`
+	AWSText   string   `json:"aws"`
+	Why       []string `json:"why,omitempty"`
+}
+
+// Anonymous is the principal name of unsigned requests.
+const Anonymous = "(anonymous)"
+
+// Ops are the operations checked, in table order.
+var Ops = []string{"list", "get", "put", "delete"}
+
+var opAction = map[string]string{"list": "s3:ListBucket", "get": "s3:GetObject", "put": "s3:PutObject", "delete": "s3:DeleteObject"}
+
+// ProbeKey is the object key a check uses under its prefix.
+func ProbeKey(prefix, run, op string) string {
+	return prefix + "sortie-probe-" + run + "-" + op
+}
+
+// RequestFacts are what a check's requests are known to carry.
+type RequestFacts struct {
+	Secure   bool   // HTTPS
+	SourceIP string // "" when the address the target sees is unknown
+	Now      time.Time
+	// OutsideAWS: the requests do not come through a VPC endpoint (a
+	// probe's do not; in the plan, AWS's own traffic may).
+	OutsideAWS bool
+}
+
+// request builds the request AWS would evaluate for check c.
+func (acc *account) request(c Check, u *user, f RequestFacts) Request {
+	ctx := map[string][]string{
+		"aws:securetransport":             {map[bool]string{true: "true", false: "false"}[f.Secure]},
+		"aws:multifactorauthpresent":      nil, // long-term access keys carry no MFA
+		"aws:currenttime":                 {f.Now.UTC().Format(time.RFC3339)},
+		"s3:x-amz-server-side-encryption": nil,
+		"s3:x-amz-acl":                    nil,
+		"s3:x-amz-storage-class":          nil,
+		"s3:x-amz-copy-source":            nil,
+		"s3:versionid":                    nil,
+		"s3:delimiter":                    nil,
+		"aws:referer":                     nil,
+	}
+	ctx["aws:epochtime"] = []string{strconv.FormatInt(f.Now.Unix(), 10)}
+	if f.OutsideAWS {
+		for _, k := range []string{"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"} {
+			ctx[k] = nil
+		}
+	}
+	if f.SourceIP != "" {
+		ctx["aws:sourceip"] = []string{f.SourceIP}
+	}
+	who := Who{Anonymous: true}
+	if u != nil {
+		who = acc.who(u)
+		ctx["aws:username"] = []string{u.name}
+		ctx["aws:principaltype"] = []string{"User"}
+		ctx["aws:principaltag/"] = nil
+		for _, t := range u.tags {
+			ctx["aws:principaltag/"+strings.ToLower(t.Key)] = []string{t.Value}
+		}
+	} else {
+		ctx["aws:username"] = nil
+		ctx["aws:principaltype"] = []string{"Anonymous"}
+	}
+	r := Request{Who: who, Action: opAction[c.Op], Context: ctx}
+	if c.Op == "list" {
+		r.Resource = "arn:aws:s3:::" + c.Bucket
+		ctx["s3:max-keys"] = []string{"1"}
+		if c.Prefix != "" {
+			ctx["s3:prefix"] = []string{c.Prefix}
+		} else {
+			ctx["s3:prefix"] = nil
+		}
+	} else {
+		r.Resource = "arn:aws:s3:::" + c.Bucket + "/" + ProbeKey(c.Prefix, "x", c.Op)
+	}
+	return r
+}
+
+// prefixes returns, per moved bucket, the prefixes its policies name
+// (the literal part of resources and s3:prefix values, cut at the last
+// "/" before a wildcard), with ${aws:username} written for each user.
+func (acc *account) prefixes() map[string][]string {
+	out := map[string][]string{}
+	add := func(bucket, p string) {
+		if i := strings.IndexAny(p, "*?$"); i >= 0 {
+			p = p[:i]
+		}
+		if i := strings.LastIndexByte(p, '/'); i >= 0 {
+			p = p[:i+1]
+		} else {
+			p = ""
+		}
+		if p != "" && !strings.Contains(p, "//") && !slices.Contains(out[bucket], p) {
+			out[bucket] = append(out[bucket], p)
+		}
+	}
+	var names []string
+	for _, u := range acc.users {
+		names = append(names, u.name)
+	}
+	for _, un := range acc.units {
+		if un.policy == nil {
+			continue
+		}
+		for _, st := range un.policy.Statements {
+			for _, name := range names {
+				ctx := map[string][]string{"aws:username": {name}}
+				for _, r := range slices.Concat(st.Resource, st.NotResource) {
+					r, err := substitute(r, ctx)
+					if err != nil {
+						continue
+					}
+					r = strings.ReplaceAll(r, `\`, "")
+					rest, ok := strings.CutPrefix(r, "arn:aws:s3:::")
+					if !ok {
+						continue
+					}
+					b, key, ok := strings.Cut(rest, "/")
+					if ok && acc.moved(b) {
+						add(b, key)
+					}
+				}
+				for _, c := range st.Condition {
+					if !strings.EqualFold(c.Key, "s3:prefix") {
+						continue
+					}
+					for _, v := range c.Values {
+						v, err := substitute(v, ctx)
+						if err != nil {
+							continue
+						}
+						for _, r := range st.Resource {
+							if b := bucketOf(r); acc.moved(b) {
+								add(b, strings.ReplaceAll(v, `\`, "")+"*")
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for b := range out {
+		slices.Sort(out[b])
+	}
+	return out
+}
+
+func (acc *account) moved(bucket string) bool {
+	return slices.ContainsFunc(acc.buckets, func(b assess.BucketAccess) bool { return b.Name == bucket })
+}
+
+// checks asks AWS's evaluation every check for every principal.
+func (acc *account) checks(f RequestFacts, principals []*user, anonymous bool) []Check {
+	pre := acc.prefixes()
+	var out []Check
+	ask := func(u *user, name string) {
+		for _, b := range acc.buckets {
+			for _, p := range append([]string{""}, pre[b.Name]...) {
+				for _, op := range Ops {
+					c := Check{Principal: name, Bucket: b.Name, Prefix: p, Op: op}
+					r := Evaluate(acc.sources(u), acc.request(c, u, f))
+					c.AWS, c.AWSText, c.Why = r.Decision, r.Decision.String(), r.Why
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	for _, u := range principals {
+		ask(u, u.name)
+	}
+	if anonymous {
+		ask(nil, Anonymous)
+	}
+	return out
+}
+
+// ChecksFor asks AWS's evaluation every check for the carried users and
+// anonymous access, for requests with the given facts (a probe's).
+func (p *Plan) ChecksFor(f RequestFacts) []Check {
+	var users []*user
+	for _, u := range p.acc.users {
+		if p.principal(u.name).Carried {
+			users = append(users, u)
+		}
+	}
+	return p.acc.checks(f, users, true)
+}
+
+// GroupsOf returns the groups user is a member of.
+func (p *Plan) GroupsOf(user string) []string {
+	var out []string
+	for g, members := range p.acc.groups {
+		if slices.Contains(members, user) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
