@@ -148,7 +148,7 @@ store. Try "sortie demo" for the whole flow on an embedded sample.`,
 	})
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCopyCmd(e, modeCopy), newCopyCmd(e, modeSync), newCopyCmd(e, modePlan), newVerifyCmd(e),
-		newJobsCmd(e), newCleanupCmd(e), newAssessCmd(e), newDemoCmd(e))
+		newJobsCmd(e), newCleanupCmd(e), newAssessCmd(e), newPolicyCmd(e), newDemoCmd(e))
 	return root
 }
 

@@ -1,0 +1,332 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/spf13/cobra"
+
+	"github.com/sortie-dev/sortie/internal/assess"
+	"github.com/sortie-dev/sortie/internal/assess/report"
+	"github.com/sortie-dev/sortie/internal/policy"
+	"github.com/sortie-dev/sortie/internal/policy/apply"
+	"github.com/sortie-dev/sortie/internal/policy/probe"
+	s3store "github.com/sortie-dev/sortie/internal/store/s3"
+)
+
+type policyOptions struct {
+	profile, offline string
+	buckets          []string
+	bucketMap        []string
+	target           string
+	allowBroader     bool
+	format, output   string
+	lang             string
+	to, secrets      string
+}
+
+func newPolicyCmd(e *env) *cobra.Command {
+	o := &policyOptions{}
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Carry IAM users, groups and bucket policies to MinIO, Ceph RGW or Garage; report what is lost; probe the result",
+		Long: `Read who may touch the buckets being moved — IAM users, groups, roles and
+their policies (AWS-managed ones expanded from a bundled, dated copy), bucket
+policies, bucket ACLs and Block Public Access — live through a profile or
+offline from the directory "sortie assess export-script" fills. Evaluate it
+with AWS's rules, translate it to the target's dialect and say, statement by
+statement, what is carried exactly, narrower, broader or not at all.
+
+  plan    print the translation and the loss report (exit 1 if it is broader
+          than AWS somewhere and --allow-broader is not given)
+  apply   create the users, groups and policies on MinIO (admin API); new
+          secret keys go to --secrets (mode 0600), never to the terminal
+  probe   make real requests on the target as each user and anonymously,
+          compare with AWS's evaluation (exit 1 on a mismatch that grants
+          more, or one the loss report does not explain)`,
+		Args: exactArgs(0, "a subcommand: plan, apply or probe"),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	source := func(c *cobra.Command) {
+		f := c.Flags()
+		f.StringVar(&o.profile, "profile", "", "AWS profile to read IAM and bucket settings with (default: the SDK's default chain)")
+		f.StringVar(&o.offline, "offline", "", "read the account from this directory of aws-cli JSON instead (sortie assess export-script)")
+		f.StringSliceVar(&o.buckets, "buckets", nil, "only the access to these buckets (comma-separated; default: all of the account's)")
+		f.StringSliceVar(&o.bucketMap, "bucket-map", nil, "rename buckets on the target: OLD=NEW (comma-separated or repeated)")
+		f.StringVar(&o.target, "target", "minio", "minio, ceph or garage")
+		f.BoolVar(&o.allowBroader, "allow-broader", false, "where the target cannot express a condition or prefix, grant more than AWS did instead of less")
+		f.StringVar(&o.lang, "lang", "", "report language, fr or en (default: French when the locale is French)")
+	}
+	output := func(c *cobra.Command, def string) {
+		c.Flags().StringVar(&o.format, "format", def, "text, json or md")
+		c.Flags().StringVarP(&o.output, "output", "o", "-", `file to write ("-" for standard output)`)
+	}
+	operator := func(c *cobra.Command) {
+		c.Flags().StringVar(&o.to, "to", "", "operator profile of the target: endpoint_url and its admin keys")
+		c.Flags().StringVar(&o.secrets, "secrets", "sortie-secrets.json", "file of the new users' keys (written 0600; read by probe)")
+	}
+	plan := &cobra.Command{
+		Use:   "plan",
+		Short: "Translate the account's access for the target and print the loss report",
+		Example: `  sortie policy plan --offline ./account --target minio --buckets uni-research-data,uni-website
+  sortie policy plan --profile uni-readonly --target garage --format md -o access.md --lang fr`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPolicyPlan(cmd.Context(), e, o) },
+	}
+	source(plan)
+	output(plan, "text")
+	applyCmd := &cobra.Command{
+		Use:     "apply",
+		Short:   "Create the plan's users, groups and policies on MinIO, idempotently",
+		Example: `  sortie policy apply --offline ./account --to minio-admin --secrets ./secrets.json`,
+		Args:    exactArgs(0, "no arguments"),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runPolicyApply(cmd.Context(), e, o) },
+	}
+	source(applyCmd)
+	operator(applyCmd)
+	probeCmd := &cobra.Command{
+		Use:     "probe",
+		Short:   "Request as each migrated user and anonymously; compare with AWS's evaluation",
+		Example: `  sortie policy probe --offline ./account --to minio-admin --secrets ./secrets.json --format md -o probe.md`,
+		Args:    exactArgs(0, "no arguments"),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runPolicyProbe(cmd.Context(), e, o) },
+	}
+	source(probeCmd)
+	operator(probeCmd)
+	output(probeCmd, "text")
+	cmd.AddCommand(plan, applyCmd, probeCmd)
+	return cmd
+}
+
+// buildPolicyPlan reads the account and translates it.
+func buildPolicyPlan(ctx context.Context, o *policyOptions) (*policy.Plan, policy.Lang, error) {
+	lang, err := report.ParseLang(o.lang)
+	if err != nil {
+		return nil, "", usage("%v", err)
+	}
+	if _, ok := policy.Dialects[o.target]; !ok {
+		return nil, "", usage("--target %q: choose minio, ceph or garage", o.target)
+	}
+	if o.format != "" && o.format != "text" && o.format != "json" && o.format != "md" {
+		return nil, "", usage("--format %q: choose text, json or md", o.format)
+	}
+	bm := map[string]string{}
+	for _, m := range o.bucketMap {
+		from, to, ok := strings.Cut(m, "=")
+		if !ok || from == "" || to == "" {
+			return nil, "", usage("--bucket-map %q: give OLD=NEW", m)
+		}
+		bm[from] = to
+	}
+	if o.offline != "" && o.profile != "" {
+		return nil, "", usage("--offline reads a directory; --profile reads the API: give one or the other")
+	}
+	var access *assess.Access
+	if o.offline != "" {
+		off, err := assess.NewOffline(o.offline)
+		if err != nil {
+			return nil, "", usage("%v", err)
+		}
+		if access, err = off.Access(ctx, o.buckets); err != nil {
+			return nil, "", usage("%v", err)
+		}
+	} else {
+		cfg, err := s3store.LoadConfig(ctx, s3store.Config{Profile: o.profile, MaxAttempts: 3})
+		if err != nil {
+			return nil, "", usage("%v", strings.Replace(err.Error(), "--from-profile/--to-profile", "--profile", 1))
+		}
+		if access, err = assess.NewLive(cfg).Access(ctx, o.buckets); err != nil {
+			return nil, "", err
+		}
+	}
+	for from := range bm {
+		if !accessHas(access, from) {
+			return nil, "", usage("--bucket-map %s=…: the account has no bucket %s being moved", from, from)
+		}
+	}
+	p, err := policy.Build(access, policy.Options{Target: o.target, BucketMap: bm, AllowBroader: o.allowBroader})
+	if err != nil {
+		return nil, "", usage("%v", err)
+	}
+	return p, policy.Lang(lang), nil
+}
+
+func accessHas(a *assess.Access, bucket string) bool {
+	for _, b := range a.Buckets {
+		if b.Name == bucket {
+			return true
+		}
+	}
+	return false
+}
+
+func runPolicyPlan(ctx context.Context, e *env, o *policyOptions) error {
+	p, lang, err := buildPolicyPlan(ctx, o)
+	if err != nil {
+		return err
+	}
+	err = writeOutput(o.output, e.stdout, func(w io.Writer) error {
+		switch o.format {
+		case "json":
+			return policy.WriteJSON(w, p)
+		case "md":
+			return policy.WriteMarkdown(w, p, lang)
+		}
+		return policy.WriteText(w, p, lang)
+	})
+	if err != nil {
+		return err
+	}
+	if o.output != "-" {
+		fmt.Fprintf(e.stdout, "%s: %s\nwrote %s\n", lang.T("loss"), p.Summary(lang), o.output)
+	}
+	if p.Refused() {
+		return &exitError{code: ExitFailures, err: fmt.Errorf("the translation grants more than AWS did in %d statements; see the loss report, or accept it with --allow-broader", p.Counts()[policy.Broader])}
+	}
+	return nil
+}
+
+// operatorTarget reads the --to profile: its endpoint and credentials.
+func operatorTarget(ctx context.Context, o *policyOptions) (endpoint, region string, client *s3.Client, creds apply.Target, err error) {
+	if o.to == "" {
+		return "", "", nil, apply.Target{}, usage("--to: name the operator profile of the target (endpoint_url and admin keys)")
+	}
+	cfg, err := s3store.LoadConfig(ctx, s3store.Config{Profile: o.to, MaxAttempts: 3})
+	if err != nil {
+		return "", "", nil, apply.Target{}, usage("%v", strings.Replace(err.Error(), "--from-profile/--to-profile", "--to", 1))
+	}
+	client = s3.NewFromConfig(cfg, func(so *s3.Options) {
+		so.UsePathStyle = true
+		if so.Region == "" {
+			so.Region = "us-east-1"
+		}
+	})
+	if client.Options().BaseEndpoint == nil {
+		return "", "", nil, apply.Target{}, usage("profile %s has no endpoint_url: --to names the target's operator profile, not AWS", o.to)
+	}
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return "", "", nil, apply.Target{}, usage("profile %s: %v", o.to, err)
+	}
+	endpoint = *client.Options().BaseEndpoint
+	return endpoint, client.Options().Region, client, apply.Target{Endpoint: endpoint, Creds: c, S3: client}, nil
+}
+
+func runPolicyApply(ctx context.Context, e *env, o *policyOptions) error {
+	if o.target != "minio" {
+		return usage("--target %s: sortie policy apply speaks to MinIO's admin API only; use plan's output for %s", o.target, o.target)
+	}
+	p, _, err := buildPolicyPlan(ctx, o)
+	if err != nil {
+		return err
+	}
+	if p.Refused() {
+		return usage("the translation grants more than AWS did in %d statements; nothing applied (see sortie policy plan, or --allow-broader)", p.Counts()[policy.Broader])
+	}
+	endpoint, _, _, t, err := operatorTarget(ctx, o)
+	if err != nil {
+		return err
+	}
+	secrets, err := policy.LoadSecrets(o.secrets)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if secrets.Endpoint != "" && secrets.Endpoint != endpoint {
+		return usage("secrets file %s holds keys for %s, not %s: give another --secrets", o.secrets, secrets.Endpoint, endpoint)
+	}
+	secrets.Endpoint = endpoint
+	changes, err := apply.Apply(ctx, p, t, secrets, func() error { return secrets.Save(o.secrets) })
+	for _, c := range changes {
+		fmt.Fprintln(e.stdout, c)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%d changes on %s; keys of new users in %s (mode 0600)\n", len(changes), endpoint, o.secrets)
+	return nil
+}
+
+func runPolicyProbe(ctx context.Context, e *env, o *policyOptions) error {
+	p, lang, err := buildPolicyPlan(ctx, o)
+	if err != nil {
+		return err
+	}
+	endpoint, region, _, t, err := operatorTarget(ctx, o)
+	if err != nil {
+		return err
+	}
+	secrets, err := policy.LoadSecrets(o.secrets)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if len(secrets.Users) == 0 {
+		if _, statErr := os.Stat(o.secrets); errors.Is(statErr, os.ErrNotExist) {
+			return usage("secrets file %s does not exist: run sortie policy apply first", o.secrets)
+		}
+	}
+	rep, err := probe.Run(ctx, p, probe.Target{Endpoint: endpoint, Region: region, Operator: t.Creds, Secrets: secrets})
+	if err != nil {
+		return err
+	}
+	err = writeOutput(o.output, e.stdout, func(w io.Writer) error {
+		switch o.format {
+		case "json":
+			return policy.WriteJSON(w, rep)
+		case "md":
+			probe.WriteMarkdown(w, rep, lang)
+			return nil
+		}
+		probe.WriteText(w, rep, lang)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if o.output != "-" {
+		fmt.Fprintf(e.stdout, "%s\nwrote %s\n", rep.CountsLine(lang), o.output)
+	}
+	if rep.Failing() {
+		return &exitError{code: ExitFailures, err: fmt.Errorf("the target differs from AWS: %s", rep.CountsLine("en"))}
+	}
+	return nil
+}
+
+// writeOutput writes to standard output for "-", else to a file renamed
+// into place when complete.
+func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
+	if path == "-" || path == "" {
+		return write(stdout)
+	}
+	tmp, err := os.CreateTemp(dirOf(path), ".sortie-report-*")
+	if err != nil {
+		return usage("write %s: %v", path, errors.Unwrap(err))
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return usage("write %s: %v", path, errors.Unwrap(err))
+	}
+	return nil
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}

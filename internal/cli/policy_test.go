@@ -1,0 +1,132 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sortie-dev/sortie/internal/policy"
+	"github.com/sortie-dev/sortie/internal/policy/probe"
+	"github.com/sortie-dev/sortie/internal/s3test"
+)
+
+const campus = "../policy/testdata/campus"
+
+var moved = "--buckets=uni-research-data,uni-lab-archive,uni-website"
+
+// The fixture account (admins, read-only auditor, researchers with home
+// prefixes, a write-only upload drop, a lab sensor behind an IP condition,
+// a VPC-endpoint-only robot, a public website bucket) is translated,
+// applied to a real MinIO and probed: every probe matches AWS's evaluation
+// or is a loss the report lists; applying again changes nothing.
+func TestPolicyOnMinIO(t *testing.T) {
+	srv := s3test.StartTB(t, s3test.MinIO)
+	s3test.WriteProfiles(t, map[string]*s3test.Server{"minio-admin": srv})
+	for _, b := range []string{"uni-research-data", "uni-lab-archive", "uni-website"} {
+		if err := srv.Store(t, b, "").CreateBucket(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "secrets.json")
+
+	code, out, errs := sortie(t, "policy", "plan", "--offline", campus, moved, "--format", "json")
+	if code != 0 {
+		t.Fatalf("plan: exit %d\n%s", code, errs)
+	}
+	var plan policy.Plan
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(plan.MinIO.Users); n < 6 {
+		t.Fatalf("plan carries %d users, want at least 6", n)
+	}
+
+	code, out, errs = sortie(t, "policy", "apply", "--offline", campus, moved, "--to", "minio-admin", "--secrets", secrets)
+	if code != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errs)
+	}
+	t.Logf("apply:\n%s", out)
+	if !strings.Contains(out, "user alice: created") || !strings.Contains(out, "bucket-policy uni-website") {
+		t.Errorf("apply did not report its changes:\n%s", out)
+	}
+	st, err := os.Stat(secrets)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secrets file: %v, mode %v", err, st.Mode().Perm())
+	}
+	raw, _ := os.ReadFile(secrets)
+	var sec policy.Secrets
+	json.Unmarshal(raw, &sec)
+	for name, c := range sec.Users {
+		if strings.Contains(out+errs, c.SecretKey) {
+			t.Errorf("the secret key of %s was printed", name)
+		}
+	}
+
+	code, out, errs = sortie(t, "policy", "apply", "--offline", campus, moved, "--to", "minio-admin", "--secrets", secrets)
+	if code != 0 || !strings.HasPrefix(out, "0 changes") {
+		t.Fatalf("second apply: exit %d, want no change:\n%s%s", code, out, errs)
+	}
+
+	code, out, errs = sortie(t, "policy", "probe", "--offline", campus, moved, "--to", "minio-admin", "--secrets", secrets, "--format", "json")
+	var rep probe.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("probe: exit %d: %v\n%s%s", code, err, out, errs)
+	}
+	var text strings.Builder
+	probe.WriteText(&text, &rep, "en")
+	t.Logf("probe:\n%s", text.String())
+	if code != 0 || rep.Failing() {
+		t.Fatalf("probe: exit %d, %v\n%s", code, rep.Counts, errs)
+	}
+	// The probes that show the translation at work, each with the
+	// verdict it must have.
+	want := map[string]probe.Verdict{
+		"alice uni-research-data home/alice/ put":   probe.Match,        // own home
+		"alice uni-research-data home/bob/ get":     probe.Match,        // not someone else's (denied both)
+		"bob uni-research-data shared/ list":        probe.Match,        // group policy
+		"auditor uni-lab-archive / get":             probe.Match,        // AWS-managed read-only
+		"auditor uni-lab-archive / put":             probe.Match,        // … and no more
+		"uploader uni-research-data incoming/ put":  probe.Match,        // upload drop
+		"uploader uni-research-data incoming/ get":  probe.Match,        // write-only
+		"carol uni-lab-archive / delete":            probe.Match,        // the archive's deny reaches the admin
+		"carol uni-research-data / delete":          probe.ExpectedLoss, // the steward tag cannot be checked: deny applied to all
+		"sensor uni-lab-archive instrument/ put":    probe.Match,        // IP condition carried: 127.0.0.1 is off the lab network
+		"backup-bot uni-lab-archive / get":          probe.Match,        // not through the VPC endpoint: denied both
+		"(anonymous) uni-website / get":             probe.Match,        // public website
+		"(anonymous) uni-research-data shared/ get": probe.Match,        // private bucket
+	}
+	seen := map[string]bool{}
+	for _, r := range rep.Results {
+		k := r.Principal + " " + r.Bucket + " " + prefixOrRoot(r.Prefix) + " " + r.Op
+		if v, ok := want[k]; ok {
+			seen[k] = true
+			if r.Verdict != v {
+				t.Errorf("%s: verdict %s (AWS %s, MinIO %s), want %s", k, r.Verdict, r.AWSText, r.Target, v)
+			}
+		}
+	}
+	for k := range want {
+		if !seen[k] {
+			t.Errorf("no probe %q", k)
+		}
+	}
+	// The probe's objects are gone.
+	for _, b := range []string{"uni-research-data", "uni-lab-archive", "uni-website"} {
+		for obj, err := range srv.Store(t, b, "").List(t.Context(), "") {
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Errorf("probe left s3://%s/%s", b, obj.Key)
+		}
+	}
+}
+
+func prefixOrRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}

@@ -1,0 +1,225 @@
+// Package apply creates a policy plan's users, groups and policies on
+// MinIO through its admin API, idempotently.
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/minio/madmin-go/v3"
+
+	"github.com/sortie-dev/sortie/internal/policy"
+)
+
+// Change is one thing apply did (or, under DryRun, would do).
+type Change struct {
+	Kind   string `json:"kind"` // policy, user, group, user-policies, group-policies, bucket-policy
+	Name   string `json:"name"`
+	Action string `json:"action"` // created, updated, added members …
+}
+
+func (c Change) String() string { return c.Kind + " " + c.Name + ": " + c.Action }
+
+// Target is the MinIO server and the operator's access to it.
+type Target struct {
+	Endpoint string // http(s)://host:port
+	Creds    aws.Credentials
+	S3       *s3.Client // with the operator's credentials, for bucket policies
+}
+
+// Apply makes the target match plan.MinIO. New users get a generated
+// secret, saved in secrets before the user is created so that a crash
+// cannot leave a user whose secret nobody has. Nothing already there is
+// removed; a user's existing secret is kept.
+func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Secrets, save func() error) ([]Change, error) {
+	if plan.MinIO == nil {
+		return nil, fmt.Errorf("the plan is for %s; sortie policy apply speaks to MinIO only", plan.TargetName)
+	}
+	u, err := url.Parse(t.Endpoint)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("operator profile endpoint %q is not a URL: set endpoint_url in the profile", t.Endpoint)
+	}
+	adm, err := madmin.New(u.Host, t.Creds.AccessKeyID, t.Creds.SecretAccessKey, u.Scheme == "https")
+	if err != nil {
+		return nil, fmt.Errorf("MinIO admin client for %s: %w", u.Host, err)
+	}
+	m := plan.MinIO
+	var changes []Change
+	note := func(kind, name, action string) { changes = append(changes, Change{kind, name, action}) }
+
+	for _, b := range m.BucketPolicies {
+		if _, err := t.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.Bucket}); err != nil {
+			return changes, fmt.Errorf("bucket %s is not on the target (%v): copy it first (sortie copy), then apply", b.Bucket, short(err))
+		}
+	}
+	for _, p := range m.Policies {
+		want, _ := json.Marshal(p.Document)
+		have, err := adm.InfoCannedPolicy(ctx, p.Name)
+		switch {
+		case err != nil && !notFound(err):
+			return changes, fmt.Errorf("read policy %s on %s: %w", p.Name, u.Host, err)
+		case err == nil && same(have, want):
+			continue
+		}
+		if err := adm.AddCannedPolicy(ctx, p.Name, want); err != nil {
+			return changes, fmt.Errorf("MinIO refused policy %s: %w", p.Name, err)
+		}
+		if err == nil && have != nil {
+			note("policy", p.Name, "updated")
+		} else {
+			note("policy", p.Name, "created")
+		}
+	}
+	for _, usr := range m.Users {
+		info, err := adm.GetUserInfo(ctx, usr.Name)
+		switch {
+		case err != nil && !notFound(err):
+			return changes, fmt.Errorf("read user %s on %s: %w", usr.Name, u.Host, err)
+		case err != nil:
+			secret := policy.NewSecret()
+			secrets.Users[usr.Name] = policy.Credential{AccessKey: usr.Name, SecretKey: secret}
+			if err := save(); err != nil {
+				return changes, err
+			}
+			if err := adm.AddUser(ctx, usr.Name, secret); err != nil {
+				return changes, fmt.Errorf("MinIO refused user %s: %w", usr.Name, err)
+			}
+			note("user", usr.Name, "created (secret key in the secrets file)")
+		case secrets.Users[usr.Name].SecretKey == "":
+			note("user", usr.Name, "exists; its secret key is not in the secrets file, so probe will skip it")
+		}
+		if len(usr.Policies) > 0 && !sameSet(info.PolicyName, usr.Policies) {
+			if err := adm.SetPolicy(ctx, strings.Join(usr.Policies, ","), usr.Name, false); err != nil {
+				return changes, fmt.Errorf("attach policies to user %s: %w", usr.Name, err)
+			}
+			note("user-policies", usr.Name, strings.Join(usr.Policies, ", "))
+		}
+	}
+	for _, g := range m.Groups {
+		desc, err := adm.GetGroupDescription(ctx, g.Name)
+		if err != nil && !notFound(err) {
+			return changes, fmt.Errorf("read group %s on %s: %w", g.Name, u.Host, err)
+		}
+		var missing []string
+		for _, mem := range g.Members {
+			if desc == nil || !slices.Contains(desc.Members, mem) {
+				missing = append(missing, mem)
+			}
+		}
+		if len(missing) > 0 {
+			if err := adm.UpdateGroupMembers(ctx, madmin.GroupAddRemove{Group: g.Name, Members: missing}); err != nil {
+				return changes, fmt.Errorf("add members to group %s: %w", g.Name, err)
+			}
+			note("group", g.Name, "added "+strings.Join(missing, ", "))
+		}
+		current := ""
+		if desc != nil {
+			current = desc.Policy
+		}
+		if len(g.Policies) > 0 && !sameSet(current, g.Policies) {
+			if err := adm.SetPolicy(ctx, strings.Join(g.Policies, ","), g.Name, true); err != nil {
+				return changes, fmt.Errorf("attach policies to group %s: %w", g.Name, err)
+			}
+			note("group-policies", g.Name, strings.Join(g.Policies, ", "))
+		}
+	}
+	for _, b := range m.BucketPolicies {
+		want, _ := json.Marshal(b.Document)
+		out, err := t.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &b.Bucket})
+		if err == nil && same([]byte(aws.ToString(out.Policy)), want) {
+			continue
+		}
+		if err != nil && !notFound(err) {
+			return changes, fmt.Errorf("read bucket policy of %s: %w", b.Bucket, err)
+		}
+		if _, err := t.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &b.Bucket, Policy: aws.String(string(want))}); err != nil {
+			return changes, fmt.Errorf("MinIO refused the bucket policy of %s: %w", b.Bucket, err)
+		}
+		note("bucket-policy", b.Bucket, "set (anonymous access)")
+	}
+	return changes, nil
+}
+
+func short(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return err.Error()
+}
+
+// notFound tells "no such user/group/policy" from a failure.
+func notFound(err error) bool {
+	var me madmin.ErrorResponse
+	if errors.As(err, &me) {
+		switch me.Code {
+		case "XMinioAdminNoSuchUser", "XMinioAdminNoSuchGroup", "XMinioAdminNoSuchPolicy":
+			return true
+		}
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchBucketPolicy" {
+		return true
+	}
+	return false
+}
+
+func sameSet(current string, want []string) bool {
+	var have []string
+	for _, p := range strings.Split(current, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			have = append(have, p)
+		}
+	}
+	w := slices.Clone(want)
+	slices.Sort(have)
+	slices.Sort(w)
+	return slices.Equal(have, w)
+}
+
+// same compares two policy documents as MinIO means them: MinIO returns
+// what it stored re-encoded (sets sorted, single values as strings), so
+// both sides are parsed and put in one canonical form.
+func same(a, b []byte) bool {
+	ca, err1 := canonical(a)
+	cb, err2 := canonical(b)
+	return err1 == nil && err2 == nil && ca == cb
+}
+
+func canonical(doc []byte) (string, error) {
+	p, err := policy.Parse(doc)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, st := range p.Statements {
+		if st.Err != nil {
+			return "", st.Err
+		}
+		norm := func(s []string) string {
+			s = slices.Clone(s)
+			slices.Sort(s)
+			return strings.Join(s, ",")
+		}
+		var conds []string
+		for _, c := range st.Condition {
+			conds = append(conds, c.Operator+"/"+c.Key+"="+norm(c.Values))
+		}
+		principal := ""
+		if st.Principal != nil {
+			principal = fmt.Sprint(st.Principal.All, norm(st.Principal.AWS))
+		}
+		parts = append(parts, strings.Join([]string{st.Sid, st.Effect, principal, norm(st.Action), norm(st.NotAction),
+			norm(st.Resource), norm(st.NotResource), norm(conds)}, "|"))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "\n"), nil
+}
