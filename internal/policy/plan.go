@@ -368,11 +368,6 @@ func (t *translator) statement(st Statement, user string) translated {
 	} else {
 		out.Resource = res
 	}
-	if t.d.Actions == nil { // Garage: the caller maps actions to flags
-		out.Action = acts
-		x.out = out
-		return x
-	}
 	var kept, lost []string
 	for _, a := range acts {
 		if sp := t.d.action(a); sp != "" {
@@ -382,12 +377,14 @@ func (t *translator) statement(st Statement, user string) translated {
 		}
 	}
 	switch {
+	case t.d.Actions == nil: // Garage: the caller maps actions to flags
+		out.Action = acts
 	case whole:
 		out.Action = []string{"s3:*"}
 	default:
 		out.Action = kept
 	}
-	if len(lost) > 0 && st.Effect == "Allow" {
+	if t.d.Actions != nil && len(lost) > 0 && st.Effect == "Allow" {
 		x.reasons = append(x.reasons, fmt.Sprintf("%d of its actions have no %s counterpart (the feature does not exist there): %s",
 			len(lost), t.d.Name, abbreviate(lost, 4)))
 	}

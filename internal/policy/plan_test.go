@@ -1,7 +1,14 @@
 package policy
 
 import (
+	"bytes"
 	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,4 +28,189 @@ func campus(t *testing.T, buckets ...string) *assess.Access {
 		t.Fatal(err)
 	}
 	return a
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// Ceph and Garage cannot be installed here: their translations of the
+// fixture account are checked against reviewed golden files, each flag
+// with its reason.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		target  string
+		broader bool
+	}{{"ceph", false}, {"garage", false}, {"garage", true}, {"minio", false}} {
+		name := tc.target
+		if tc.broader {
+			name += "-allow-broader"
+		}
+		t.Run(name, func(t *testing.T) {
+			p, err := Build(campus(t, "uni-research-data", "uni-lab-archive", "uni-website"),
+				Options{Target: tc.target, Now: testNow, AllowBroader: tc.broader, BucketMap: map[string]string{"uni-website": "www"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Effective = nil // its own test; it would drown the translation
+			var b bytes.Buffer
+			if err := WriteJSON(&b, p); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update once and review the file)", err)
+			}
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("%s differs from the golden file; if the change is right, run go test ./internal/policy -run TestGolden -update and review the diff\n%s", golden, b.String())
+			}
+			for _, r := range p.Rows {
+				if r.Outcome != Exact && r.Outcome != Ignored && len(r.Reasons) == 0 {
+					t.Errorf("%s statement %d is %s without a reason", r.Source, r.Statement, r.Outcome)
+				}
+			}
+		})
+	}
+}
+
+func TestGarageFlags(t *testing.T) {
+	grants := func(broader bool) map[string]GarageGrant {
+		p, err := Build(campus(t, "uni-research-data", "uni-lab-archive", "uni-website"), Options{Target: "garage", Now: testNow, AllowBroader: broader})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]GarageGrant{}
+		for _, k := range p.Garage.Keys {
+			for _, b := range k.Buckets {
+				out[k.Name+" "+b.Bucket] = b
+			}
+		}
+		if broader != (p.Counts()[Broader] > 0) {
+			t.Errorf("allow-broader %v: %d broader rows", broader, p.Counts()[Broader])
+		}
+		if p.Refused() {
+			t.Errorf("allow-broader %v: plan refused", broader)
+		}
+		return out
+	}
+	narrow, broad := grants(false), grants(true)
+	// alice may only touch her home prefix: nothing by default, the whole
+	// bucket with --allow-broader.
+	if g, ok := narrow["alice uni-research-data"]; ok {
+		t.Errorf("alice gets %+v on uni-research-data without --allow-broader", g)
+	}
+	if g := broad["alice uni-research-data"]; !g.Read || !g.Write {
+		t.Errorf("alice with --allow-broader: %+v", g)
+	}
+	if g := narrow["auditor uni-lab-archive"]; !g.Read || g.Write || g.Owner {
+		t.Errorf("auditor: %+v, want read only", g)
+	}
+	// The admin may not delete in the archive: Garage cannot deny, so the
+	// write flag is withheld.
+	if g := narrow["carol uni-lab-archive"]; !g.Read || g.Write {
+		t.Errorf("carol on the archive: %+v, want read without write", g)
+	}
+}
+
+// Bad input is reported per statement; the rest is translated.
+func TestBadInput(t *testing.T) {
+	big := `{"Version":"2012-10-17","Statement":[`
+	for i := range 400 {
+		if i > 0 {
+			big += ","
+		}
+		big += fmt.Sprintf(`{"Sid":"S%d","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::uni-research-data/projects/p%04d/*"}`, i, i)
+	}
+	big += "]}"
+	a := campus(t, "uni-research-data")
+	a.IAM.UserDetailList = append(a.IAM.UserDetailList,
+		assess.IAMUser{UserName: "dave", Arn: "arn:aws:iam::123456789012:user/dave", UserPolicyList: []assess.InlinePolicy{
+			{PolicyName: "broken", PolicyDocument: assess.Document(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow"`)},
+			{PolicyName: "mixed", PolicyDocument: assess.Document(`{"Version":"2012-10-17","Statement":[
+				{"Sid":"Typo","Effect":"Allow","Action":"s3:GetObjekt","Resource":"arn:aws:s3:::uni-research-data/*"},
+				{"Sid":"HalfTypo","Effect":"Allow","Action":["s3:ListBucket","s3:Frobnicate"],"Resource":"arn:aws:s3:::uni-research-data"},
+				{"Sid":"BadEffect","Effect":"Maybe","Action":"s3:PutObject","Resource":"*"},
+				{"Sid":"Good","Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::uni-research-data/dave/*"}]}`)},
+			{PolicyName: "huge", PolicyDocument: assess.Document(big)},
+		}})
+	p, err := Build(a, Options{Target: "minio", Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(source string, stmt int) Row {
+		for _, r := range p.Rows {
+			if r.Source == source && r.Statement == stmt {
+				return r
+			}
+		}
+		t.Fatalf("no row %s #%d", source, stmt)
+		return Row{}
+	}
+	tests := []struct {
+		source string
+		stmt   int
+		want   Outcome
+		reason string
+	}{
+		{"user dave: inline broken", 0, Invalid, "not a JSON policy document"},
+		{"user dave: inline mixed", 1, Invalid, "unknown action s3:GetObjekt"},
+		{"user dave: inline mixed", 2, Exact, "unknown action s3:Frobnicate"},
+		{"user dave: inline mixed", 3, Invalid, `Effect must be "Allow" or "Deny"`},
+		{"user dave: inline mixed", 4, Exact, ""},
+		{"user dave: inline huge", 1, NotCarried, "accepts at most 20480"},
+		{"user dave: inline huge", 400, NotCarried, "accepts at most 20480"},
+	}
+	for _, tt := range tests {
+		r := row(tt.source, tt.stmt)
+		if r.Outcome != tt.want || !strings.Contains(strings.Join(r.Reasons, "; "), tt.reason) {
+			t.Errorf("%s #%d: %s %q, want %s with %q", tt.source, tt.stmt, r.Outcome, r.Reasons, tt.want, tt.reason)
+		}
+	}
+	// The good statement still reaches dave's policy; the huge one does not.
+	var names []string
+	for _, pol := range p.MinIO.Policies {
+		names = append(names, pol.Name)
+	}
+	if !slices.Contains(names, "dave-mixed") || slices.Contains(names, "dave-huge") {
+		t.Errorf("policies: %v", names)
+	}
+	if pi := p.principal("ops=legacy"); pi.Carried || !strings.Contains(pi.Reason, "refuses '=' and ','") {
+		t.Errorf("ops=legacy: %+v", pi)
+	}
+}
+
+// The effective permissions are AWS's: spot checks against the fixture.
+func TestEffective(t *testing.T) {
+	p, err := Build(campus(t, "uni-research-data", "uni-lab-archive", "uni-website"), Options{Target: "minio", Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Decision{}
+	for _, c := range p.Effective {
+		got[c.Principal+" "+c.Bucket+" "+c.Prefix+" "+c.Op] = c.AWS
+	}
+	for k, want := range map[string]Decision{
+		"alice uni-research-data home/alice/ put":    Allow,
+		"alice uni-research-data home/alice/ delete": ExplicitDeny, // not a data steward
+		"carol uni-research-data home/alice/ delete": Allow,        // she is
+		"alice uni-research-data home/bob/ get":      ImplicitDeny,
+		"uploader uni-research-data incoming/ put":   Allow,
+		"uploader uni-research-data incoming/ list":  ImplicitDeny,
+		"sensor uni-lab-archive instrument/ put":     Unknown, // depends on the source address
+		"backup-bot uni-lab-archive  get":            Unknown, // on the VPC endpoint
+		"carol uni-lab-archive  delete":              ExplicitDeny,
+		"(anonymous) uni-website  get":               Allow,
+		"(anonymous) uni-website  list":              Allow, // the ACL's READ
+		"(anonymous) uni-research-data public/ get":  ImplicitDeny,
+		"alice uni-research-data public/ get":        Unknown, // organisation condition
+	} {
+		if got[k] != want {
+			t.Errorf("%s: %v, want %v", k, got[k], want)
+		}
+	}
 }

@@ -466,10 +466,10 @@ func (t *translator) garage() {
 			continue
 		}
 		for _, st := range un.policy.Statements {
-			var users []string
+			var users, lost []string
 			anon := false
 			if un.bucket != "" {
-				users, anon, _ = t.audience(un, st)
+				users, anon, lost = t.audience(un, st)
 			} else {
 				for _, u := range carried {
 					if slices.Contains(u.units, un) {
@@ -481,6 +481,9 @@ func (t *translator) garage() {
 			who := slices.Clone(users)
 			if anon {
 				who = append(who, Anonymous)
+			}
+			if len(lost) > 0 && st.Effect == "Allow" {
+				x.worsen(NotCarried, "not carried for: "+strings.Join(lost, ", "))
 			}
 			if x.out != nil {
 				cls := classes(x.out.Action)
@@ -498,7 +501,7 @@ func (t *translator) garage() {
 						for _, c := range cls {
 							granted := map[string]bool{"read": f.Read, "write": f.Write, "owner": f.Owner}[c]
 							switch {
-							case st.Effect == "Deny" && granted:
+							case st.Effect == "Deny" && granted && partial[k][c]:
 								x.worsen(Broader, fmt.Sprintf("Garage cannot deny: %s keeps %s on %s", u, c, b))
 							case st.Effect == "Allow" && granted && partial[k][c]:
 								x.worsen(Broader, fmt.Sprintf("Garage grants %s on the whole of %s to %s (AWS: part of it)", c, b, u))
