@@ -130,3 +130,65 @@ func prefixOrRoot(p string) string {
 	}
 	return p
 }
+
+// Bad input: one line naming the thing, exit 2, no stack trace.
+func TestPolicyBadInput(t *testing.T) {
+	srv := s3test.Shared(t, s3test.MinIO, "dst")
+	s3test.WriteProfiles(t, map[string]*s3test.Server{"minio-admin": srv})
+	dir := t.TempDir()
+	loose := filepath.Join(dir, "loose.json")
+	os.WriteFile(loose, []byte(`{"users":{}}`), 0o644)
+	notDir := filepath.Join(dir, "file")
+	os.WriteFile(notDir, nil, 0o600)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown target", []string{"policy", "plan", "--offline", campus, "--target", "s4"}, `--target "s4"`},
+		{"missing directory", []string{"policy", "plan", "--offline", filepath.Join(dir, "nope")}, "offline account directory"},
+		{"not a directory", []string{"policy", "plan", "--offline", notDir}, "not a directory"},
+		{"unknown bucket", []string{"policy", "plan", "--offline", campus, "--buckets", "no-such"}, `bucket "no-such" is not in the account`},
+		{"bad bucket map", []string{"policy", "plan", "--offline", campus, "--bucket-map", "uni-website"}, "give OLD=NEW"},
+		{"bucket map of another bucket", []string{"policy", "plan", "--offline", campus, moved, "--bucket-map", "other=x"}, "no bucket other being moved"},
+		{"bad format", []string{"policy", "plan", "--offline", campus, "--format", "pdf"}, `--format "pdf"`},
+		{"both sources", []string{"policy", "plan", "--offline", campus, "--profile", "x"}, "give one or the other"},
+		{"unknown profile", []string{"policy", "plan", "--profile", "no-such-profile"}, "no-such-profile"},
+		{"apply without --to", []string{"policy", "apply", "--offline", campus}, "--to: name the operator profile"},
+		{"apply to garage", []string{"policy", "apply", "--offline", campus, "--target", "garage", "--to", "minio-admin"}, "MinIO's admin API only"},
+		{"secrets readable by others", []string{"policy", "apply", "--offline", campus, moved, "--to", "minio-admin", "--secrets", loose}, "chmod 600"},
+		{"probe without secrets", []string{"policy", "probe", "--offline", campus, moved, "--to", "minio-admin", "--secrets", filepath.Join(dir, "none.json")}, "run sortie policy apply first"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errs := sortie(t, tt.args...)
+			if code != 2 || !strings.Contains(errs, tt.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 || strings.Contains(errs, "goroutine") {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one line with %q", code, errs, tt.want)
+			}
+		})
+	}
+}
+
+// plan writes Markdown in French; Garage's whole-bucket flags are narrower
+// by default and accepted with --allow-broader.
+func TestPolicyPlanFormats(t *testing.T) {
+	dir := t.TempDir()
+	md := filepath.Join(dir, "acces.md")
+	code, out, errs := sortie(t, "policy", "plan", "--offline", campus, moved, "--target", "garage", "--format", "md", "--lang", "fr", "-o", md)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, _ := os.ReadFile(md)
+	for _, w := range []string{"# Traduction des accès — Garage", "Rapport des pertes", "non reprise", "plus étroite", "Permissions effectives sur AWS"} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("markdown lacks %q", w)
+		}
+	}
+	if !strings.Contains(out, "wrote "+md) {
+		t.Errorf("stdout: %q", out)
+	}
+	code, _, errs = sortie(t, "policy", "plan", "--offline", campus, moved, "--target", "garage", "--allow-broader")
+	if code != 0 {
+		t.Errorf("garage with --allow-broader: exit %d %s", code, errs)
+	}
+}

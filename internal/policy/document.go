@@ -158,11 +158,11 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 	}
 	if r, ok := fields["Sid"]; ok {
 		if err := json.Unmarshal(r, &st.Sid); err != nil {
-			return st, fmt.Errorf("Sid is not a string")
+			return st, fmt.Errorf("the Sid is not a string")
 		}
 	}
 	if err := json.Unmarshal(fields["Effect"], &st.Effect); err != nil || (st.Effect != "Allow" && st.Effect != "Deny") {
-		return st, fmt.Errorf("Effect must be \"Allow\" or \"Deny\"")
+		return st, fmt.Errorf("the Effect must be \"Allow\" or \"Deny\"")
 	}
 	for _, f := range []struct {
 		name string

@@ -77,7 +77,7 @@ func (p *Plan) Summary(l Lang) string {
 	c := p.Counts()
 	var parts []string
 	for _, o := range []Outcome{Exact, Narrower, NotCarried, Broader, Invalid, Ignored} {
-		parts = append(parts, fmt.Sprintf("%d %s", c[o], l.t(string(o))))
+		parts = append(parts, fmt.Sprintf("%d %s", c[o], strings.ToLower(l.t(string(o)))))
 	}
 	return strings.Join(parts, ", ")
 }

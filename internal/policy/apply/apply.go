@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/minio/madmin-go/v3"
+	mcreds "github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/sortie-dev/sortie/internal/policy"
 )
@@ -38,7 +39,7 @@ type Target struct {
 // Apply makes the target match plan.MinIO. New users get a generated
 // secret, saved in secrets before the user is created so that a crash
 // cannot leave a user whose secret nobody has. Nothing already there is
-// removed; a user's existing secret is kept.
+// removed or detached; a user's existing secret is kept.
 func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Secrets, save func() error) ([]Change, error) {
 	if plan.MinIO == nil {
 		return nil, fmt.Errorf("the plan is for %s; sortie policy apply speaks to MinIO only", plan.TargetName)
@@ -47,7 +48,8 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("operator profile endpoint %q is not a URL: set endpoint_url in the profile", t.Endpoint)
 	}
-	adm, err := madmin.New(u.Host, t.Creds.AccessKeyID, t.Creds.SecretAccessKey, u.Scheme == "https")
+	adm, err := madmin.NewWithOptions(u.Host, &madmin.Options{
+		Creds: mcreds.NewStaticV4(t.Creds.AccessKeyID, t.Creds.SecretAccessKey, t.Creds.SessionToken), Secure: u.Scheme == "https"})
 	if err != nil {
 		return nil, fmt.Errorf("MinIO admin client for %s: %w", u.Host, err)
 	}
@@ -62,7 +64,11 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 	}
 	for _, p := range m.Policies {
 		want, _ := json.Marshal(p.Document)
-		have, err := adm.InfoCannedPolicy(ctx, p.Name)
+		info, err := adm.InfoCannedPolicyV2(ctx, p.Name)
+		var have []byte
+		if info != nil {
+			have = info.Policy
+		}
 		switch {
 		case err != nil && !notFound(err):
 			return changes, fmt.Errorf("read policy %s on %s: %w", p.Name, u.Host, err)
@@ -96,11 +102,11 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 		case secrets.Users[usr.Name].SecretKey == "":
 			note("user", usr.Name, "exists; its secret key is not in the secrets file, so probe will skip it")
 		}
-		if len(usr.Policies) > 0 && !sameSet(info.PolicyName, usr.Policies) {
-			if err := adm.SetPolicy(ctx, strings.Join(usr.Policies, ","), usr.Name, false); err != nil {
+		if add := missing(info.PolicyName, usr.Policies); len(add) > 0 {
+			if _, err := adm.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: add, User: usr.Name}); err != nil {
 				return changes, fmt.Errorf("attach policies to user %s: %w", usr.Name, err)
 			}
-			note("user-policies", usr.Name, strings.Join(usr.Policies, ", "))
+			note("user-policies", usr.Name, "attached "+strings.Join(add, ", "))
 		}
 	}
 	for _, g := range m.Groups {
@@ -108,27 +114,27 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 		if err != nil && !notFound(err) {
 			return changes, fmt.Errorf("read group %s on %s: %w", g.Name, u.Host, err)
 		}
-		var missing []string
+		var absent []string
 		for _, mem := range g.Members {
 			if desc == nil || !slices.Contains(desc.Members, mem) {
-				missing = append(missing, mem)
+				absent = append(absent, mem)
 			}
 		}
-		if len(missing) > 0 {
-			if err := adm.UpdateGroupMembers(ctx, madmin.GroupAddRemove{Group: g.Name, Members: missing}); err != nil {
+		if len(absent) > 0 {
+			if err := adm.UpdateGroupMembers(ctx, madmin.GroupAddRemove{Group: g.Name, Members: absent}); err != nil {
 				return changes, fmt.Errorf("add members to group %s: %w", g.Name, err)
 			}
-			note("group", g.Name, "added "+strings.Join(missing, ", "))
+			note("group", g.Name, "added "+strings.Join(absent, ", "))
 		}
 		current := ""
 		if desc != nil {
 			current = desc.Policy
 		}
-		if len(g.Policies) > 0 && !sameSet(current, g.Policies) {
-			if err := adm.SetPolicy(ctx, strings.Join(g.Policies, ","), g.Name, true); err != nil {
+		if add := missing(current, g.Policies); len(add) > 0 {
+			if _, err := adm.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: add, Group: g.Name}); err != nil {
 				return changes, fmt.Errorf("attach policies to group %s: %w", g.Name, err)
 			}
-			note("group-policies", g.Name, strings.Join(g.Policies, ", "))
+			note("group-policies", g.Name, "attached "+strings.Join(add, ", "))
 		}
 	}
 	for _, b := range m.BucketPolicies {
@@ -172,17 +178,20 @@ func notFound(err error) bool {
 	return false
 }
 
-func sameSet(current string, want []string) bool {
-	var have []string
-	for _, p := range strings.Split(current, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			have = append(have, p)
+// missing returns the policies of want not in current (MinIO's
+// comma-separated list). Policies attached by hand are left alone.
+func missing(current string, want []string) []string {
+	have := strings.Split(current, ",")
+	for i := range have {
+		have[i] = strings.TrimSpace(have[i])
+	}
+	var out []string
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			out = append(out, w)
 		}
 	}
-	w := slices.Clone(want)
-	slices.Sort(have)
-	slices.Sort(w)
-	return slices.Equal(have, w)
+	return out
 }
 
 // same compares two policy documents as MinIO means them: MinIO returns

@@ -293,7 +293,7 @@ func WriteMarkdown(w io.Writer, r *Report, l policy.Lang) {
 func (r *Report) CountsLine(l policy.Lang) string {
 	var parts []string
 	for _, v := range []Verdict{Match, ExpectedLoss, Broader, Narrower, CannotTell, Failed} {
-		parts = append(parts, fmt.Sprintf("%d %s", r.Counts[v], l.T(verdictWord(v))))
+		parts = append(parts, fmt.Sprintf("%d %s", r.Counts[v], strings.ToLower(l.T(verdictWord(v)))))
 	}
 	return strings.Join(parts, ", ")
 }
