@@ -124,6 +124,33 @@ func (t *translator) docError(un *unit) {
 		AppliesTo: applies(un.users, un.groups)})
 }
 
+// bucketAudience finds whom a bucket-policy statement reaches on the
+// target and marks x with what is lost: principals that are not carried,
+// or a statement that only delegates to the account.
+func (t *translator) bucketAudience(un *unit, st Statement, x *translated) (users []string, anon bool, who []string) {
+	users, anon, lost := t.audience(un, st)
+	who = slices.Clone(users)
+	if anon {
+		who = append(who, Anonymous)
+	}
+	if un.restricted && st.Effect == "Allow" && st.Principal != nil && st.Principal.All {
+		x.reasons = append(x.reasons, "Block Public Access (RestrictPublicBuckets) keeps it from anonymous requests on AWS; the target bucket is not made public either")
+	}
+	if len(lost) > 0 && st.Effect == "Allow" {
+		if len(who) == 0 {
+			x.worsen(NotCarried, "not carried for: "+strings.Join(lost, ", "))
+			x.out = nil
+		} else {
+			x.worsen(Narrower, "not carried for: "+strings.Join(lost, ", "))
+		}
+	}
+	if len(who) == 0 && len(lost) == 0 && x.outcome == Exact {
+		x.reasons = append(x.reasons, "names the account itself: it delegates to identity policies, nothing to carry")
+		x.out = nil
+	}
+	return users, anon, who
+}
+
 // minio: policies named for their AWS origin, attached to users and
 // groups; bucket-policy statements folded into the users they name (MinIO
 // applies bucket policies to anonymous requests only) and kept in the
@@ -197,26 +224,7 @@ func (t *translator) minio() {
 				t.addRow(un, st, nil, x)
 				continue
 			}
-			users, anon, lost := t.audience(un, st)
-			who := slices.Clone(users)
-			if anon {
-				who = append(who, Anonymous)
-			}
-			if un.restricted && st.Effect == "Allow" && st.Principal != nil && st.Principal.All {
-				x.reasons = append(x.reasons, "Block Public Access (RestrictPublicBuckets) keeps it from anonymous requests on AWS; the target bucket is not made public either")
-			}
-			if len(lost) > 0 && st.Effect == "Allow" {
-				if len(who) == 0 {
-					x.worsen(NotCarried, "not carried for: "+strings.Join(lost, ", "))
-					x.out = nil
-				} else {
-					x.worsen(Narrower, "not carried for: "+strings.Join(lost, ", "))
-				}
-			}
-			if len(who) == 0 && len(lost) == 0 && x.outcome == Exact {
-				x.reasons = append(x.reasons, "names the account itself: it delegates to identity policies, nothing to carry")
-				x.out = nil
-			}
+			users, anon, who := t.bucketAudience(un, st, &x)
 			row := t.addRow(un, st, who, x)
 			if x.out == nil {
 				continue
@@ -356,23 +364,7 @@ func (t *translator) ceph() {
 					t.addRow(un, st, nil, x)
 					continue
 				}
-				users, anon, lost := t.audience(un, st)
-				who := slices.Clone(users)
-				if anon {
-					who = append(who, Anonymous)
-				}
-				if len(lost) > 0 && st.Effect == "Allow" {
-					if len(who) == 0 {
-						x.worsen(NotCarried, "not carried for: "+strings.Join(lost, ", "))
-						x.out = nil
-					} else {
-						x.worsen(Narrower, "not carried for: "+strings.Join(lost, ", "))
-					}
-				}
-				if len(who) == 0 && len(lost) == 0 && x.outcome == Exact {
-					x.reasons = append(x.reasons, "names the account itself: it delegates to identity policies, nothing to carry")
-					x.out = nil
-				}
+				users, _, who := t.bucketAudience(un, st, &x)
 				t.addRow(un, st, who, x)
 				if x.out == nil {
 					continue
