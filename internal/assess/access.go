@@ -75,13 +75,8 @@ func (l liveAccess) BucketAccess(ctx context.Context, bucket, region string) (*B
 	}
 	c := l.s3(region)
 	b := &BucketAccess{Name: bucket, Region: region}
-	var errs []error
-	keep := func(err error) bool {
-		if err != nil && !notConfigured(err) {
-			errs = append(errs, err)
-		}
-		return err == nil
-	}
+	var errs settingErrs
+	keep := errs.keep
 	if out, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: &bucket}); keep(err) {
 		b.Policy = aws.ToString(out.Policy)
 	}
@@ -109,14 +104,8 @@ func (o offlineAccess) Identity(ctx context.Context) (*string, error) {
 func (o offlineAccess) BucketAccess(_ context.Context, bucket, region string) (*BucketAccess, error) {
 	dir := filepath.ToSlash(filepath.Join(dirBuckets, bucket)) + "/"
 	b := &BucketAccess{Name: bucket, Region: region}
-	var errs []error
-	keep := func(err error) bool {
-		var missing errMissing
-		if err != nil && !notConfigured(err) && !errors.As(err, &missing) {
-			errs = append(errs, err)
-		}
-		return err == nil
-	}
+	var errs settingErrs
+	keep := errs.keep
 	if out, err := load[s3.GetBucketPolicyOutput](o.Offline, dir+"get-bucket-policy"); keep(err) {
 		b.Policy = aws.ToString(out.Policy)
 	}

@@ -71,6 +71,27 @@ func notConfigured(err error) bool {
 	return false
 }
 
+// settingErrs gathers the failures to read a bucket's settings. A setting
+// the bucket does not have, or (offline) a file the export never wrote, is
+// an answer, not a failure.
+type settingErrs []error
+
+// keep reports whether err is nil, and records it if it is a failure.
+func (e *settingErrs) keep(err error) bool {
+	var missing errMissing
+	if err != nil && !notConfigured(err) && !errors.As(err, &missing) {
+		*e = append(*e, err)
+	}
+	return err == nil
+}
+
+func (e settingErrs) first() error {
+	if len(e) > 0 {
+		return e[0]
+	}
+	return nil
+}
+
 // problemText makes an error one line for the plan.
 func problemText(err error) string {
 	var ae smithy.APIError

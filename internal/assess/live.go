@@ -95,16 +95,8 @@ func (l *Live) BucketConfig(ctx context.Context, bucket, region string) (*bucket
 	c := l.s3(region)
 	in := func() *string { return aws.String(bucket) }
 	cfg := &bucketConfig{Region: region}
-	var errs []error
-	keep := func(err error) bool {
-		if err == nil {
-			return true
-		}
-		if !notConfigured(err) {
-			errs = append(errs, err)
-		}
-		return false
-	}
+	var errs settingErrs
+	keep := errs.keep
 	if out, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: in()}); keep(err) {
 		cfg.Versioning = out
 	}
@@ -125,10 +117,7 @@ func (l *Live) BucketConfig(ctx context.Context, bucket, region string) (*bucket
 	}
 	// A bucket whose settings could not be read is still inventoried; the
 	// first refusal is reported.
-	if len(errs) > 0 {
-		return cfg, errs[0]
-	}
-	return cfg, nil
+	return cfg, errs.first()
 }
 
 // Metrics implements reader: the last three days of daily averages.

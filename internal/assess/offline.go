@@ -149,17 +149,8 @@ func (o *Offline) Buckets(context.Context) (*s3.ListBucketsOutput, error) {
 func (o *Offline) BucketConfig(_ context.Context, bucket, region string) (*bucketConfig, error) {
 	dir := filepath.ToSlash(filepath.Join(dirBuckets, bucket)) + "/"
 	cfg := &bucketConfig{Region: region}
-	var errs []error
-	keep := func(err error) bool {
-		if err == nil {
-			return true
-		}
-		var missing errMissing
-		if !notConfigured(err) && !errors.As(err, &missing) {
-			errs = append(errs, err)
-		}
-		return false
-	}
+	var errs settingErrs
+	keep := errs.keep
 	if region == "" {
 		var loc struct{ LocationConstraint *string }
 		if l, err := load[struct{ LocationConstraint *string }](o, dir+"get-bucket-location"); keep(err) {
@@ -185,10 +176,7 @@ func (o *Offline) BucketConfig(_ context.Context, bucket, region string) (*bucke
 	if out, err := load[s3.GetPublicAccessBlockOutput](o, dir+"get-public-access-block"); keep(err) {
 		cfg.PublicAccess = out
 	}
-	if len(errs) > 0 {
-		return cfg, errs[0]
-	}
-	return cfg, nil
+	return cfg, errs.first()
 }
 
 // locationRegion turns GetBucketLocation's answer into a region: none

@@ -223,7 +223,7 @@ func collectAccount(ctx context.Context, e *env, o *assessOptions, opts assess.O
 }
 
 func writeReport(plan *assess.Plan, format, output string, lang report.Lang, stdout io.Writer) error {
-	write := func(w io.Writer) error {
+	return writeOutput(output, stdout, func(w io.Writer) error {
 		switch format {
 		case "json":
 			return report.JSON(w, plan)
@@ -231,29 +231,33 @@ func writeReport(plan *assess.Plan, format, output string, lang report.Lang, std
 			return report.Markdown(w, plan, lang)
 		}
 		return report.HTML(w, plan, lang)
-	}
-	if output == "-" {
+	})
+}
+
+// writeOutput writes to standard output for "-", else to a file written
+// beside its final name and renamed: a reader never sees half a report.
+func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
+	if path == "-" {
 		return write(stdout)
 	}
-	// Written beside its final name and renamed: a reader never sees half a report.
-	tmp, err := os.CreateTemp(filepath.Dir(output), ".sortie-assessment-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".sortie-report-*")
 	if err != nil {
-		return usage("write %s: %v", output, errors.Unwrap(err))
+		return usage("write %s: %v", path, errors.Unwrap(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", output, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", output, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", output, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), output); err != nil {
-		return usage("write %s: %v", output, errors.Unwrap(err))
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return usage("write %s: %v", path, errors.Unwrap(err))
 	}
 	return nil
 }

@@ -191,30 +191,32 @@ func runPolicyPlan(ctx context.Context, e *env, o *policyOptions) error {
 	return nil
 }
 
-// operatorTarget reads the --to profile: its endpoint and credentials.
-func operatorTarget(ctx context.Context, o *policyOptions) (endpoint, region string, client *s3.Client, creds apply.Target, err error) {
+// operatorTarget reads the --to profile: the target's endpoint, region and
+// operator credentials.
+func operatorTarget(ctx context.Context, o *policyOptions) (apply.Target, string, error) {
 	if o.to == "" {
-		return "", "", nil, apply.Target{}, usage("--to: name the operator profile of the target (endpoint_url and admin keys)")
+		return apply.Target{}, "", usage("--to: name the operator profile of the target (endpoint_url and admin keys)")
 	}
 	cfg, err := s3store.LoadConfig(ctx, s3store.Config{Profile: o.to, MaxAttempts: 3})
 	if err != nil {
-		return "", "", nil, apply.Target{}, usage("%v", strings.Replace(err.Error(), "--from-profile/--to-profile", "--to", 1))
+		return apply.Target{}, "", usage("%v", strings.Replace(err.Error(), "--from-profile/--to-profile", "--to", 1))
 	}
-	client = s3.NewFromConfig(cfg, func(so *s3.Options) {
+	client := s3.NewFromConfig(cfg, func(so *s3.Options) {
 		so.UsePathStyle = true
 		if so.Region == "" {
 			so.Region = "us-east-1"
 		}
 	})
 	if client.Options().BaseEndpoint == nil {
-		return "", "", nil, apply.Target{}, usage("profile %s has no endpoint_url: --to names the target's operator profile, not AWS", o.to)
+		return apply.Target{}, "", usage("profile %s has no endpoint_url: --to names the target's operator profile, not AWS", o.to)
 	}
+	// LoadConfig has resolved the credentials once already; this is the
+	// cached value.
 	c, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
-		return "", "", nil, apply.Target{}, usage("profile %s: %v", o.to, err)
+		return apply.Target{}, "", usage("profile %s: %v", o.to, err)
 	}
-	endpoint = *client.Options().BaseEndpoint
-	return endpoint, client.Options().Region, client, apply.Target{Endpoint: endpoint, Creds: c, S3: client}, nil
+	return apply.Target{Endpoint: *client.Options().BaseEndpoint, Creds: c, S3: client}, client.Options().Region, nil
 }
 
 func runPolicyApply(ctx context.Context, e *env, o *policyOptions) error {
@@ -228,10 +230,11 @@ func runPolicyApply(ctx context.Context, e *env, o *policyOptions) error {
 	if p.Refused() {
 		return usage("the translation grants more than AWS did in %d statements; nothing applied (see sortie policy plan, or --allow-broader)", p.Counts()[policy.Broader])
 	}
-	endpoint, _, _, t, err := operatorTarget(ctx, o)
+	t, _, err := operatorTarget(ctx, o)
 	if err != nil {
 		return err
 	}
+	endpoint := t.Endpoint
 	secrets, err := policy.LoadSecrets(o.secrets)
 	if err != nil {
 		return usage("%v", err)
@@ -256,20 +259,18 @@ func runPolicyProbe(ctx context.Context, e *env, o *policyOptions) error {
 	if err != nil {
 		return err
 	}
-	endpoint, region, _, t, err := operatorTarget(ctx, o)
+	t, region, err := operatorTarget(ctx, o)
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(o.secrets); errors.Is(err, os.ErrNotExist) {
+		return usage("secrets file %s does not exist: run sortie policy apply first", o.secrets)
 	}
 	secrets, err := policy.LoadSecrets(o.secrets)
 	if err != nil {
 		return usage("%v", err)
 	}
-	if len(secrets.Users) == 0 {
-		if _, statErr := os.Stat(o.secrets); errors.Is(statErr, os.ErrNotExist) {
-			return usage("secrets file %s does not exist: run sortie policy apply first", o.secrets)
-		}
-	}
-	rep, err := probe.Run(ctx, p, probe.Target{Endpoint: endpoint, Region: region, Operator: t.Creds, Secrets: secrets})
+	rep, err := probe.Run(ctx, p, probe.Target{Endpoint: t.Endpoint, Region: region, Operator: t.Creds, Secrets: secrets})
 	if err != nil {
 		return err
 	}
@@ -294,39 +295,4 @@ func runPolicyProbe(ctx context.Context, e *env, o *policyOptions) error {
 		return &exitError{code: ExitFailures, err: fmt.Errorf("the target differs from AWS: %s", rep.CountsLine("en"))}
 	}
 	return nil
-}
-
-// writeOutput writes to standard output for "-", else to a file renamed
-// into place when complete.
-func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
-	if path == "-" || path == "" {
-		return write(stdout)
-	}
-	tmp, err := os.CreateTemp(dirOf(path), ".sortie-report-*")
-	if err != nil {
-		return usage("write %s: %v", path, errors.Unwrap(err))
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return usage("write %s: %v", path, errors.Unwrap(err))
-	}
-	return nil
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }

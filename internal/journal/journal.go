@@ -393,14 +393,17 @@ func (j *Journal) writer() {
 			j.errMu.Unlock()
 		}
 	}
+	add := func(o op) {
+		batch = append(batch, o)
+		if len(batch) == cap(batch) {
+			commit()
+		}
+	}
 	drain := func() {
 		for {
 			select {
 			case o := <-j.ops:
-				batch = append(batch, o)
-				if len(batch) == cap(batch) {
-					commit()
-				}
+				add(o)
 			default:
 				commit()
 				return
@@ -410,10 +413,7 @@ func (j *Journal) writer() {
 	for {
 		select {
 		case o := <-j.ops:
-			batch = append(batch, o)
-			if len(batch) == cap(batch) {
-				commit()
-			}
+			add(o)
 		case <-tick.C:
 			commit()
 		case ack := <-j.flushes:

@@ -57,11 +57,12 @@ type user struct {
 	tags      []assess.Tag
 	units     []*unit // identity units: own inline, attached, groups'
 	boundary  *unit
-	carried   string // why not carried, "" if it is
+	carried   bool // decided once by translator.principals
 }
 
 type account struct {
 	id       string
+	pre      map[string][]string // prefixes(), computed once
 	users    []*user
 	groups   map[string][]string // group → members
 	roles    []assess.IAMRole
@@ -155,8 +156,7 @@ func load(a *assess.Access, bundled *Managed) *account {
 			us.units = append(us.units, groupUnits[g]...)
 		}
 		if iu.PermissionsBoundary != nil {
-			b := *managedUnit(iu.PermissionsBoundary.PolicyArn)
-			us.boundary = &b
+			us.boundary = managedUnit(iu.PermissionsBoundary.PolicyArn)
 		}
 		acc.users = append(acc.users, us)
 	}

@@ -168,27 +168,51 @@ func (acc *account) moved(bucket string) bool {
 	return slices.ContainsFunc(acc.buckets, func(b assess.BucketAccess) bool { return b.Name == bucket })
 }
 
-// checks asks AWS's evaluation every check for every principal.
-func (acc *account) checks(f RequestFacts, principals []*user, anonymous bool) []Check {
-	pre := acc.prefixes()
+// questions returns u's checks (nil u: anonymous), not yet evaluated: the
+// top of every moved bucket and each prefix its policies name, every op.
+func (acc *account) questions(u *user) []Check {
+	if acc.pre == nil {
+		acc.pre = acc.prefixes()
+	}
+	name := Anonymous
+	if u != nil {
+		name = u.name
+	}
 	var out []Check
-	ask := func(u *user, name string) {
-		for _, b := range acc.buckets {
-			for _, p := range append([]string{""}, pre[b.Name]...) {
-				for _, op := range Ops {
-					c := Check{Principal: name, Bucket: b.Name, Prefix: p, Op: op}
-					r := Evaluate(acc.sources(u), acc.request(c, u, f))
-					c.AWS, c.AWSText, c.Why = r.Decision, r.Decision.String(), r.Why
-					out = append(out, c)
-				}
+	for _, b := range acc.buckets {
+		for _, p := range append([]string{""}, acc.pre[b.Name]...) {
+			for _, op := range Ops {
+				out = append(out, Check{Principal: name, Bucket: b.Name, Prefix: p, Op: op})
 			}
 		}
 	}
-	for _, u := range principals {
-		ask(u, u.name)
-	}
+	return out
+}
+
+// checks asks AWS's evaluation every check of the principals and, if
+// anonymous, of unsigned requests.
+func (acc *account) checks(f RequestFacts, principals []*user, anonymous bool) []Check {
 	if anonymous {
-		ask(nil, Anonymous)
+		principals = append(slices.Clone(principals), nil)
+	}
+	var out []Check
+	for _, u := range principals {
+		sources := acc.sources(u)
+		for _, c := range acc.questions(u) {
+			r := Evaluate(sources, acc.request(c, u, f))
+			c.AWS, c.AWSText, c.Why = r.Decision, r.Decision.String(), r.Why
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (acc *account) carriedUsers() []*user {
+	var out []*user
+	for _, u := range acc.users {
+		if u.carried {
+			out = append(out, u)
+		}
 	}
 	return out
 }
@@ -196,13 +220,7 @@ func (acc *account) checks(f RequestFacts, principals []*user, anonymous bool) [
 // ChecksFor asks AWS's evaluation every check for the carried users and
 // anonymous access, for requests with the given facts (a probe's).
 func (p *Plan) ChecksFor(f RequestFacts) []Check {
-	var users []*user
-	for _, u := range p.acc.users {
-		if p.principal(u.name).Carried {
-			users = append(users, u)
-		}
-	}
-	return p.acc.checks(f, users, true)
+	return p.acc.checks(f, p.acc.carriedUsers(), true)
 }
 
 // GroupsOf returns the groups user is a member of.

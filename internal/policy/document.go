@@ -53,7 +53,7 @@ type Condition struct {
 	Values   []string
 }
 
-// strings accepts a JSON string or an array of strings.
+// stringList accepts a JSON string or an array of strings.
 type stringList []string
 
 func (l *stringList) UnmarshalJSON(b []byte) error {
@@ -245,8 +245,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// S3Actions returns the statement's actions (or NotActions) in the s3
-// namespace, with "*" counted as s3:*.
+// s3Only keeps the actions in the s3 namespace, and "*".
 func s3Only(actions []string) []string {
 	var out []string
 	for _, a := range actions {

@@ -91,7 +91,7 @@ func (p *Plan) Counts() map[Outcome]int {
 }
 
 // Refused reports whether the plan grants more than AWS somewhere without
-// AllowBroader, or holds statements that could not be read.
+// AllowBroader.
 func (p *Plan) Refused() bool {
 	return !p.AllowBroader && p.Counts()[Broader] > 0
 }
@@ -170,10 +170,7 @@ func (t *translator) principals() {
 		case u.boundary != nil:
 			info.Reason = "permissions boundary " + u.boundary.name + " is applied to the translation, not carried as a boundary"
 		}
-		u.carried = info.Reason
-		if info.Carried {
-			u.carried = ""
-		}
+		u.carried = info.Carried
 		t.plan.Principals = append(t.plan.Principals, info)
 	}
 	for _, g := range slices.Sorted(maps.Keys(t.acc.groups)) {
@@ -224,7 +221,7 @@ func (t *translator) ownAccess(u *user, f RequestFacts) bool {
 		}
 		own = append(own, s)
 	}
-	for _, c := range t.acc.checks(f, []*user{u}, false) {
+	for _, c := range t.acc.questions(u) {
 		if d := Evaluate(own, t.acc.request(c, u, f)).Decision; d == Allow || d == Unknown {
 			return true
 		}
@@ -263,12 +260,7 @@ func mfaTrust(doc assess.Document) bool {
 }
 
 func (t *translator) userCarried(name string) bool {
-	for _, u := range t.acc.users {
-		if u.name == name {
-			return u.carried == "" && t.plan.principal(name).Carried
-		}
-	}
-	return false
+	return slices.ContainsFunc(t.acc.users, func(u *user) bool { return u.name == name && u.carried })
 }
 
 func (p *Plan) principal(name string) PrincipalInfo {
@@ -280,15 +272,7 @@ func (p *Plan) principal(name string) PrincipalInfo {
 	return PrincipalInfo{}
 }
 
-func (t *translator) carriedUsers() []*user {
-	var out []*user
-	for _, u := range t.acc.users {
-		if t.userCarried(u.name) {
-			out = append(out, u)
-		}
-	}
-	return out
-}
+func (t *translator) carriedUsers() []*user { return t.acc.carriedUsers() }
 
 func (t *translator) groupCarried(g string) bool {
 	pi := t.plan.principal(g)

@@ -197,7 +197,7 @@ func WriteMarkdown(w io.Writer, p *Plan, l Lang) error {
 	writeEffective(&b, p.Effective, "| ", " | ")
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	for i, line := range lines {
-		fmt.Fprintf(w, "%s |\n", mdEscape2(line))
+		fmt.Fprintf(w, "%s |\n", mdEscapeCells(line))
 		if i == 0 {
 			fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 		}
@@ -208,8 +208,8 @@ func WriteMarkdown(w io.Writer, p *Plan, l Lang) error {
 	return nil
 }
 
-// mdEscape2 escapes a table line's underscores and stars, not its pipes.
-func mdEscape2(s string) string {
+// mdEscapeCells escapes a table line's underscores and stars, not its pipes.
+func mdEscapeCells(s string) string {
 	return strings.NewReplacer("*", `\*`, "_", `\_`).Replace(s)
 }
 

@@ -252,15 +252,20 @@ func (r *run) settle(ctx context.Context, e diff.Entry) {
 	r.copyOrFail(ctx, e.Src, true)
 }
 
+// copied counts one object copied (or, in a dry run, that would be).
+func (r *run) copied(size int64, update bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sum.Copied++
+	r.sum.CopiedBytes += size
+	if update {
+		r.sum.Updated++
+	}
+}
+
 func (r *run) copyOrFail(ctx context.Context, o store.Object, update bool) {
 	if r.opts.DryRun {
-		r.mu.Lock()
-		r.sum.Copied++
-		r.sum.CopiedBytes += o.Size
-		if update {
-			r.sum.Updated++
-		}
-		r.mu.Unlock()
+		r.copied(o.Size, update)
 		r.ev.Event(event.Event{Kind: event.WouldCopy, Key: o.Key, Size: o.Size, Update: update})
 		return
 	}
@@ -271,13 +276,7 @@ func (r *run) copyOrFail(ctx context.Context, o store.Object, update bool) {
 		return
 	}
 	r.ledger.Done(o.Key, got.Size, got.ETag)
-	r.mu.Lock()
-	r.sum.Copied++
-	r.sum.CopiedBytes += got.Size
-	if update {
-		r.sum.Updated++
-	}
-	r.mu.Unlock()
+	r.copied(got.Size, update)
 	r.ev.Event(event.Event{Kind: event.Copied, Key: o.Key, Size: got.Size, ETag: got.ETag, Update: update})
 }
 

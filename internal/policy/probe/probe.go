@@ -92,30 +92,26 @@ func Run(ctx context.Context, plan *policy.Plan, t Target) (*Report, error) {
 	op := client(credentials.StaticCredentialsProvider{Value: t.Operator})
 	rep := &Report{Target: plan.TargetName, Endpoint: t.Endpoint, Counts: map[Verdict]int{}}
 
-	type who struct {
-		name   string
-		client *s3.Client
-	}
-	var whos []who
+	clients := map[string]*s3.Client{policy.Anonymous: client(aws.AnonymousCredentials{})}
 	for _, pi := range plan.Principals {
-		switch {
-		case pi.Kind == "user" && pi.Carried:
-			c, ok := t.Secrets.Users[pi.Name]
-			if !ok || c.SecretKey == "" {
-				rep.Skipped = append(rep.Skipped, pi.Name+": no secret key in the secrets file")
-				continue
-			}
-			whos = append(whos, who{pi.Name, client(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, ""))})
+		if pi.Kind != "user" || !pi.Carried {
+			continue
 		}
+		c, ok := t.Secrets.Users[pi.Name]
+		if !ok || c.SecretKey == "" {
+			rep.Skipped = append(rep.Skipped, pi.Name+": no secret key in the secrets file")
+			continue
+		}
+		clients[pi.Name] = client(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, ""))
 	}
-	whos = append(whos, who{policy.Anonymous, client(aws.AnonymousCredentials{})})
 	bucket := func(b string) string {
 		if nb, ok := plan.BucketMap[b]; ok {
 			return nb
 		}
 		return b
 	}
-	checks := plan.ChecksFor(facts)
+	// Only the principals with credentials are probed.
+	checks := slices.DeleteFunc(plan.ChecksFor(facts), func(c policy.Check) bool { return clients[c.Principal] == nil })
 	results := make([]Result, len(checks))
 	var created []struct{ bucket, key string }
 	defer func() {
@@ -145,12 +141,7 @@ func Run(ctx context.Context, plan *policy.Plan, t Target) (*Report, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for i, c := range checks {
-		idx := slices.IndexFunc(whos, func(w who) bool { return w.name == c.Principal })
-		if idx < 0 {
-			results[i] = Result{Check: c, Verdict: ""}
-			continue
-		}
-		cl := whos[idx].client
+		cl := clients[c.Principal]
 		g.Go(func() error {
 			allowed, err := do(gctx, cl, c, bucket(c.Bucket), probeKey(c, t.Run))
 			r := Result{Check: c}
@@ -170,11 +161,8 @@ func Run(ctx context.Context, plan *policy.Plan, t Target) (*Report, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	rep.Results = results
 	for _, r := range results {
-		if r.Verdict == "" {
-			continue
-		}
-		rep.Results = append(rep.Results, r)
 		rep.Counts[r.Verdict]++
 	}
 	return rep, nil
