@@ -37,15 +37,19 @@ type Item struct {
 	Amount    float64
 	Cost      float64
 	Currency  string
+	// Provider is who sold it, as a multi-cloud FOCUS file names it ("AWS",
+	// "Microsoft", "Oracle"…); empty in a CUR, which is all AWS.
+	Provider string
 }
 
 // Summary is a bill summed up.
 type Summary struct {
-	Format   string   `json:"format"` // cur2, cur-legacy, focus
-	Files    []string `json:"files"`
-	Lines    int64    `json:"lines"`
-	Currency string   `json:"currency"`
-	Months   []Month  `json:"months"`
+	Format string   `json:"format"` // cur2, cur-legacy, focus
+	Files  []string `json:"files"`
+	Lines  int64    `json:"lines"` // line items summed: AWS's, not OtherProviders'
+
+	Currency string  `json:"currency"`
+	Months   []Month `json:"months"`
 	// Services and Regions hold charges only (no credits, refunds, taxes).
 	Services []Amount `json:"services"`
 	Regions  []Amount `json:"regions"`
@@ -58,6 +62,16 @@ type Summary struct {
 	// Discounts are EDP, bundled and private-rate discounts (negative).
 	Discounts float64 `json:"discounts"`
 	Net       float64 `json:"net"`
+	// OtherProviders are the providers other than AWS whose line items a
+	// multi-cloud FOCUS file also holds (Microsoft, Oracle, Google…), with
+	// how many were left out of every figure above; empty for a CUR.
+	OtherProviders []ProviderLines `json:"other_providers,omitempty"`
+}
+
+// ProviderLines counts one provider's line items.
+type ProviderLines struct {
+	Provider string `json:"provider"`
+	Lines    int64  `json:"lines"`
 }
 
 // Month is one month of the bill.
@@ -117,13 +131,29 @@ type summer struct {
 	services map[string]float64
 	regions  map[string]float64
 	egress   map[string]*Usage
+	others   map[string]int64 // line items of other providers, by name
 }
 
 func newSummer() *summer {
-	return &summer{months: map[string]*Month{}, services: map[string]float64{}, regions: map[string]float64{}, egress: map[string]*Usage{}}
+	return &summer{months: map[string]*Month{}, services: map[string]float64{}, regions: map[string]float64{}, egress: map[string]*Usage{},
+		others: map[string]int64{}}
+}
+
+// isAWS reports whether a FOCUS provider name is AWS: "AWS" as AWS's own
+// FOCUS export and the FinOps Foundation's samples write it, or "Amazon Web
+// Services…"; an empty one is a CUR's line item.
+func isAWS(provider string) bool {
+	p := strings.ToLower(provider)
+	return p == "" || p == "aws" || p == "amazon" || strings.HasPrefix(p, "aws ") || strings.HasPrefix(p, "amazon web services")
 }
 
 func (m *summer) add(it Item) error {
+	if !isAWS(it.Provider) {
+		// Counted before the currency check: another cloud may bill in
+		// another currency.
+		m.others[it.Provider]++
+		return nil
+	}
 	m.s.Lines++
 	if it.Currency != "" {
 		if m.s.Currency == "" {
@@ -186,6 +216,10 @@ func (m *summer) done() *Summary {
 		s.Egress = append(s.Egress, *u)
 	}
 	slices.SortFunc(s.Egress, func(a, b Usage) int { return strings.Compare(a.UsageType, b.UsageType) })
+	for p, n := range m.others {
+		s.OtherProviders = append(s.OtherProviders, ProviderLines{Provider: p, Lines: n})
+	}
+	slices.SortFunc(s.OtherProviders, func(a, b ProviderLines) int { return strings.Compare(a.Provider, b.Provider) })
 	if s.Currency == "" {
 		s.Currency = "USD"
 	}

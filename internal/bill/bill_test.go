@@ -1,9 +1,11 @@
 package bill_test
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,5 +131,44 @@ func TestBadBills(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error spans lines: %q", filepath.Base(c.path), err)
 		}
+	}
+}
+
+// amounts turns a summary's named sums into a map, rounded to the cent.
+func amounts(as []bill.Amount) map[string]float64 {
+	m := map[string]float64{}
+	for _, a := range as {
+		m[a.Name] = math.Round(a.Cost*100) / 100
+	}
+	return m
+}
+
+// A FOCUS 1.2 file in the shape of the FinOps Foundation's sample data:
+// quoted strings, empty fields written as a bare NULL, and AWS, Microsoft,
+// Oracle and Google rows in one file. Only the AWS rows are AWS spend; the
+// others are counted by provider so that the report can say they were left
+// out, and the Microsoft rows' euros do not trip the one-currency check.
+func TestFocusMultiCloud(t *testing.T) {
+	s, err := bill.Read(filepath.Join("testdata", "focus-1.2-multicloud.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Format != "focus" || s.Lines != 6 || s.Currency != "USD" {
+		t.Errorf("format %s, %d lines, %s; want focus, 6 lines, USD", s.Format, s.Lines, s.Currency)
+	}
+	if !near(s.Charges, 574.92) || !near(s.Tax, 50) || !near(s.Credits, -30) || !near(s.Net, 594.92) {
+		t.Errorf("charges %.2f tax %.2f credits %.2f net %.2f; want 574.92, 50, -30, 594.92", s.Charges, s.Tax, s.Credits, s.Net)
+	}
+	want := []bill.ProviderLines{{Provider: "Google", Lines: 1}, {Provider: "Microsoft", Lines: 3}, {Provider: "Oracle", Lines: 2}}
+	if !slices.Equal(s.OtherProviders, want) {
+		t.Errorf("other providers %+v, want %+v", s.OtherProviders, want)
+	}
+	regions := amounts(s.Regions)
+	if len(regions) != 3 || regions["eu-west-1"] != 483.92 || regions["us-east-1"] != 18 || regions["global"] != 73 {
+		t.Errorf("regions %v, want eu-west-1 483.92, us-east-1 18, global 73 (no NULL, no Azure region)", regions)
+	}
+	b, _ := json.Marshal(s)
+	if !strings.Contains(string(b), `"other_providers":[{"provider":"Google","lines":1},`) {
+		t.Errorf("JSON %s has no other_providers", b)
 	}
 }

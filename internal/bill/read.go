@@ -22,6 +22,9 @@ type layout struct {
 	kind, service, start, cost  string
 	usageType, amount, currency string
 	regions                     []string // the first present is used
+	// providers name who sold the line item, in a file that may hold other
+	// clouds' too (FOCUS); the first present is used.
+	providers []string
 }
 
 var layouts = []layout{
@@ -30,14 +33,16 @@ var layouts = []layout{
 	{format: "cur-legacy", kind: "lineItem/LineItemType", service: "lineItem/ProductCode", start: "lineItem/UsageStartDate", cost: "lineItem/UnblendedCost",
 		usageType: "lineItem/UsageType", amount: "lineItem/UsageAmount", currency: "lineItem/CurrencyCode", regions: []string{"product/regionCode", "product/region"}},
 	{format: "focus", kind: "ChargeCategory", service: "ServiceName", start: "ChargePeriodStart", cost: "BilledCost",
-		usageType: "x_UsageType", amount: "ConsumedQuantity", currency: "BillingCurrency", regions: []string{"RegionId", "Region"}},
+		usageType: "x_UsageType", amount: "ConsumedQuantity", currency: "BillingCurrency", regions: []string{"RegionId", "Region"},
+		// FOCUS 1.3 deprecated ProviderName for ServiceProviderName.
+		providers: []string{"ProviderName", "ServiceProviderName"}},
 }
 
 // index maps a layout onto a header: the position of each column, -1 when
 // an optional one is absent.
 type index struct {
-	format                                                          string
-	kind, service, start, cost, usageType, amount, currency, region int
+	format                                                                    string
+	kind, service, start, cost, usageType, amount, currency, region, provider int
 }
 
 func match(header []string) (index, error) {
@@ -56,10 +61,16 @@ func match(header []string) (index, error) {
 			continue
 		}
 		ix := index{format: l.format, kind: get(l.kind), service: get(l.service), start: get(l.start), cost: get(l.cost),
-			usageType: get(l.usageType), amount: get(l.amount), currency: get(l.currency), region: -1}
+			usageType: get(l.usageType), amount: get(l.amount), currency: get(l.currency), region: -1, provider: -1}
 		for _, r := range l.regions {
 			if i := get(r); i >= 0 {
 				ix.region = i
+				break
+			}
+		}
+		for _, p := range l.providers {
+			if i := get(p); i >= 0 {
+				ix.provider = i
 				break
 			}
 		}
@@ -82,7 +93,8 @@ func match(header []string) (index, error) {
 }
 
 // item builds a line item from string fields.
-func (ix index) item(field func(int) string) (Item, error) {
+func (ix index) item(raw func(int) string) (Item, error) {
+	field := func(i int) string { return value(raw(i)) }
 	num := func(i int, name string) (float64, error) {
 		s := field(i)
 		if s == "" {
@@ -103,11 +115,21 @@ func (ix index) item(field func(int) string) (Item, error) {
 		return Item{}, err
 	}
 	it := Item{Kind: kindOf(field(ix.kind)), Service: field(ix.service), UsageType: field(ix.usageType), Region: field(ix.region),
-		Month: month(field(ix.start)), Amount: amount, Cost: cost, Currency: field(ix.currency)}
+		Month: month(field(ix.start)), Amount: amount, Cost: cost, Currency: field(ix.currency), Provider: field(ix.provider)}
 	if it.Month == "" {
 		return Item{}, fmt.Errorf("usage start %q is not a date", field(ix.start))
 	}
 	return it, nil
+}
+
+// value is a field as read: exports written through a database (the FinOps
+// Foundation's FOCUS samples among them) spell an empty field NULL.
+func value(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "null") {
+		return ""
+	}
+	return s
 }
 
 func readFile(path string, m *summer) (string, error) {
