@@ -32,7 +32,7 @@ type Item struct {
 	Kind      Kind
 	Service   string // product code: AmazonS3, AmazonEC2, AWSDataTransfer…
 	UsageType string // e.g. CAN1-DataTransfer-Out-Bytes
-	Region    string
+	Region    string // a Region's code; "" when no column names one (global)
 	Month     string // YYYY-MM of the usage start
 	Amount    float64
 	Cost      float64
@@ -44,13 +44,14 @@ type Item struct {
 
 // Summary is a bill summed up.
 type Summary struct {
-	Format string   `json:"format"` // cur2, cur-legacy, focus
-	Files  []string `json:"files"`
-	Lines  int64    `json:"lines"` // line items summed: AWS's, not OtherProviders'
-
-	Currency string  `json:"currency"`
-	Months   []Month `json:"months"`
+	Format   string   `json:"format"` // cur2, cur-legacy, focus
+	Files    []string `json:"files"`
+	Lines    int64    `json:"lines"` // line items summed: AWS's, not OtherProviders'
+	Currency string   `json:"currency"`
+	Months   []Month  `json:"months"`
 	// Services and Regions hold charges only (no credits, refunds, taxes).
+	// Regions are named by code (us-east-1), whichever column of the line
+	// item named the Region; "global" holds the lines none did.
 	Services []Amount `json:"services"`
 	Regions  []Amount `json:"regions"`
 	// Egress lists the data-transfer-out-to-internet usage types.

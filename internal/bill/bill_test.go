@@ -2,6 +2,7 @@ package bill_test
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -170,5 +171,53 @@ func TestFocusMultiCloud(t *testing.T) {
 	b, _ := json.Marshal(s)
 	if !strings.Contains(string(b), `"other_providers":[{"provider":"Google","lines":1},`) {
 		t.Errorf("JSON %s has no other_providers", b)
+	}
+}
+
+// A legacy CUR with AWS's documented product/ columns. Inter-region and
+// internet transfer lines leave product/regionCode empty and name their
+// region in product/region (a code, or in older reports a name such as
+// "EU (Ireland)"), product/fromRegionCode, or product/location; only lines
+// that no column places in a region — CloudFront's edge locations — are
+// global.
+func TestLegacyRegions(t *testing.T) {
+	s, err := bill.Read(filepath.Join("testdata", "legacy-cur-regions.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Format != "cur-legacy" || s.Lines != 7 || !near(s.Charges, 123.62) || !near(s.Tax, 6.91) {
+		t.Errorf("format %s, %d lines, charges %.2f, tax %.2f; want cur-legacy, 7, 123.62, 6.91", s.Format, s.Lines, s.Charges, s.Tax)
+	}
+	got := amounts(s.Regions)
+	want := map[string]float64{"us-east-1": 89.12, "eu-west-1": 12, "us-west-2": 9, "sa-east-1": 5, "global": 8.5}
+	if !maps.Equal(got, want) {
+		t.Errorf("regions %v, want %v", got, want)
+	}
+}
+
+// Region names as AWS has written them over the years map to their codes;
+// codes, and names that are no region, pass or fall through.
+func TestRegionNames(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"us-east-1", "us-east-1"},
+		{"US East (N. Virginia)", "us-east-1"},
+		{"US WEST (Oregon)", "us-west-2"},
+		{"EU (Frankfurt)", "eu-central-1"},
+		{"Europe (Frankfurt)", "eu-central-1"},
+		{"South America (São Paulo)", "sa-east-1"},
+		{"South America (Sao Paulo)", "sa-east-1"},
+		{"Asia Pacific (Osaka-Local)", "ap-northeast-3"},
+		{"AWS GovCloud (US)", "us-gov-west-1"},
+		{"AWS GovCloud (US-East)", "us-gov-east-1"},
+		{"Canada West (Calgary)", "ca-west-1"},
+		{"us-east-1-bos-1", "us-east-1-bos-1"},
+		{"Europe", ""},
+		{"External", ""},
+		{"Global", ""},
+		{"", ""},
+	} {
+		if got := bill.RegionCode(c.in); got != c.want {
+			t.Errorf("RegionCode(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }

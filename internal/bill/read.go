@@ -21,7 +21,10 @@ type layout struct {
 	format                      string
 	kind, service, start, cost  string
 	usageType, amount, currency string
-	regions                     []string // the first present is used
+	// regions are read in order, the first that names a Region (RegionCode)
+	// giving the line item's: transfer lines leave the region code empty
+	// and name theirs in another column, the source region's first.
+	regions []string
 	// providers name who sold the line item, in a file that may hold other
 	// clouds' too (FOCUS); the first present is used.
 	providers []string
@@ -29,11 +32,11 @@ type layout struct {
 
 var layouts = []layout{
 	{format: "cur2", kind: "line_item_line_item_type", service: "line_item_product_code", start: "line_item_usage_start_date", cost: "line_item_unblended_cost",
-		usageType: "line_item_usage_type", amount: "line_item_usage_amount", currency: "line_item_currency_code", regions: []string{"product_region_code", "product_region"}},
+		usageType: "line_item_usage_type", amount: "line_item_usage_amount", currency: "line_item_currency_code", regions: []string{"product_region_code", "product_region", "product_from_region_code", "product_location", "product_from_location"}},
 	{format: "cur-legacy", kind: "lineItem/LineItemType", service: "lineItem/ProductCode", start: "lineItem/UsageStartDate", cost: "lineItem/UnblendedCost",
-		usageType: "lineItem/UsageType", amount: "lineItem/UsageAmount", currency: "lineItem/CurrencyCode", regions: []string{"product/regionCode", "product/region"}},
+		usageType: "lineItem/UsageType", amount: "lineItem/UsageAmount", currency: "lineItem/CurrencyCode", regions: []string{"product/regionCode", "product/region", "product/fromRegionCode", "product/location", "product/fromLocation"}},
 	{format: "focus", kind: "ChargeCategory", service: "ServiceName", start: "ChargePeriodStart", cost: "BilledCost",
-		usageType: "x_UsageType", amount: "ConsumedQuantity", currency: "BillingCurrency", regions: []string{"RegionId", "Region"},
+		usageType: "x_UsageType", amount: "ConsumedQuantity", currency: "BillingCurrency", regions: []string{"RegionId", "Region", "RegionName"},
 		// FOCUS 1.3 deprecated ProviderName for ServiceProviderName.
 		providers: []string{"ProviderName", "ServiceProviderName"}},
 }
@@ -41,8 +44,9 @@ var layouts = []layout{
 // index maps a layout onto a header: the position of each column, -1 when
 // an optional one is absent.
 type index struct {
-	format                                                                    string
-	kind, service, start, cost, usageType, amount, currency, region, provider int
+	format                                                            string
+	kind, service, start, cost, usageType, amount, currency, provider int
+	regions                                                           []int
 }
 
 func match(header []string) (index, error) {
@@ -61,11 +65,10 @@ func match(header []string) (index, error) {
 			continue
 		}
 		ix := index{format: l.format, kind: get(l.kind), service: get(l.service), start: get(l.start), cost: get(l.cost),
-			usageType: get(l.usageType), amount: get(l.amount), currency: get(l.currency), region: -1, provider: -1}
+			usageType: get(l.usageType), amount: get(l.amount), currency: get(l.currency), provider: -1}
 		for _, r := range l.regions {
 			if i := get(r); i >= 0 {
-				ix.region = i
-				break
+				ix.regions = append(ix.regions, i)
 			}
 		}
 		for _, p := range l.providers {
@@ -114,7 +117,7 @@ func (ix index) item(raw func(int) string) (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
-	it := Item{Kind: kindOf(field(ix.kind)), Service: field(ix.service), UsageType: field(ix.usageType), Region: field(ix.region),
+	it := Item{Kind: kindOf(field(ix.kind)), Service: field(ix.service), UsageType: field(ix.usageType), Region: ix.region(field),
 		Month: month(field(ix.start)), Amount: amount, Cost: cost, Currency: field(ix.currency), Provider: field(ix.provider)}
 	if it.Month == "" {
 		return Item{}, fmt.Errorf("usage start %q is not a date", field(ix.start))
@@ -130,6 +133,17 @@ func value(s string) string {
 		return ""
 	}
 	return s
+}
+
+// region is the first of the line item's region columns that names a
+// Region, as its code; "" (summed as global) when none does.
+func (ix index) region(field func(int) string) string {
+	for _, i := range ix.regions {
+		if r := RegionCode(field(i)); r != "" {
+			return r
+		}
+	}
+	return ""
 }
 
 func readFile(path string, m *summer) (string, error) {
