@@ -1,7 +1,3 @@
-// Package bill reads AWS bills — Cost and Usage Reports, CUR 2.0 (Data
-// Exports, Parquet or gzip CSV) and legacy CUR (CSV with lineItem/…
-// headers), and FOCUS 1.x exports — one line item at a time, so files of
-// gigabytes are summed in bounded memory.
 package bill
 
 import (

@@ -27,6 +27,10 @@ func TestFormatsSumTheSame(t *testing.T) {
 		{billtest.CUR2Parquet, "part-00000.snappy.parquet", "cur2"},
 		{billtest.CUR2CSVGzip, "part-00000.csv.gz", "cur2"},
 		{billtest.LegacyCSV, "legacy-cur-00001.csv", "cur-legacy"},
+		// A legacy CUR delivered as Parquet has CUR 2.0's style of column
+		// names (line_item_usage_type) but is no CUR 2.0: product_region,
+		// product_product_name and resource_tags_user_… give it away.
+		{billtest.LegacyParquet, "legacy-cur-00001.snappy.parquet", "cur-legacy-parquet"},
 		{billtest.FocusCSV, "focus-00001.csv", "focus"},
 	} {
 		t.Run(string(f.format), func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,7 +50,10 @@ type index struct {
 	regions                                                           []int
 }
 
-func match(header []string) (index, error) {
+// match maps header onto the first layout whose cost column it has. A
+// header read from Parquet (inParquet) may be a legacy CUR's under the
+// names Athena gives its columns, which are CUR 2.0's style.
+func match(header []string, inParquet bool) (index, error) {
 	pos := map[string]int{}
 	for i, h := range header {
 		pos[strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")] = i
@@ -77,12 +81,19 @@ func match(header []string) (index, error) {
 				break
 			}
 		}
+		if l.format == "cur2" && legacyAthena(pos) {
+			ix.format = "cur-legacy"
+			if inParquet {
+				ix.format = "cur-legacy-parquet"
+			}
+		}
 		var missing []string
 		for name, i := range map[string]int{l.kind: ix.kind, l.service: ix.service, l.start: ix.start} {
 			if i < 0 {
 				missing = append(missing, name)
 			}
 		}
+		slices.Sort(missing)
 		if len(missing) > 0 {
 			return index{}, fmt.Errorf("a %s header without the column(s) %s", l.format, strings.Join(missing, ", "))
 		}
@@ -93,6 +104,27 @@ func match(header []string) (index, error) {
 		shown = shown[:4]
 	}
 	return index{}, fmt.Errorf("unexpected columns (%s…): expected a CUR 2.0 (line_item_unblended_cost…), legacy CUR (lineItem/UnblendedCost…) or FOCUS (BilledCost…) header", strings.Join(shown, ", "))
+}
+
+// legacyAthena reports whether a header with CUR 2.0's style of names is a
+// legacy CUR's, as Parquet delivers it: it has a column that CUR 2.0 keeps
+// in its product or resource_tags map instead (product_region,
+// product_product_name, a tag such as resource_tags_user_project) and none
+// of the columns CUR 2.0 alone has.
+func legacyAthena(pos map[string]int) bool {
+	legacy := false
+	for name := range pos {
+		// CUR 2.0's maps are one column in CSV, key_value leaves in Parquet.
+		top, _, _ := strings.Cut(name, ".")
+		switch {
+		case top == "product" || top == "resource_tags" || top == "cost_category" || top == "discount",
+			name == "bill_payer_account_name" || name == "line_item_usage_account_name":
+			return false
+		case name == "product_region" || name == "product_product_name" || strings.HasPrefix(name, "resource_tags_"):
+			legacy = true
+		}
+	}
+	return legacy
 }
 
 // item builds a line item from string fields.
@@ -174,7 +206,7 @@ func readCSV(path string, r io.Reader, m *summer) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("bill %s: no CSV header (%v)", path, damaged(err))
 	}
-	ix, err := match(header)
+	ix, err := match(header, false)
 	if err != nil {
 		return "", fmt.Errorf("bill %s: %v", path, err)
 	}
@@ -225,7 +257,7 @@ func readParquet(path string, f *os.File, m *summer) (string, error) {
 	for i, c := range cols {
 		header[i] = strings.Join(c, ".")
 	}
-	ix, err := match(header)
+	ix, err := match(header, true)
 	if err != nil {
 		return "", fmt.Errorf("bill %s: %v", path, err)
 	}
