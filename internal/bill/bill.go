@@ -2,7 +2,6 @@ package bill
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -156,7 +155,7 @@ func (m *summer) add(it Item) error {
 		if m.s.Currency == "" {
 			m.s.Currency = it.Currency
 		} else if it.Currency != m.s.Currency {
-			return fmt.Errorf("line items in two currencies (%s and %s); give one bill at a time", m.s.Currency, it.Currency)
+			return fmt.Errorf("line items in two currencies (%s and %s); give one bill at a time", quoted(m.s.Currency), quoted(it.Currency))
 		}
 	}
 	mo := m.months[it.Month]
@@ -242,7 +241,7 @@ func sorted(m map[string]float64) []Amount {
 
 // Read sums the bill at path: a file (.parquet, .csv, .csv.gz) or a
 // directory (a Data Exports folder with its Manifest.json, or any folder of
-// such files, read in name order).
+// such files, read in name order). Its errors are *FileError.
 func Read(path string) (*Summary, error) {
 	files, err := billFiles(path)
 	if err != nil {
@@ -256,7 +255,11 @@ func Read(path string) (*Summary, error) {
 			return nil, err
 		}
 		if format != "" && got != format {
-			return nil, fmt.Errorf("bill %s: %s is a %s file, the others %s; give one export at a time", path, f, got, format)
+			name, err := filepath.Rel(path, f)
+			if err != nil {
+				name = f
+			}
+			return nil, fileError(path, "%s is a %s file, the others %s; give one export at a time", name, got, format)
 		}
 		format = got
 	}
@@ -268,7 +271,7 @@ func Read(path string) (*Summary, error) {
 func billFiles(path string) ([]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("bill %s: %w", path, errors.Unwrap(err))
+		return nil, &FileError{Path: path, Err: osError(err)}
 	}
 	if !st.IsDir() {
 		return []string{path}, nil
@@ -278,14 +281,14 @@ func billFiles(path string) ([]string, error) {
 			DataFiles []string `json:"dataFiles"`
 		}
 		if err := json.Unmarshal(b, &man); err != nil {
-			return nil, fmt.Errorf("bill %s: Manifest.json is not a Data Exports manifest: %v", path, err)
+			return nil, fileError(path, "Manifest.json is not a Data Exports manifest (%v); download the whole export folder again", err)
 		}
 		var files []string
 		for _, f := range man.DataFiles {
 			// The manifest names S3 URIs; the files sit beside it.
 			local := filepath.Join(path, filepath.Base(f))
 			if _, err := os.Stat(local); err != nil {
-				return nil, fmt.Errorf("bill %s: Manifest.json lists %s, not found beside it; download the whole export folder", path, filepath.Base(f))
+				return nil, fileError(path, "Manifest.json lists %s, not found beside it; download the whole export folder", filepath.Base(f))
 			}
 			files = append(files, local)
 		}
@@ -304,10 +307,10 @@ func billFiles(path string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("bill %s: %w", path, err)
+		return nil, &FileError{Path: path, Err: osError(err)}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("bill %s: no .parquet, .csv or .csv.gz files in it", path)
+		return nil, fileError(path, "no .parquet, .csv or .csv.gz files in it; give the folder the export was downloaded to")
 	}
 	slices.Sort(files)
 	return files, nil

@@ -1,7 +1,10 @@
 package bill_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"os"
@@ -9,6 +12,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/sortie-dev/sortie/internal/bill"
 	"github.com/sortie-dev/sortie/internal/bill/billtest"
@@ -222,6 +229,105 @@ func TestRegionNames(t *testing.T) {
 	} {
 		if got := bill.RegionCode(c.in); got != c.want {
 			t.Errorf("RegionCode(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// An error about a file's content is one line of at most a few hundred
+// printable characters that names the file and says what to do, however
+// long or binary the content it quotes: a Hive text export's header is one
+// \x01-separated field of kilobytes.
+func TestContentErrorsAreOneShortLine(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var cols []string
+	for i := range 200 {
+		cols = append(cols, fmt.Sprintf("line_item_column_%03d", i))
+	}
+	hive := write("hive-000000_0.csv", []byte(strings.Join(cols, "\x01")+"\n"+strings.Repeat("x\x01", 200)+"\n"))
+	legacy := "lineItem/LineItemType,lineItem/ProductCode,lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/CurrencyCode\n"
+	longCost := write("long-cost.csv", []byte(legacy+"Usage,AmazonS3,2026-10-01T00:00:00Z,\"1\x1b[31m"+strings.Repeat("9", 5000)+"\n\",USD\n"))
+	badDate := write("bad-date.csv", []byte(legacy+"Usage,AmazonS3,\x00\x01"+strings.Repeat("z", 3000)+",1,USD\n"))
+	currencies := write("currencies.csv", []byte(legacy+"Usage,AmazonS3,2026-10-01T00:00:00Z,1,USD\nUsage,AmazonS3,2026-10-01T00:00:00Z,1,\"EUR\r\n"+strings.Repeat("\x07", 900)+"\"\n"))
+	zipped := write("legacy-cur-00001.csv", append([]byte("PK\x03\x04\x14\x00\x08\x00"), bytes.Repeat([]byte{0, 0xff, 0x1b, '\n'}, 1000)...))
+	binary := write("export.csv", bytes.Repeat([]byte{0x89, 0, 0x1f, 0xfe, 0x01}, 1000))
+	type other struct {
+		A, B, C, D, E string
+		Note          string `parquet:"note\x01with\x02controls"`
+	}
+	otherParquet := filepath.Join(dir, "other.parquet")
+	f, _ := os.Create(otherParquet)
+	pw := parquet.NewGenericWriter[other](f)
+	pw.Write([]other{{A: "a"}})
+	pw.Close()
+	f.Close()
+	manifest := filepath.Join(dir, "export")
+	os.Mkdir(manifest, 0o755)
+	write(filepath.Join("export", "Manifest.json"), []byte("\x00\x01{"+strings.Repeat("\x1b", 2000)))
+
+	for _, c := range []struct {
+		path, want string
+		is         error
+	}{
+		{hive, `separated by "\x01", not commas`, bill.ErrUnknownFormat},
+		{longCost, "is not a number", nil},
+		{badDate, "is not a date", nil},
+		{currencies, "two currencies", nil},
+		{zipped, "unzip it", nil},
+		{binary, "not a CUR 2.0, legacy CUR or FOCUS file", bill.ErrUnknownFormat},
+		{otherParquet, "not a CUR 2.0, legacy CUR or FOCUS file", bill.ErrUnknownFormat},
+		{manifest, "not a Data Exports manifest", nil},
+	} {
+		t.Run(filepath.Base(c.path), func(t *testing.T) {
+			_, err := bill.Read(c.path)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, filepath.Base(c.path)) || !strings.Contains(msg, c.want) {
+				t.Errorf("error %q does not name the file and say %q", msg, c.want)
+			}
+			if n := utf8.RuneCountInString(msg); n > 400 {
+				t.Errorf("error is %d characters, want at most 400: %q", n, msg)
+			}
+			for _, r := range msg {
+				if !unicode.IsPrint(r) {
+					t.Errorf("error holds %U: %q", r, msg)
+					break
+				}
+			}
+			var fe *bill.FileError
+			if !errors.As(err, &fe) {
+				t.Errorf("error %q is no *bill.FileError", msg)
+			}
+			if c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("error %q is not %v", msg, c.is)
+			}
+			// Cutting the quoted content short keeps what to do.
+			if c.is == bill.ErrUnknownFormat && !strings.HasSuffix(msg, "; export the report as CSV or Parquet") {
+				t.Errorf("error %q lost what to do", msg)
+			}
+		})
+	}
+}
+
+// A file is read for what its first bytes say it is: a gzip CSV or a
+// Parquet file saved under a plain .csv name is still read.
+func TestEncodingByContent(t *testing.T) {
+	for _, f := range []billtest.Format{billtest.CUR2CSVGzip, billtest.CUR2Parquet} {
+		path := filepath.Join(t.TempDir(), "bill.csv")
+		if err := billtest.WriteFile(path, f, billtest.Sample()); err != nil {
+			t.Fatal(err)
+		}
+		s, err := bill.Read(path)
+		if err != nil || s.Lines != 27 {
+			t.Errorf("%s as bill.csv: %v", f, err)
 		}
 	}
 }

@@ -3,7 +3,9 @@
 // service and Region, kept apart from credits, refunds, taxes and
 // discounts, and the data transfer out to the internet.
 //
-// It tells the formats apart by their columns, and labels them:
+// It tells the formats apart by their columns (and a file's encoding,
+// Parquet or gzip, by its first bytes rather than its name), and labels
+// each:
 //
 //   - cur2: CUR 2.0 from AWS Data Exports, Parquet or gzip CSV, a folder
 //     read through its Manifest.json;
@@ -15,6 +17,9 @@
 //   - focus: FOCUS 1.x CSV, AWS's own export or a multi-cloud file, of
 //     which only AWS's line items are summed and the other providers'
 //     counted (Summary.OtherProviders).
+//
+// Its errors are *FileError: one short printable line that names the file
+// and says what to do, whatever the file holds.
 //
 // It is not a bill explorer: it keeps sums, never the line items, and
 // knows nothing of prices or of the account the bill is for.

@@ -1,6 +1,7 @@
 package bill
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -95,15 +97,43 @@ func match(header []string, inParquet bool) (index, error) {
 		}
 		slices.Sort(missing)
 		if len(missing) > 0 {
-			return index{}, fmt.Errorf("a %s header without the column(s) %s", l.format, strings.Join(missing, ", "))
+			return index{}, fmt.Errorf("a %s header without the column(s) %s; export the whole report, not a selection of its columns", ix.format, strings.Join(missing, ", "))
 		}
 		return ix, nil
 	}
+	return index{}, fmt.Errorf("unexpected columns (%s)%s: %w (it has no line_item_unblended_cost, lineItem/UnblendedCost or BilledCost column); export the report as CSV or Parquet",
+		columns(header), why(header), ErrUnknownFormat)
+}
+
+// columns shows the first columns of a header that is no bill's.
+func columns(header []string) string {
 	shown := header
 	if len(shown) > 4 {
 		shown = shown[:4]
 	}
-	return index{}, fmt.Errorf("unexpected columns (%s…): expected a CUR 2.0 (line_item_unblended_cost…), legacy CUR (lineItem/UnblendedCost…) or FOCUS (BilledCost…) header", strings.Join(shown, ", "))
+	s := printable(strings.Join(shown, ", "), 50)
+	if len(header) > len(shown) && !strings.HasSuffix(s, "…") {
+		s += "…"
+	}
+	return s
+}
+
+// why tells, when it can, why a header is no bill's: a file that is text
+// but not comma-separated (Hive's \x01, tabs, semicolons) reads as one
+// column; a binary one has bytes no text has.
+func why(header []string) string {
+	first := strings.Join(header, ",")
+	if !utf8.ValidString(first) || strings.ContainsRune(first, 0) {
+		return ", not text"
+	}
+	if len(header) == 1 {
+		for _, sep := range []string{"\x01", "\t", ";", "|"} {
+			if strings.Contains(first, sep) {
+				return fmt.Sprintf(", separated by %s, not commas", strconv.Quote(sep))
+			}
+		}
+	}
+	return ""
 }
 
 // legacyAthena reports whether a header with CUR 2.0's style of names is a
@@ -137,7 +167,7 @@ func (ix index) item(raw func(int) string) (Item, error) {
 		}
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s %q is not a number", name, s)
+			return 0, fmt.Errorf("%s %s is not a number", name, quoted(s))
 		}
 		return v, nil
 	}
@@ -152,7 +182,7 @@ func (ix index) item(raw func(int) string) (Item, error) {
 	it := Item{Kind: kindOf(field(ix.kind)), Service: field(ix.service), UsageType: field(ix.usageType), Region: ix.region(field),
 		Month: month(field(ix.start)), Amount: amount, Cost: cost, Currency: field(ix.currency), Provider: field(ix.provider)}
 	if it.Month == "" {
-		return Item{}, fmt.Errorf("usage start %q is not a date", field(ix.start))
+		return Item{}, fmt.Errorf("usage start %s is not a date", quoted(field(ix.start)))
 	}
 	return it, nil
 }
@@ -178,20 +208,31 @@ func (ix index) region(field func(int) string) string {
 	return ""
 }
 
+// readFile adds the line items of the file at path to m and returns its
+// format. What the file is comes from its first bytes rather than its name
+// where they tell: Parquet, gzip, or a ZIP archive (legacy CUR's other
+// compression, which this package does not open).
 func readFile(path string, m *summer) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("bill %s: %w", path, errors.Unwrap(err))
+		return "", &FileError{Path: path, Err: osError(err)}
 	}
 	defer f.Close()
-	if strings.HasSuffix(strings.ToLower(path), ".parquet") {
+	magic := make([]byte, 4)
+	n, _ := f.ReadAt(magic, 0)
+	magic = magic[:n]
+	name := strings.ToLower(path)
+	switch {
+	case string(magic) == "PAR1" || strings.HasSuffix(name, ".parquet"):
 		return readParquet(path, f, m)
+	case string(magic) == "PK\x03\x04":
+		return "", fileError(path, "a ZIP archive, not CSV or Parquet; unzip it and give the .csv inside")
 	}
 	var r io.Reader = f
-	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+	if bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) || strings.HasSuffix(name, ".gz") {
 		gz, err := gzip.NewReader(f)
 		if err != nil {
-			return "", fmt.Errorf("bill %s: not a gzip file (%v)", path, err)
+			return "", fileError(path, "not a gzip file (%v); download it again, or give it without .gz if it is plain CSV", err)
 		}
 		defer gz.Close()
 		r = gz
@@ -203,12 +244,17 @@ func readCSV(path string, r io.Reader, m *summer) (string, error) {
 	c := csv.NewReader(r)
 	c.ReuseRecord = true
 	header, err := c.Read()
-	if err != nil {
-		return "", fmt.Errorf("bill %s: no CSV header (%v)", path, damaged(err))
+	switch {
+	case err == io.EOF:
+		return "", fileError(path, "the file is empty; download it again")
+	case isDamaged(err):
+		return "", &FileError{Path: path, Err: damaged(err)}
+	case err != nil:
+		return "", fileError(path, "%w: its first line is no CSV header (%v); export the report as CSV or Parquet", ErrUnknownFormat, err)
 	}
 	ix, err := match(header, false)
 	if err != nil {
-		return "", fmt.Errorf("bill %s: %v", path, err)
+		return "", &FileError{Path: path, Err: err}
 	}
 	for {
 		rec, err := c.Read()
@@ -216,7 +262,7 @@ func readCSV(path string, r io.Reader, m *summer) (string, error) {
 			return ix.format, nil
 		}
 		if err != nil {
-			return "", fmt.Errorf("bill %s: %v", path, damaged(err))
+			return "", &FileError{Path: path, Err: damaged(err)}
 		}
 		it, err := ix.item(func(i int) string {
 			if i < 0 || i >= len(rec) {
@@ -224,19 +270,24 @@ func readCSV(path string, r io.Reader, m *summer) (string, error) {
 			}
 			return rec[i]
 		})
+		if err == nil {
+			err = m.add(it)
+		}
 		if err != nil {
 			line, _ := c.FieldPos(0)
-			return "", fmt.Errorf("bill %s line %d: %v", path, line, err)
-		}
-		if err := m.add(it); err != nil {
-			return "", fmt.Errorf("bill %s: %v", path, err)
+			return "", &FileError{Path: path, Line: int64(line), Err: err}
 		}
 	}
 }
 
+func isDamaged(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader)
+}
+
+// damaged says what to do about a read error that a download may cure.
 func damaged(err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) {
-		return fmt.Errorf("the file is truncated or damaged (%v); download it again", err)
+	if isDamaged(err) {
+		return fmt.Errorf("the file is %w (%v); download it again", ErrDamaged, err)
 	}
 	return err
 }
@@ -246,11 +297,11 @@ func damaged(err error) error {
 func readParquet(path string, f *os.File, m *summer) (string, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return "", fmt.Errorf("bill %s: %w", path, err)
+		return "", &FileError{Path: path, Err: osError(err)}
 	}
 	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
-		return "", fmt.Errorf("bill %s: not a readable Parquet file (%v); it may be truncated — download it again", path, err)
+		return "", fileError(path, "not a readable Parquet file (%v): it may be %w — download it again", err, ErrDamaged)
 	}
 	cols := pf.Schema().Columns()
 	header := make([]string, len(cols))
@@ -259,7 +310,7 @@ func readParquet(path string, f *os.File, m *summer) (string, error) {
 	}
 	ix, err := match(header, true)
 	if err != nil {
-		return "", fmt.Errorf("bill %s: %v", path, err)
+		return "", &FileError{Path: path, Err: err}
 	}
 	// Timestamps are stored as integers; their unit is in the schema.
 	units := make([]time.Duration, len(cols))
@@ -278,7 +329,7 @@ func readParquet(path string, f *os.File, m *summer) (string, error) {
 	fields := make([]string, len(cols))
 	for _, rg := range pf.RowGroups() {
 		if err := readRowGroup(rg, rows, fields, units, ix, m); err != nil {
-			return "", fmt.Errorf("bill %s: %v", path, err)
+			return "", &FileError{Path: path, Err: err}
 		}
 	}
 	return ix.format, nil
