@@ -78,7 +78,8 @@ type ReadOptions struct {
 	PartNumber int
 	// IfMatch, when set, makes Open fail with ErrChanged if the object's
 	// ETag is no longer this one, so that the parts of one copy all come
-	// from the same version of the source.
+	// from the same version of the source. It holds for ranges and part
+	// numbers too; an object the store has no ETag for matches no IfMatch.
 	IfMatch string
 }
 
@@ -103,7 +104,9 @@ type PutInput struct {
 type Store interface {
 	// List yields the objects whose keys sort after startAfter ("" for all),
 	// in ascending bytewise order of their UTF-8 keys, each key once. The
-	// sequence stops at the first error, which it yields with a zero Object.
+	// sequence stops at the first error, which it yields with a zero Object;
+	// a cancelled ctx ends it with such an error (wrapping ctx's), never as
+	// if the listing were complete.
 	List(ctx context.Context, startAfter string) iter.Seq2[Object, error]
 
 	// Stat returns an object with its metadata and tags; ErrNotExist if
@@ -146,7 +149,9 @@ type Capabilities struct {
 	// hashes such a store's bytes instead of trusting a recorded checksum.
 	LocalRead bool
 	// MinPartSize, MaxPartSize and MaxParts bound multipart uploads; zero
-	// for stores that do not implement Multipart.
+	// for stores that do not implement Multipart, and MaxPartSize and
+	// MaxParts positive for those that do: a store's capabilities and the
+	// optional interfaces it implements never disagree.
 	MinPartSize int64
 	MaxPartSize int64
 	MaxParts    int
@@ -160,12 +165,15 @@ type Part struct {
 }
 
 // Multipart is implemented by stores that take a large object in parts,
-// each of which can be retried alone.
+// each of which can be retried alone. An upload in progress is not an
+// object: List and Stat see nothing at its key (or the old object) until
+// CompleteMultipart.
 type Multipart interface {
 	// CreateMultipart starts an upload and returns its ID.
 	CreateMultipart(ctx context.Context, key string, meta Metadata, storageClass string) (uploadID string, err error)
-	// UploadPart stores part n (from 1). md5, when set, is checked by the
-	// store; the returned ETag is the store's.
+	// UploadPart stores part n (from 1), replacing a part n sent before.
+	// md5, when set, is checked by the store (ErrChecksumMismatch); the
+	// returned ETag is the store's.
 	UploadPart(ctx context.Context, key, uploadID string, n int, body io.ReadSeeker, size int64, md5 []byte) (etag string, err error)
 	// CompleteMultipart assembles the parts, in order, into the object.
 	CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) (Object, error)
@@ -174,8 +182,9 @@ type Multipart interface {
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 }
 
-// PartLister is implemented by multipart stores that can say which parts of
-// an upload they hold, so that a resumed copy re-sends only the others.
+// PartLister is implemented by multipart stores (never by others) that can
+// say which parts of an upload they hold, so that a resumed copy re-sends
+// only the others.
 type PartLister interface {
 	// ListParts returns the upload's parts in number order; ErrNotExist if
 	// the upload is gone (completed, aborted, or expired by the store).
@@ -184,14 +193,19 @@ type PartLister interface {
 
 // Upload is a multipart upload in progress at a store.
 type Upload struct {
-	Key       string
-	ID        string
+	Key string
+	ID  string
+	// Initiated is when the upload was created, by the store's clock:
+	// cleanup aborts only uploads older than a cutoff.
 	Initiated time.Time
 }
 
-// UploadLister is implemented by stores that can list multipart uploads in
-// progress, which providers bill for until they are completed or aborted.
+// UploadLister is implemented by multipart stores (never by others) that can
+// list multipart uploads in progress, which providers bill for until they
+// are completed or aborted.
 type UploadLister interface {
-	// ListUploads returns the uploads whose keys start with prefix.
+	// ListUploads returns the uploads whose keys start with prefix, every
+	// upload of a key that has several; completed and aborted uploads are
+	// not listed.
 	ListUploads(ctx context.Context, prefix string) ([]Upload, error)
 }
