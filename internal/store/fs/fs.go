@@ -138,9 +138,30 @@ type sidecar struct {
 }
 
 func readSidecar(path string) (sidecar, bool) {
+	return decodeSidecar(func(buf []byte) (int, error) { return unix.Getxattr(path, xattrName, buf) })
+}
+
+// fileSidecar reads the sidecar of an open file, which is the one its bytes
+// go with even if the path has since been renamed over.
+func fileSidecar(f *os.File) (sidecar, bool) {
+	conn, err := f.SyscallConn()
+	if err != nil {
+		return sidecar{}, false
+	}
+	var sc sidecar
+	var ok bool
+	if err := conn.Control(func(fd uintptr) {
+		sc, ok = decodeSidecar(func(buf []byte) (int, error) { return unix.Fgetxattr(int(fd), xattrName, buf) })
+	}); err != nil {
+		return sidecar{}, false
+	}
+	return sc, ok
+}
+
+func decodeSidecar(get func(buf []byte) (int, error)) (sidecar, bool) {
 	buf := make([]byte, 4096)
 	for {
-		n, err := unix.Getxattr(path, xattrName, buf)
+		n, err := get(buf)
 		if errors.Is(err, unix.ERANGE) {
 			buf = make([]byte, len(buf)*4)
 			continue
@@ -264,6 +285,12 @@ func (s *Store) object(key, path string) (store.Info, error) {
 	if err != nil {
 		return store.Info{}, err
 	}
+	sc, ok := readSidecar(path)
+	return describe(key, fi, sc, ok)
+}
+
+// describe is the object a file (or a marker's directory) stands for.
+func describe(key string, fi fs.FileInfo, sc sidecar, hasSidecar bool) (store.Info, error) {
 	info := store.Info{Object: store.Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime(), StorageClass: "STANDARD"}}
 	if fi.IsDir() {
 		if !strings.HasSuffix(key, "/") {
@@ -274,7 +301,7 @@ func (s *Store) object(key, path string) (store.Info, error) {
 	} else if strings.HasSuffix(key, "/") {
 		return store.Info{}, fs.ErrNotExist
 	}
-	if sc, ok := readSidecar(path); ok {
+	if hasSidecar {
 		info.Meta = sc.Meta
 		if !fi.IsDir() && sc.Size == fi.Size() && sc.ModTime == fi.ModTime().UnixNano() {
 			info.ETag = sc.MD5
@@ -297,23 +324,40 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 	return info, nil
 }
 
-// Open implements store.Store.
+// Open implements store.Store. The object's Info, and the IfMatch check,
+// come from the open file itself: a Put renaming a new file into place
+// between the check and the read cannot slip another version's bytes in.
 func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
 	p, err := keyPath(s.root, key)
 	if err != nil {
 		return nil, store.Info{}, &store.OpError{Op: "open", Store: s.root, Key: key, Err: fmt.Errorf("%w: %v", store.ErrInvalidKey, err)}
 	}
-	info, err := s.object(key, p)
-	if err != nil {
-		return nil, store.Info{}, s.opErr("open", key, err)
-	}
-	if strings.HasSuffix(key, "/") {
-		info.Length = 0
-		return io.NopCloser(bytes.NewReader(nil)), info, nil
-	}
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, store.Info{}, s.opErr("open", key, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, store.Info{}, s.opErr("open", key, err)
+	}
+	sc, ok := fileSidecar(f)
+	info, err := describe(key, fi, sc, ok)
+	if err != nil {
+		f.Close()
+		return nil, store.Info{}, s.opErr("open", key, err)
+	}
+	if opts.IfMatch != "" && !store.SameETag(opts.IfMatch, info.ETag) {
+		// An ETag of "" is a file edited in place since it was written:
+		// changed too.
+		f.Close()
+		return nil, store.Info{}, &store.OpError{Op: "open", Store: s.root, Key: key,
+			Err: fmt.Errorf("%w: ETag %q, want %q", store.ErrChanged, info.ETag, opts.IfMatch)}
+	}
+	if strings.HasSuffix(key, "/") {
+		f.Close()
+		info.Length = 0
+		return io.NopCloser(bytes.NewReader(nil)), info, nil
 	}
 	if opts.Offset > 0 {
 		if _, err := f.Seek(opts.Offset, io.SeekStart); err != nil {

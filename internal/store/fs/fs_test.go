@@ -142,3 +142,17 @@ func TestStaleDigestDropped(t *testing.T) {
 		t.Errorf("ETag after edit = %q, want none", info.ETag)
 	}
 }
+
+// A file edited in place has no ETag any more, so a read conditional on the
+// one it was written with fails: the object changed.
+func TestIfMatchAfterEditInPlace(t *testing.T) {
+	s := newStore(t)
+	obj := storetest.Put(t, s, "f", []byte("original"), store.Metadata{})
+	if err := os.WriteFile(filepath.Join(s.Root(), "f"), []byte("edited!!"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := s.Open(context.Background(), "f", store.ReadOptions{Length: -1, IfMatch: obj.ETag})
+	if !errors.Is(err, store.ErrChanged) {
+		t.Errorf("open edited file on its old ETag: err = %v, want ErrChanged", err)
+	}
+}
