@@ -26,9 +26,10 @@ type object struct {
 }
 
 type upload struct {
-	key   string
-	meta  store.Metadata
-	parts map[int][]byte
+	key       string
+	meta      store.Metadata
+	initiated time.Time
+	parts     map[int][]byte
 }
 
 // Store keeps objects in a map.
@@ -69,6 +70,11 @@ func (s *Store) Capabilities() store.Capabilities {
 // which is fine for the sizes tests use.
 func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Object, error] {
 	return func(yield func(store.Object, error) bool) {
+		if err := ctx.Err(); err != nil {
+			// Even an empty store must not look completely listed.
+			yield(store.Object{}, err)
+			return
+		}
 		s.mu.Lock()
 		objs := make([]store.Object, 0, len(s.objects))
 		for k, o := range s.objects {
@@ -190,7 +196,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 func (s *Store) CreateMultipart(ctx context.Context, key string, meta store.Metadata, storageClass string) (string, error) {
 	id := rand.Text()
 	s.mu.Lock()
-	s.uploads[id] = &upload{key: key, meta: meta.Clone(), parts: make(map[int][]byte)}
+	s.uploads[id] = &upload{key: key, meta: meta.Clone(), initiated: s.now(), parts: make(map[int][]byte)}
 	s.mu.Unlock()
 	return id, nil
 }
@@ -250,16 +256,23 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 	return nil
 }
 
-// ListUploads implements store.UploadLister.
+// ListUploads implements store.UploadLister, in key order and then by
+// creation, as S3 lists them, so that tests see a stable order.
 func (s *Store) ListUploads(ctx context.Context, prefix string) ([]store.Upload, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	var ups []store.Upload
 	for id, u := range s.uploads {
 		if strings.HasPrefix(u.key, prefix) {
-			ups = append(ups, store.Upload{Key: u.key, ID: id})
+			ups = append(ups, store.Upload{Key: u.key, ID: id, Initiated: u.initiated})
 		}
 	}
+	s.mu.Unlock()
+	slices.SortFunc(ups, func(a, b store.Upload) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return a.Initiated.Compare(b.Initiated)
+	})
 	return ups, nil
 }
 
