@@ -33,6 +33,7 @@ type Store struct {
 	// WithETags gives every object an MD5-shaped ETag derived from its
 	// index and version (cheap; not the MD5 of its body): enough for the
 	// diff, which compares ETags, not bodies. Without it ETags are empty.
+	// Either way Capabilities says ETagIsMD5 false, since it is not.
 	WithETags bool
 }
 
@@ -69,12 +70,18 @@ func (s *Store) object(i int) store.Object {
 
 func (s *Store) String() string { return "synth://" + s.Name }
 
-// Capabilities implements store.Store.
-func (s *Store) Capabilities() store.Capabilities { return store.Capabilities{ETagIsMD5: s.WithETags} }
+// Capabilities implements store.Store. The ETags are not MD5s of the
+// bodies: claiming ETagIsMD5 would have callers take them for checksums.
+func (s *Store) Capabilities() store.Capabilities { return store.Capabilities{} }
 
 // List implements store.Store.
 func (s *Store) List(ctx context.Context, startAfter string) iter.Seq2[store.Object, error] {
 	return func(yield func(store.Object, error) bool) {
+		if ctx.Err() != nil {
+			// Even an empty store must not look completely listed.
+			yield(store.Object{}, ctx.Err())
+			return
+		}
 		for i := 0; i < s.N; i++ {
 			if i%4096 == 0 && ctx.Err() != nil {
 				yield(store.Object{}, ctx.Err())
@@ -127,11 +134,23 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 	return store.Info{Object: s.object(i), Length: int64(s.Size)}, nil
 }
 
-// Open implements store.Store.
+// Open implements store.Store. It reads by range only: a part number reads
+// the whole object, with Info.Parts 0.
 func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
 	i, ok := s.index(key)
 	if !ok {
 		return nil, store.Info{}, &store.OpError{Op: "open", Store: s.String(), Key: key, Err: store.ErrNotExist}
+	}
+	if opts.IfMatch != "" && !store.SameETag(opts.IfMatch, s.etag(i)) {
+		return nil, store.Info{}, &store.OpError{Op: "open", Store: s.String(), Key: key,
+			Err: fmt.Errorf("%w: ETag %q, want %q", store.ErrChanged, s.etag(i), opts.IfMatch)}
+	}
+	if opts.PartNumber > 0 {
+		opts.Offset, opts.Length = 0, -1
+	}
+	if opts.Offset < 0 || opts.Offset > int64(s.Size) {
+		return nil, store.Info{}, &store.OpError{Op: "open", Store: s.String(), Key: key,
+			Err: fmt.Errorf("offset %d outside the object's %d bytes", opts.Offset, s.Size)}
 	}
 	b := s.Body(i)[opts.Offset:]
 	if opts.Length >= 0 && opts.Length < int64(len(b)) {
