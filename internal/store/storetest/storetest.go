@@ -1,7 +1,10 @@
 // Package storetest is the conformance suite every store.Store passes: the
 // same cases, hostile keys included, run against memory, a directory, MinIO
-// and versitygw. A backend that needs a special case in the transfer engine
-// fails here first.
+// and versitygw, and the decorators over them. It covers each contract the
+// store package documents, the optional interfaces included, and checks
+// that a store's Capabilities and the interfaces it implements agree. A
+// backend that needs a special case in the transfer engine fails here
+// first. RunReadOnly is the reading half, for generated stores (synth).
 package storetest
 
 import (
@@ -10,6 +13,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -38,15 +42,26 @@ var HostileKeys = []string{
 }
 
 // Run runs the suite; newStore returns an empty store for each subtest.
+// Cases for an optional ability (Multipart, PartLister, UploadLister, the
+// listing probes) skip only when the store neither implements it nor claims
+// it in its Capabilities; a claim without the interface fails.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("Capabilities", func(t *testing.T) { testCapabilities(t, newStore(t)) })
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, newStore(t)) })
 	t.Run("ListOrder", func(t *testing.T) { testListOrder(t, newStore(t)) })
+	t.Run("ListCancelled", func(t *testing.T) { testListCancelled(t, newStore(t), true) })
 	t.Run("NotExist", func(t *testing.T) { testNotExist(t, newStore(t)) })
 	t.Run("Ranges", func(t *testing.T) { testRanges(t, newStore(t)) })
+	t.Run("IfMatch", func(t *testing.T) { testIfMatch(t, newStore(t)) })
 	t.Run("BadMD5", func(t *testing.T) { testBadMD5(t, newStore(t)) })
+	t.Run("FailedPutKeepsOld", func(t *testing.T) { testFailedPutKeepsOld(t, newStore(t)) })
 	t.Run("EmptyAndMarker", func(t *testing.T) { testEmptyAndMarker(t, newStore(t)) })
 	t.Run("Overwrite", func(t *testing.T) { testOverwrite(t, newStore(t)) })
 	t.Run("Multipart", func(t *testing.T) { testMultipart(t, newStore(t)) })
+	t.Run("ListParts", func(t *testing.T) { testListParts(t, newStore(t)) })
+	t.Run("ListUploads", func(t *testing.T) { testListUploads(t, newStore(t)) })
+	t.Run("FirstAfter", func(t *testing.T) { testFirstAfter(t, newStore(t)) })
+	t.Run("ListPrefix", func(t *testing.T) { testListPrefix(t, newStore(t)) })
 }
 
 // Put writes body at key with meta, failing the test on error.
@@ -136,6 +151,9 @@ func testRoundTrip(t *testing.T, s store.Store) {
 	if s.Capabilities().ETagIsMD5 && obj.ETag != hex.EncodeToString(sum[:]) {
 		t.Errorf("put ETag = %q, want MD5 %x", obj.ETag, sum)
 	}
+	if obj.Key != "dir/hello.txt" || obj.Size != int64(len(body)) {
+		t.Errorf("put returned key %q size %d, want %q and %d", obj.Key, obj.Size, "dir/hello.txt", len(body))
+	}
 	got, info := ReadAll(t, s, "dir/hello.txt")
 	if !bytes.Equal(got, body) {
 		t.Errorf("body = %q, want %q", got, body)
@@ -144,9 +162,20 @@ func testRoundTrip(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Put's answer is the store's confirmation of what it holds, and a
+	// listing describes the same object.
+	if l := findListed(t, s, "dir/hello.txt"); l.Size != int64(len(body)) || !store.SameETag(l.ETag, obj.ETag) {
+		t.Errorf("listed with size %d ETag %q, want %d and put's %q", l.Size, l.ETag, len(body), obj.ETag)
+	}
 	for _, in := range []store.Info{info, st} {
+		if in.Key != "dir/hello.txt" {
+			t.Errorf("key = %q, want %q", in.Key, "dir/hello.txt")
+		}
 		if in.Size != int64(len(body)) {
 			t.Errorf("size = %d, want %d", in.Size, len(body))
+		}
+		if !store.SameETag(in.ETag, obj.ETag) {
+			t.Errorf("ETag = %q, put said %q", in.ETag, obj.ETag)
 		}
 		m := in.Meta
 		if m.ContentType != meta.ContentType || m.ContentEncoding != meta.ContentEncoding ||
@@ -168,6 +197,21 @@ func testRoundTrip(t *testing.T, s store.Store) {
 			}
 		}
 	}
+}
+
+// findListed returns the listing's entry for key, failing if there is none.
+func findListed(t testing.TB, s store.Store, key string) store.Object {
+	t.Helper()
+	for o, err := range s.List(context.Background(), "") {
+		if err != nil {
+			t.Fatalf("list: %v", err)
+		}
+		if o.Key == key {
+			return o
+		}
+	}
+	t.Fatalf("%q is not listed", key)
+	return store.Object{}
 }
 
 func testListOrder(t *testing.T, s store.Store) {
@@ -199,13 +243,63 @@ func testListOrder(t *testing.T, s store.Store) {
 	}
 }
 
+// testListCancelled: a listing under a cancelled context ends with an
+// error, yielded with a zero Object, and nothing after it. filled says
+// whether to write a few objects first (a read-only store already has some).
+func testListCancelled(t *testing.T, s store.Store, filled bool) {
+	if filled {
+		for _, k := range []string{"a", "b", "c"} {
+			Put(t, s, k, []byte(k), store.Metadata{})
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var errs int
+	for o, err := range s.List(ctx, "") {
+		if errs > 0 {
+			t.Fatalf("listing went on after its error: %q, %v", o.Key, err)
+		}
+		if err != nil {
+			errs++
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("err = %v, want one wrapping context.Canceled", err)
+			}
+			if o != (store.Object{}) {
+				t.Errorf("error yielded with %+v, want a zero Object", o)
+			}
+		}
+	}
+	if errs == 0 {
+		t.Error("a listing under a cancelled context ended without an error, as if complete")
+	}
+}
+
+// wantOpError checks that err wraps sentinel inside an *OpError naming key.
+func wantOpError(t testing.TB, what string, err, sentinel error, key string) {
+	t.Helper()
+	if !errors.Is(err, sentinel) {
+		t.Errorf("%s: err = %v, want %v", what, err, sentinel)
+		return
+	}
+	var op *store.OpError
+	if !errors.As(err, &op) {
+		t.Errorf("%s: err %v is not a *store.OpError", what, err)
+		return
+	}
+	if op.Key != key || op.Op == "" || op.Store == "" {
+		t.Errorf("%s: OpError{Op %q, Store %q, Key %q}, want an op, the store and key %q", what, op.Op, op.Store, op.Key, key)
+	}
+}
+
 func testNotExist(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	if _, err := s.Stat(ctx, "missing"); !errors.Is(err, store.ErrNotExist) {
-		t.Errorf("stat missing: err = %v, want ErrNotExist", err)
-	}
-	if _, _, err := s.Open(ctx, "missing", store.ReadOptions{Length: -1}); !errors.Is(err, store.ErrNotExist) {
-		t.Errorf("open missing: err = %v, want ErrNotExist", err)
+	_, err := s.Stat(ctx, "missing")
+	wantOpError(t, "stat missing", err, store.ErrNotExist, "missing")
+	r, _, err := s.Open(ctx, "missing", store.ReadOptions{Length: -1})
+	wantOpError(t, "open missing", err, store.ErrNotExist, "missing")
+	if r != nil {
+		r.Close()
+		t.Error("open missing returned a reader")
 	}
 	if err := s.Delete(ctx, "missing"); err != nil {
 		t.Errorf("delete missing: %v, want nil", err)
@@ -247,6 +341,78 @@ func testRanges(t *testing.T, s store.Store) {
 	}
 }
 
+// testIfMatch: a read conditional on an ETag the object no longer has
+// fails with ErrChanged, whole, ranged or by part; on the current ETag it
+// reads.
+func testIfMatch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	first := []byte("first version")
+	v1 := Put(t, s, "k", first, store.Metadata{})
+	old := v1.ETag
+	if old == "" {
+		st, err := s.Stat(ctx, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		old = st.ETag
+	}
+	// An ETag the object never had matches nothing, on any store.
+	never := "00000000000000000000000000000000"
+	if store.SameETag(old, never) {
+		never = "ffffffffffffffffffffffffffffffff"
+	}
+	r, _, err := s.Open(ctx, "k", store.ReadOptions{Length: -1, IfMatch: never})
+	wantOpError(t, "open with an ETag the object never had", err, store.ErrChanged, "k")
+	if r != nil {
+		r.Close()
+		t.Error("a refused conditional read returned a reader")
+	}
+	if old == "" {
+		t.Fatal("the store gave the object no ETag, so IfMatch cannot protect a copy from it")
+	}
+	for _, tc := range []struct {
+		opts store.ReadOptions
+		want string
+	}{
+		{store.ReadOptions{Length: -1, IfMatch: old}, "first version"},
+		{store.ReadOptions{Offset: 6, Length: 7, IfMatch: old}, "version"},
+	} {
+		r, info, err := s.Open(ctx, "k", tc.opts)
+		if err != nil {
+			t.Fatalf("open %+v on the current ETag: %v", tc.opts, err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || string(b) != tc.want {
+			t.Errorf("open %+v = %q, %v; want %q", tc.opts, b, err, tc.want)
+		}
+		if !store.SameETag(info.ETag, old) {
+			t.Errorf("open %+v: ETag %q, want %q", tc.opts, info.ETag, old)
+		}
+	}
+	v2 := Put(t, s, "k", []byte("second version, longer"), store.Metadata{})
+	if store.SameETag(v2.ETag, old) {
+		t.Fatalf("a different body kept the ETag %q", old)
+	}
+	for _, opts := range []store.ReadOptions{
+		{Length: -1, IfMatch: old},
+		{Offset: 2, Length: 4, IfMatch: old},
+		{PartNumber: 1, Length: -1, IfMatch: old},
+	} {
+		r, _, err := s.Open(ctx, "k", opts)
+		wantOpError(t, fmt.Sprintf("open %+v after an overwrite", opts), err, store.ErrChanged, "k")
+		if r != nil {
+			r.Close()
+		}
+	}
+	b, _ := ReadAll(t, s, "k")
+	if string(b) != "second version, longer" {
+		t.Errorf("after the overwrite: %q", b)
+	}
+	_, _, err = s.Open(ctx, "missing", store.ReadOptions{Length: -1, IfMatch: old})
+	wantOpError(t, "conditional open of a missing key", err, store.ErrNotExist, "missing")
+}
+
 func testBadMD5(t *testing.T, s store.Store) {
 	body := []byte("the real body")
 	wrong := md5.Sum([]byte("another body"))
@@ -256,6 +422,51 @@ func testBadMD5(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Stat(context.Background(), "bad"); !errors.Is(err, store.ErrNotExist) {
 		t.Errorf("after refused put: stat err = %v, want ErrNotExist", err)
+	}
+}
+
+// failingReader yields some bytes, then fails, as a source connection cut
+// mid-body does.
+type failingReader struct{ b []byte }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, errors.New("connection reset by peer")
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// testFailedPutKeepsOld: a write that fails — wrong MD5, short body, a body
+// whose reader fails — leaves the old object, never a partial one.
+func testFailedPutKeepsOld(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	old := []byte("the old body, whole")
+	Put(t, s, "k", old, store.Metadata{User: map[string]string{"v": "1"}})
+	next := []byte("a new body that never lands")
+	sum := md5.Sum(next)
+	wrong := md5.Sum(old)
+	for _, tc := range []struct {
+		name string
+		in   store.PutInput
+	}{
+		{"wrong MD5", store.PutInput{Body: bytes.NewReader(next), Size: int64(len(next)), MD5: wrong[:]}},
+		{"short body", store.PutInput{Body: bytes.NewReader(next[:5]), Size: int64(len(next)), MD5: sum[:]}},
+		{"failing body", store.PutInput{Body: &failingReader{b: next[:5]}, Size: int64(len(next)), MD5: sum[:]}},
+	} {
+		tc.in.Key = "k"
+		tc.in.Meta = store.Metadata{User: map[string]string{"v": "2"}}
+		if _, err := s.Put(ctx, tc.in); err == nil {
+			t.Errorf("%s: put succeeded", tc.name)
+		}
+		b, info := ReadAll(t, s, "k")
+		if !bytes.Equal(b, old) || info.Meta.User["v"] != "1" {
+			t.Errorf("%s: after the failed put, %q v=%q; want the old object", tc.name, b, info.Meta.User["v"])
+		}
+	}
+	if keys := Keys(t, s); !slices.Equal(keys, []string{"k"}) {
+		t.Errorf("after failed puts, list = %q, want [k]", keys)
 	}
 }
 
@@ -290,71 +501,52 @@ func testOverwrite(t *testing.T, s store.Store) {
 	}
 }
 
-func testMultipart(t *testing.T, s store.Store) {
-	mp, ok := s.(store.Multipart)
-	if !ok {
+// testCapabilities: a store's capabilities agree with the optional
+// interfaces it implements, so that a wrapper which gains or loses one is
+// caught here rather than in a copy.
+func testCapabilities(t *testing.T, s store.Store) {
+	checkCapabilities(t, s)
+	if s.String() == "" {
+		t.Error("String() is empty; messages need the store's name")
+	}
+}
+
+func checkCapabilities(t testing.TB, s store.Store) {
+	t.Helper()
+	c := s.Capabilities()
+	_, mp := s.(store.Multipart)
+	_, pl := s.(store.PartLister)
+	_, ul := s.(store.UploadLister)
+	if !mp {
+		if c.MinPartSize != 0 || c.MaxPartSize != 0 || c.MaxParts != 0 {
+			t.Errorf("%s claims multipart bounds (parts %d–%d bytes, at most %d) but does not implement store.Multipart",
+				s, c.MinPartSize, c.MaxPartSize, c.MaxParts)
+		}
+		if pl || ul {
+			t.Errorf("%s implements PartLister %v, UploadLister %v without store.Multipart", s, pl, ul)
+		}
 		return
 	}
-	ctx := context.Background()
-	min := max(s.Capabilities().MinPartSize, 1)
-	p1 := bytes.Repeat([]byte("a"), int(min))
-	p2 := []byte("tail")
-	id, err := mp.CreateMultipart(ctx, "big", store.Metadata{ContentType: "application/octet-stream", User: map[string]string{"k": "v"}}, "")
-	if err != nil {
-		t.Fatal(err)
+	if c.MaxPartSize <= 0 || c.MaxParts <= 0 {
+		t.Errorf("%s implements store.Multipart but its capabilities give part size at most %d, at most %d parts; want both positive",
+			s, c.MaxPartSize, c.MaxParts)
 	}
-	var parts []store.Part
-	var sums [][]byte
-	for i, b := range [][]byte{p1, p2} {
-		sum := md5.Sum(b)
-		etag, err := mp.UploadPart(ctx, "big", id, i+1, bytes.NewReader(b), int64(len(b)), sum[:])
-		if err != nil {
-			t.Fatalf("part %d: %v", i+1, err)
-		}
-		if etag != hex.EncodeToString(sum[:]) {
-			t.Errorf("part %d etag %q, want %x", i+1, etag, sum)
-		}
-		parts = append(parts, store.Part{Number: i + 1, ETag: etag, Size: int64(len(b))})
-		sums = append(sums, sum[:])
+	if c.MinPartSize < 0 || c.MinPartSize > c.MaxPartSize {
+		t.Errorf("%s: minimum part size %d outside [0, %d]", s, c.MinPartSize, c.MaxPartSize)
 	}
-	obj, err := mp.CompleteMultipart(ctx, "big", id, parts)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// multipartOf returns the store's Multipart side. A store that neither has
+// one nor claims one skips the case; one that claims it without it fails.
+func multipartOf(t *testing.T, s store.Store) store.Multipart {
+	t.Helper()
+	checkCapabilities(t, s)
+	if t.Failed() {
+		t.FailNow()
 	}
-	if want := store.MultipartETag(sums); !store.SameETag(obj.ETag, want) {
-		t.Errorf("multipart ETag %q, want %q", obj.ETag, want)
+	mp, ok := s.(store.Multipart)
+	if !ok {
+		t.Skipf("%s does not implement store.Multipart and does not claim to", s)
 	}
-	b, info := ReadAll(t, s, "big")
-	if !bytes.Equal(b, append(slices.Clone(p1), p2...)) {
-		t.Errorf("multipart body differs (%d bytes)", len(b))
-	}
-	if info.Meta.User["k"] != "v" {
-		t.Errorf("multipart metadata lost: %+v", info.Meta)
-	}
-	// Reading by part number gives the part, or the whole object with
-	// Parts 0 where the store cannot.
-	r, pinfo, err := s.Open(ctx, "big", store.ReadOptions{PartNumber: 2, Length: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pb, _ := io.ReadAll(r)
-	r.Close()
-	if pinfo.Parts == 2 {
-		if !bytes.Equal(pb, p2) {
-			t.Errorf("part 2 = %q, want %q", pb, p2)
-		}
-	} else if pinfo.Parts != 0 || len(pb) != len(b) {
-		t.Errorf("part read: parts %d, %d bytes", pinfo.Parts, len(pb))
-	}
-	// An aborted upload leaves no object.
-	id2, err := mp.CreateMultipart(ctx, "aborted", store.Metadata{}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mp.AbortMultipart(ctx, "aborted", id2); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Stat(ctx, "aborted"); !errors.Is(err, store.ErrNotExist) {
-		t.Errorf("aborted upload: stat err = %v, want ErrNotExist", err)
-	}
+	return mp
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"testing"
+
+	"github.com/sortie-dev/sortie/internal/store/storetest"
 )
 
 func TestOrderAndDifferences(t *testing.T) {
@@ -39,5 +41,19 @@ func TestOrderAndDifferences(t *testing.T) {
 	body, _ := io.ReadAll(rc)
 	if len(body) != 64 || info.Size != 64 || string(body) != string(a.Body(7)) {
 		t.Errorf("body of 7: %d bytes", len(body))
+	}
+}
+
+func TestConformance(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    *Store
+	}{
+		{"etags", &Store{Name: "etags", N: 100, Size: 64, WithETags: true}},
+		{"no etags", &Store{Name: "plain", N: 100, Size: 64}},
+		{"changed", &Store{Name: "changed", N: 100, Size: 64, Version: 1, ChangeEvery: 7, WithETags: true}},
+		{"empty bodies", &Store{Name: "empty", N: 10, WithETags: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { storetest.RunReadOnly(t, tc.s) })
 	}
 }
