@@ -11,11 +11,11 @@ import (
 	"github.com/sortie-dev/sortie/internal/store"
 )
 
-// Store decorates a store (and its multipart side, if any). Each hook is
-// called with the key and how many times that operation has been called
-// for that key so far (from 1); a nil hook injects nothing.
-type Store struct {
-	store.Store
+// Faults says what a wrapped store does wrong. Each hook is called with the
+// key and how many times that operation has been called for that key so far
+// (from 1); a nil hook injects nothing, so the zero Faults injects none. Set
+// the hooks before the wrapped store is used.
+type Faults struct {
 	// OpenErr, when it returns an error, makes Open fail with it.
 	OpenErr func(key string, n int) error
 	// CorruptRead, when true, flips one byte of what Open returns.
@@ -36,44 +36,108 @@ type Store struct {
 	counts map[string]int
 }
 
-var (
-	_ store.Store     = (*Store)(nil)
-	_ store.Multipart = (*Store)(nil)
-)
-
-// Wrap returns a decorator with no faults set.
-func Wrap(s store.Store) *Store { return &Store{Store: s, counts: map[string]int{}} }
-
-func (s *Store) count(op, key string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts[op+"\x00"+key]++
-	return s.counts[op+"\x00"+key]
+func (f *Faults) count(op, key string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.counts == nil {
+		f.counts = map[string]int{}
+	}
+	f.counts[op+"\x00"+key]++
+	return f.counts[op+"\x00"+key]
 }
 
 // Calls returns how many times op ("open", "put", "part", "complete") was
 // called for key.
-func (s *Store) Calls(op, key string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[op+"\x00"+key]
+func (f *Faults) Calls(op, key string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.counts[op+"\x00"+key]
 }
 
-func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
-	n := s.count("open", key)
-	if s.OpenErr != nil {
-		if err := s.OpenErr(key, n); err != nil {
+// Wrap returns s with f's faults (none if f is nil). The result implements
+// exactly the optional interfaces s implements among store.Multipart,
+// store.PartLister and store.UploadLister (the listers only with
+// Multipart, of which they are part), detected here once: a wrapper
+// offering Multipart over a store without it would send the engine down a
+// path the real store cannot take, and one hiding PartLister would test a
+// copy that never resumes. Hence an interface, not a concrete type.
+func Wrap(s store.Store, f *Faults) store.Store {
+	if f == nil {
+		f = &Faults{}
+	}
+	p := &plain{Store: s, f: f}
+	mp, ok := s.(store.Multipart)
+	if !ok {
+		return p
+	}
+	m := &multipart{plain: p, mp: mp}
+	pl, parts := s.(store.PartLister)
+	ul, uploads := s.(store.UploadLister)
+	switch {
+	case parts && uploads:
+		return &withListers{m, pl, ul}
+	case parts:
+		return &withParts{m, pl}
+	case uploads:
+		return &withUploads{m, ul}
+	}
+	return m
+}
+
+// plain decorates the calls every store has.
+type plain struct {
+	store.Store
+	f *Faults
+}
+
+// multipart adds the multipart calls, with their faults.
+type multipart struct {
+	*plain
+	mp store.Multipart
+}
+
+// The listers carry no faults; they are forwarded as they are.
+type (
+	withParts struct {
+		*multipart
+		store.PartLister
+	}
+	withUploads struct {
+		*multipart
+		store.UploadLister
+	}
+	withListers struct {
+		*multipart
+		store.PartLister
+		store.UploadLister
+	}
+)
+
+var (
+	_ store.Store        = (*plain)(nil)
+	_ store.Multipart    = (*multipart)(nil)
+	_ store.PartLister   = (*withParts)(nil)
+	_ store.UploadLister = (*withUploads)(nil)
+	_ store.PartLister   = (*withListers)(nil)
+	_ store.UploadLister = (*withListers)(nil)
+)
+
+func (s *plain) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
+	f := s.f
+	n := f.count("open", key)
+	if f.OpenErr != nil {
+		if err := f.OpenErr(key, n); err != nil {
 			return nil, store.Info{}, err
 		}
 	}
-	if s.IgnorePartNumber && opts.PartNumber > 0 {
+	if f.IgnorePartNumber && opts.PartNumber > 0 {
 		opts = store.ReadOptions{Length: -1, IfMatch: opts.IfMatch}
 	}
 	rc, info, err := s.Store.Open(ctx, key, opts)
-	if err == nil && s.IgnorePartNumber {
+	if err == nil && f.IgnorePartNumber {
 		info.Parts, info.PartSize = 0, 0
 	}
-	if err == nil && s.TruncateRead != nil && s.TruncateRead(key, n) {
+	if err == nil && f.TruncateRead != nil && f.TruncateRead(key, n) {
 		b, rerr := io.ReadAll(rc)
 		rc.Close()
 		if rerr != nil {
@@ -81,7 +145,7 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 		}
 		return io.NopCloser(io.MultiReader(&sliceReader{b: b[:len(b)/2]}, errReader{io.ErrUnexpectedEOF})), info, nil
 	}
-	if err != nil || s.CorruptRead == nil || !s.CorruptRead(key, n) {
+	if err != nil || f.CorruptRead == nil || !f.CorruptRead(key, n) {
 		return rc, info, err
 	}
 	b, err := io.ReadAll(rc)
@@ -110,45 +174,46 @@ func (r *sliceReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error) {
-	n := s.count("put", in.Key)
-	if s.PutErr != nil {
-		if err := s.PutErr(in.Key, n); err != nil {
+func (s *plain) Put(ctx context.Context, in store.PutInput) (store.Object, error) {
+	f := s.f
+	n := f.count("put", in.Key)
+	if f.PutErr != nil {
+		if err := f.PutErr(in.Key, n); err != nil {
 			return store.Object{}, err
 		}
 	}
 	o, err := s.Store.Put(ctx, in)
-	if err == nil && s.WrongETag != nil && s.WrongETag(in.Key, n) {
+	if err == nil && f.WrongETag != nil && f.WrongETag(in.Key, n) {
 		o.ETag = "00000000000000000000000000000000"
 	}
 	return o, err
 }
 
-func (s *Store) mp() store.Multipart { return s.Store.(store.Multipart) }
-
-func (s *Store) CreateMultipart(ctx context.Context, key string, meta store.Metadata, class string) (string, error) {
-	return s.mp().CreateMultipart(ctx, key, meta, class)
+func (s *multipart) CreateMultipart(ctx context.Context, key string, meta store.Metadata, class string) (string, error) {
+	return s.mp.CreateMultipart(ctx, key, meta, class)
 }
 
-func (s *Store) UploadPart(ctx context.Context, key, id string, part int, body io.ReadSeeker, size int64, md5 []byte) (string, error) {
-	n := s.count("part", key)
-	if s.PutErr != nil {
-		if err := s.PutErr(key, n); err != nil {
+func (s *multipart) UploadPart(ctx context.Context, key, id string, part int, body io.ReadSeeker, size int64, md5 []byte) (string, error) {
+	f := s.f
+	n := f.count("part", key)
+	if f.PutErr != nil {
+		if err := f.PutErr(key, n); err != nil {
 			return "", err
 		}
 	}
-	return s.mp().UploadPart(ctx, key, id, part, body, size, md5)
+	return s.mp.UploadPart(ctx, key, id, part, body, size, md5)
 }
 
-func (s *Store) CompleteMultipart(ctx context.Context, key, id string, parts []store.Part) (store.Object, error) {
-	n := s.count("complete", key)
-	o, err := s.mp().CompleteMultipart(ctx, key, id, parts)
-	if err == nil && s.WrongETag != nil && s.WrongETag(key, n) {
+func (s *multipart) CompleteMultipart(ctx context.Context, key, id string, parts []store.Part) (store.Object, error) {
+	f := s.f
+	n := f.count("complete", key)
+	o, err := s.mp.CompleteMultipart(ctx, key, id, parts)
+	if err == nil && f.WrongETag != nil && f.WrongETag(key, n) {
 		o.ETag = "00000000000000000000000000000000-1"
 	}
 	return o, err
 }
 
-func (s *Store) AbortMultipart(ctx context.Context, key, id string) error {
-	return s.mp().AbortMultipart(ctx, key, id)
+func (s *multipart) AbortMultipart(ctx context.Context, key, id string) error {
+	return s.mp.AbortMultipart(ctx, key, id)
 }
