@@ -25,21 +25,93 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// A store opened on a prefix sees only the keys under it, without the prefix.
+// A store opened on a prefix sees only the keys under it, without the
+// prefix, in every call that names keys: listings, probes, uploads. (The
+// whole suite cannot run on one: its 1,024-byte key is S3's limit.)
 func TestPrefix(t *testing.T) {
-	srv := s3test.Shared(t, s3test.MinIO, "conformance")
+	for _, kind := range []string{s3test.MinIO, s3test.VersityGW} {
+		t.Run(kind, func(t *testing.T) {
+			testPrefix(t, s3test.Shared(t, kind, "conformance"))
+		})
+	}
+}
+
+func testPrefix(t *testing.T, srv *s3test.Server) {
+	ctx := context.Background()
 	bucket := srv.Bucket(t)
 	whole := srv.Store(t, bucket, "")
 	storetest.Put(t, whole, "outside", []byte("x"), store.Metadata{})
 	storetest.Put(t, whole, "data-other/y", []byte("x"), store.Metadata{})
 	sub := srv.Store(t, bucket, "data")
-	storetest.Put(t, sub, "in/z", []byte("z"), store.Metadata{})
+	in := storetest.Put(t, sub, "in/z", []byte("z"), store.Metadata{})
 	keys := storetest.Keys(t, sub)
 	if len(keys) != 1 || keys[0] != "in/z" {
 		t.Errorf("prefixed listing = %q, want [in/z]", keys)
 	}
 	if k := storetest.Keys(t, whole); len(k) != 3 || k[2] != "outside" || k[0] != "data-other/y" || k[1] != "data/in/z" {
 		t.Errorf("whole listing = %q", k)
+	}
+
+	if o, ok, err := sub.FirstAfter(ctx, "", ""); err != nil || !ok || o.Key != "in/z" {
+		t.Errorf("FirstAfter on the prefix = %q, %v, %v; want in/z", o.Key, ok, err)
+	}
+	if o, ok, err := sub.FirstAfter(ctx, "in/", "in/z"); err != nil || ok {
+		t.Errorf("FirstAfter past the last key = %q, %v, %v; want none", o.Key, ok, err)
+	}
+	var listed []string
+	for o, err := range sub.ListPrefix(ctx, "in/", "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, o.Key)
+	}
+	if len(listed) != 1 || listed[0] != "in/z" {
+		t.Errorf("ListPrefix(in/) = %q, want [in/z]", listed)
+	}
+	if _, _, err := sub.Open(ctx, "in/z", store.ReadOptions{Length: -1, IfMatch: "00000000000000000000000000000000"}); !errors.Is(err, store.ErrChanged) {
+		t.Errorf("stale IfMatch through the prefix: err = %v, want ErrChanged", err)
+	}
+	if r, _, err := sub.Open(ctx, "in/z", store.ReadOptions{Length: -1, IfMatch: in.ETag}); err != nil {
+		t.Errorf("current IfMatch through the prefix: %v", err)
+	} else {
+		r.Close()
+	}
+
+	// Uploads: keys come back relative; uploads outside the prefix stay out.
+	outID, err := whole.CreateMultipart(ctx, "outside-upload", store.Metadata{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { whole.AbortMultipart(context.Background(), "outside-upload", outID) })
+	id, err := sub.CreateMultipart(ctx, "up/big", store.Metadata{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.AbortMultipart(context.Background(), "up/big", id) })
+	body := []byte("one part")
+	sum := md5.Sum(body)
+	etag, err := sub.UploadPart(ctx, "up/big", id, 1, bytes.NewReader(body), int64(len(body)), sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := sub.ListParts(ctx, "up/big", id)
+	if err != nil || len(parts) != 1 || parts[0].Number != 1 || !store.SameETag(parts[0].ETag, etag) {
+		t.Errorf("parts through the prefix = %+v, %v; want part 1 %s", parts, err, etag)
+	}
+	for _, prefix := range []string{"", "up/"} {
+		ups, err := sub.ListUploads(ctx, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ups) != 1 || ups[0].Key != "up/big" || ups[0].ID != id {
+			t.Errorf("uploads under %q through the prefix = %+v, want only up/big %s", prefix, ups, id)
+		}
+	}
+	if _, err := sub.CompleteMultipart(ctx, "up/big", id, []store.Part{{Number: 1, ETag: etag, Size: int64(len(body))}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := whole.Stat(ctx, "data/up/big"); err != nil {
+		t.Errorf("completed upload not at data/up/big: %v", err)
 	}
 }
 
