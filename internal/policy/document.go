@@ -5,6 +5,7 @@ package policy
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -190,17 +191,83 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 		}
 	}
 	if r, ok := fields["Condition"]; ok {
-		var ops map[string]map[string]stringList
-		if err := json.Unmarshal(r, &ops); err != nil {
+		if st.Condition, err = parseCondition(r); err != nil {
 			return st, fmt.Errorf("Condition: %v", err)
-		}
-		for _, op := range sortedKeys(ops) {
-			for _, key := range sortedKeys(ops[op]) {
-				st.Condition = append(st.Condition, Condition{Operator: op, Key: key, Values: ops[op][key]})
-			}
 		}
 	}
 	return st, nil
+}
+
+// parseCondition reads a Condition element member by member. AWS's own
+// examples write one operator more than once in a block (the S3 User
+// Guide's Storage Lens policy has StringEquals three times, one key each);
+// decoding into a map would keep only the last. Every operator and key is
+// kept, and all of them must hold. The conditions are sorted by operator
+// and key, in document order where both repeat.
+func parseCondition(raw json.RawMessage) ([]Condition, error) {
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return nil, nil
+	}
+	ops, err := members(raw)
+	if err != nil {
+		return nil, err
+	}
+	var out []Condition
+	for _, op := range ops {
+		keys, err := members(op.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", op.name, err)
+		}
+		for _, k := range keys {
+			var vals stringList
+			if err := json.Unmarshal(k.value, &vals); err != nil {
+				return nil, fmt.Errorf("%s %s: %v", op.name, k.name, err)
+			}
+			out = append(out, Condition{Operator: op.name, Key: k.name, Values: vals})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Condition) int {
+		return cmp.Or(strings.Compare(a.Operator, b.Operator), strings.Compare(a.Key, b.Key))
+	})
+	return out, nil
+}
+
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// members returns the members of a JSON object in document order, a
+// repeated name as often as it is written.
+func members(raw []byte) ([]member, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil {
+		return nil, err
+	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("expected an object, found %s", abbrevJSON(raw))
+	}
+	var out []member
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string) // object keys are strings
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, member{name, v})
+	}
+	return out, nil
+}
+
+func abbrevJSON(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
 }
 
 func parsePrincipal(raw json.RawMessage) (*Principal, error) {
@@ -234,15 +301,6 @@ func parsePrincipal(raw json.RawMessage) (*Principal, error) {
 		}
 	}
 	return p, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // s3Only keeps the actions in the s3 namespace, and "*".
