@@ -112,8 +112,12 @@ func TestConditionKeysAreANDed(t *testing.T) {
 		{"ForAnyValue: one attribute listed", cond("iam-set-operators.json", 1), kv("dynamodb:requestedattributes", "UserName|Message|PostDateTime"), yes},
 		{"ForAnyValue: none listed", cond("iam-set-operators.json", 1), kv("dynamodb:requestedattributes", "UserName"), no},
 		{"ForAnyValue: empty set fails", cond("iam-set-operators.json", 1), kv("dynamodb:requestedattributes", "<absent>"), no},
+		// ForAnyValue on an empty set is false even with a negated
+		// operator or IfExists: there is no value to satisfy it.
+		{"ForAnyValue negated: empty set fails", anyNot, kv("aws:tagkeys", "<absent>"), no},
 		{"ForAnyValue negated: every key listed", anyNot, kv("aws:tagkeys", "Owner:Legal|State:NY"), no},
 		{"ForAnyValue negated: one key not listed", anyNot, kv("aws:tagkeys", "owner:Legal|Owner:Legal"), yes},
+		{"ForAnyValue IfExists: empty set fails", anyIfExists, kv("aws:tagkeys", "<absent>"), no},
 		{"ForAllValues negated: empty set holds", allNot, kv("aws:tagkeys", "<absent>"), yes},
 		{"ForAllValues negated: one key listed", allNot, kv("aws:tagkeys", "Dept|DataClass"), no},
 		{"ForAllValues negated: none listed", allNot, kv("aws:tagkeys", "Dept|SIC"), yes},
@@ -132,8 +136,9 @@ var (
 	ifExists = mustConditions(`{"IpAddressIfExists": {"aws:SourceIp" : ["203.0.113.0/24"]}, "StringEqualsIfExists" : {"aws:SourceVpc" : ["vpc-111bbb22"]}}`)
 	// Set operators over an empty set, as Cloud Copilot's IAM simulator
 	// documents them (iam.cloudcopilot.io/resources/operators).
-	anyNot = mustConditions(`{"ForAnyValue:StringNotLike": {"aws:TagKeys": ["Owner:*", "State:??"]}}`)
-	allNot = mustConditions(`{"ForAllValues:StringNotEquals": {"aws:TagKeys": ["DataClass", "Owner"]}}`)
+	anyNot      = mustConditions(`{"ForAnyValue:StringNotLike": {"aws:TagKeys": ["Owner:*", "State:??"]}}`)
+	anyIfExists = mustConditions(`{"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": ["Owner:*", "State:??"]}}`)
+	allNot      = mustConditions(`{"ForAllValues:StringNotEquals": {"aws:TagKeys": ["DataClass", "Owner"]}}`)
 )
 
 func mustConditions(block string) []Condition {

@@ -414,7 +414,15 @@ func conditionHolds(c Condition, ctx map[string][]string) (match, string) {
 		return boolMatch((len(vals) == 0) == want), ""
 	}
 	if len(vals) == 0 {
-		return boolMatch(ifExists || negated(base) || qual == "ForAllValues"), ""
+		// The empty set: every one of its values holds, none exists to
+		// hold for ForAnyValue, whatever the operator and IfExists.
+		switch qual {
+		case "ForAllValues":
+			return yes, ""
+		case "ForAnyValue":
+			return no, ""
+		}
+		return boolMatch(ifExists || negated(base)), ""
 	}
 	policyVals := make([]string, 0, len(c.Values))
 	for _, v := range c.Values {
