@@ -223,12 +223,14 @@ func resourceMatches(st Statement, req Request) (match, []string) {
 		}
 	}
 	switch {
-	case found != negate:
-		return yes, nil
+	case found:
+		return boolMatch(!negate), nil
 	case len(whys) > 0:
+		// A pattern that cannot be resolved may name the resource: for
+		// NotResource too, the statement may or may not apply.
 		return maybe, whys
 	}
-	return no, nil
+	return boolMatch(negate), nil
 }
 
 // substitute replaces policy variables (${aws:username}, ${*}, ${?}, ${$})
@@ -257,16 +259,20 @@ func substitute(s string, ctx map[string][]string) (string, error) {
 			b.WriteString(`\` + name) // literal; wildcard() unescapes
 		default:
 			key, def, hasDef := strings.Cut(name, ", ")
-			vals, ok := ctx[strings.ToLower(key)]
+			// A default stands in for a key known to be absent; an
+			// unknown key may be present, so it stays unknown.
+			vals, known := lookup(ctx, key)
 			switch {
-			case ok && len(vals) == 1:
+			case !known:
+				return "", fmt.Errorf("policy variable ${%s} cannot be evaluated here", key)
+			case len(vals) == 1:
 				b.WriteString(escapeWildcards(vals[0]))
+			case len(vals) > 1:
+				return "", fmt.Errorf("policy variable ${%s} has several values", key)
 			case hasDef:
 				b.WriteString(strings.Trim(def, `'`))
-			case ok:
-				return "", nil
 			default:
-				return "", fmt.Errorf("policy variable ${%s} cannot be evaluated here", key)
+				return "", nil
 			}
 		}
 		s = s[i+j+1:]
@@ -395,17 +401,26 @@ func negated(base string) bool {
 	return strings.Contains(base, "Not") && base != "Null"
 }
 
-func conditionHolds(c Condition, ctx map[string][]string) (match, string) {
-	qual, base, ifExists := splitOperator(c.Operator)
-	if !operators[base] || (qual != "" && qual != "ForAnyValue" && qual != "ForAllValues") {
-		return maybe, fmt.Sprintf("condition operator %s is not evaluated by sortie", c.Operator)
-	}
-	key := strings.ToLower(c.Key)
+// lookup returns the values of a condition key in a request context and
+// whether the context tells them (nil values: known to be absent). It is
+// the one place that decides what a request tells, for conditions and
+// policy variables alike.
+func lookup(ctx map[string][]string, key string) ([]string, bool) {
+	key = strings.ToLower(key)
 	vals, known := ctx[key]
 	if !known && strings.HasPrefix(key, "aws:principaltag/") {
 		// The context lists all of the principal's tags, or none.
 		_, known = ctx["aws:principaltag/"]
 	}
+	return vals, known
+}
+
+func conditionHolds(c Condition, ctx map[string][]string) (match, string) {
+	qual, base, ifExists := splitOperator(c.Operator)
+	if !operators[base] || (qual != "" && qual != "ForAnyValue" && qual != "ForAllValues") {
+		return maybe, fmt.Sprintf("condition operator %s is not evaluated by sortie", c.Operator)
+	}
+	vals, known := lookup(ctx, c.Key)
 	if !known {
 		return maybe, fmt.Sprintf("condition %s on %s depends on the request", c.Operator, c.Key)
 	}
