@@ -326,14 +326,18 @@ func principalMatches(st Statement, who Who) bool {
 		return principalIn(st.Principal, who, st.Effect == "Deny")
 	}
 	if st.NotPrincipal != nil {
-		return !principalIn(st.NotPrincipal, who, true)
+		// The IAM User Guide's NotPrincipal example lists Bob and his
+		// account so that Bob alone is spared: an account in NotPrincipal
+		// spares the account principal, not every user in it.
+		return !principalIn(st.NotPrincipal, who, false)
 	}
 	return false
 }
 
 // principalIn says whether who is one of p. An account (its ID or root ARN)
-// names every principal of the account only for a deny: for an allow, it
-// delegates to the account's own identity policies.
+// names every principal of the account only for a deny (accountCovers):
+// for an allow, it delegates to the account's own identity policies, and
+// otherwise it names the account principal alone.
 func principalIn(p *Principal, who Who, accountCovers bool) bool {
 	if p.All {
 		return true
@@ -347,6 +351,8 @@ func principalIn(p *Principal, who Who, accountCovers bool) bool {
 	for _, a := range p.AWS {
 		switch {
 		case a == who.ARN:
+			return true
+		case a == who.Account && who.ARN == "arn:aws:iam::"+who.Account+":root":
 			return true
 		case accountCovers && (a == who.Account || a == "arn:aws:iam::"+who.Account+":root"):
 			return true
