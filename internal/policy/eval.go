@@ -37,12 +37,41 @@ type Who struct {
 // Request is what is evaluated. Context holds the condition keys the
 // request carries, with lower-case names; a key mapped to nil is known to
 // be absent, and a key not in the map is unknown: a condition on it makes
-// the result Unknown rather than a guess.
+// the result Unknown rather than a guess. Map a key to nil only when AWS
+// would find it absent from every request the Request stands for (see
+// ChosenByClient).
 type Request struct {
 	Who      Who
 	Action   string // s3:GetObject
 	Resource string // arn:aws:s3:::bucket/key
 	Context  map[string][]string
+}
+
+// ChosenByClient reports whether the value of a condition key is written
+// by the client into each request: a header (aws:Referer, aws:UserAgent,
+// s3:x-amz-acl and every s3:x-amz-* key), a query parameter (s3:prefix,
+// s3:delimiter, s3:max-keys, s3:VersionId) or tags sent with it. A Request
+// that stands for a question ("may alice read this bucket?") rather than
+// for one request cannot tell these keys and must leave them out of its
+// Context, so that a policy that depends on them makes the answer Unknown:
+// mapping them to nil says the request carries none, and AWS denies or
+// allows as for a request without them. How and where a request is sent
+// (aws:SecureTransport, aws:SourceIp, aws:SourceVpce) are facts the caller
+// states, not part of this class.
+func ChosenByClient(key string) bool {
+	key = strings.ToLower(key)
+	switch key {
+	case "aws:referer", "aws:useragent", "aws:tagkeys",
+		"s3:prefix", "s3:delimiter", "s3:max-keys", "s3:versionid", "s3:locationconstraint",
+		"s3:requestobjecttagkeys":
+		return true
+	}
+	for _, p := range []string{"s3:x-amz-", "s3:object-lock-", "s3:requestobjecttag/", "aws:requesttag/"} {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Kind says which of AWS's rules a policy falls under.
