@@ -1,13 +1,12 @@
-// Package assess builds an exit plan for an AWS account: an inventory read
-// live through aws-sdk-go-v2 or offline from a directory of aws-cli JSON
-// output, the bill from a Cost and Usage Report, and from both a plan of
-// volumes, costs, time and where each resource lands.
+// Package account holds what an AWS account contains, as plain types that
+// every exit deliverable reads — assess, policy, and the landing zone, DNS
+// and database moves to come — without knowing how it was read.
 //
-// Live and offline readings go through one code path: the offline reader
-// decodes aws-cli's JSON into the SDK's own output types (aws-cli prints an
-// API's output with the API's member names), so the same conversion turns
-// either into an Inventory.
-package assess
+// It imports no AWS SDK: the readers in account/awsread fill these types
+// once, live through the API or offline from aws-cli's output, and
+// nothing downstream sees an SDK type. It is not for planning or
+// translating: those are the deliverables' own packages.
+package account
 
 // Inventory is what an AWS account holds, as far as the reader could see.
 type Inventory struct {

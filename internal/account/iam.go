@@ -1,20 +1,16 @@
-package assess
+package account
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
-// AuthorizationDetails is GetAccountAuthorizationDetails' output as aws-cli
-// prints it. It is sortie's own type, not the SDK's: the API returns policy
-// documents URL-encoded in strings, aws-cli prints them as JSON objects, and
-// Document accepts both.
+// AuthorizationDetails is what GetAccountAuthorizationDetails tells:
+// users, groups, roles and managed policies with their documents. The
+// readers fill it from the SDK's output type, live or decoded from
+// aws-cli's JSON, through one conversion; member names follow the API's.
 type AuthorizationDetails struct {
 	UserDetailList  []IAMUser   `json:"UserDetailList"`
 	GroupDetailList []IAMGroup  `json:"GroupDetailList"`
@@ -29,8 +25,18 @@ type IAMUser struct {
 	GroupList               []string         `json:"GroupList"`
 	AttachedManagedPolicies []AttachedPolicy `json:"AttachedManagedPolicies"`
 	UserPolicyList          []InlinePolicy   `json:"UserPolicyList"`
-	PermissionsBoundary     *AttachedPolicy  `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary     *Boundary        `json:"PermissionsBoundary,omitempty"`
 	Tags                    []Tag            `json:"Tags,omitempty"`
+}
+
+// Boundary is a permissions boundary as the API gives it: the managed
+// policy that caps a user's or role's identity policies. Type is "Policy"
+// (the only kind IAM has); a boundary of another type, or one whose ARN is
+// empty, cannot be evaluated, and a principal with such a boundary must not
+// be carried as if it had none.
+type Boundary struct {
+	Type string `json:"PermissionsBoundaryType"`
+	Arn  string `json:"PermissionsBoundaryArn"`
 }
 
 // Tag is an IAM tag; policies test a principal's tags (aws:PrincipalTag).
@@ -54,6 +60,8 @@ type IAMRole struct {
 	AssumeRolePolicyDocument Document         `json:"AssumeRolePolicyDocument"`
 	AttachedManagedPolicies  []AttachedPolicy `json:"AttachedManagedPolicies"`
 	RolePolicyList           []InlinePolicy   `json:"RolePolicyList"`
+	PermissionsBoundary      *Boundary        `json:"PermissionsBoundary,omitempty"`
+	Tags                     []Tag            `json:"Tags,omitempty"`
 }
 
 // IAMPolicy is a managed policy with its versions.
@@ -95,7 +103,7 @@ func (d *Document) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		doc, err := decodeDocument(s)
+		doc, err := DecodeDocument(s)
 		if err != nil {
 			return err
 		}
@@ -114,7 +122,9 @@ func (d Document) MarshalJSON() ([]byte, error) {
 	return d, nil
 }
 
-func decodeDocument(s string) (Document, error) {
+// DecodeDocument reads a policy document from the API's form: JSON,
+// URL-encoded or not.
+func DecodeDocument(s string) (Document, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -129,55 +139,6 @@ func decodeDocument(s string) (Document, error) {
 		return nil, fmt.Errorf("policy document is not valid JSON")
 	}
 	return Document(s), nil
-}
-
-// fromSDK converts the API's output (all pages appended) to
-// AuthorizationDetails, decoding documents. A document that cannot be
-// decoded is kept empty; the policy translator reports it.
-func fromSDK(out *iam.GetAccountAuthorizationDetailsOutput) *AuthorizationDetails {
-	doc := func(s *string) Document { d, _ := decodeDocument(aws.ToString(s)); return d }
-	attached := func(in []iamtypes.AttachedPolicy) []AttachedPolicy {
-		out := make([]AttachedPolicy, len(in))
-		for i, a := range in {
-			out[i] = AttachedPolicy{PolicyName: aws.ToString(a.PolicyName), PolicyArn: aws.ToString(a.PolicyArn)}
-		}
-		return out
-	}
-	inline := func(in []iamtypes.PolicyDetail) []InlinePolicy {
-		var out []InlinePolicy
-		for _, p := range in {
-			out = append(out, InlinePolicy{PolicyName: aws.ToString(p.PolicyName), PolicyDocument: doc(p.PolicyDocument)})
-		}
-		return out
-	}
-	d := &AuthorizationDetails{}
-	for _, u := range out.UserDetailList {
-		user := IAMUser{UserName: aws.ToString(u.UserName), Arn: aws.ToString(u.Arn), GroupList: u.GroupList,
-			AttachedManagedPolicies: attached(u.AttachedManagedPolicies), UserPolicyList: inline(u.UserPolicyList)}
-		for _, t := range u.Tags {
-			user.Tags = append(user.Tags, Tag{Key: aws.ToString(t.Key), Value: aws.ToString(t.Value)})
-		}
-		if u.PermissionsBoundary != nil {
-			user.PermissionsBoundary = &AttachedPolicy{PolicyArn: aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)}
-		}
-		d.UserDetailList = append(d.UserDetailList, user)
-	}
-	for _, g := range out.GroupDetailList {
-		d.GroupDetailList = append(d.GroupDetailList, IAMGroup{GroupName: aws.ToString(g.GroupName), Arn: aws.ToString(g.Arn),
-			AttachedManagedPolicies: attached(g.AttachedManagedPolicies), GroupPolicyList: inline(g.GroupPolicyList)})
-	}
-	for _, r := range out.RoleDetailList {
-		d.RoleDetailList = append(d.RoleDetailList, IAMRole{RoleName: aws.ToString(r.RoleName), Arn: aws.ToString(r.Arn),
-			AssumeRolePolicyDocument: doc(r.AssumeRolePolicyDocument), AttachedManagedPolicies: attached(r.AttachedManagedPolicies), RolePolicyList: inline(r.RolePolicyList)})
-	}
-	for _, p := range out.Policies {
-		pol := IAMPolicy{PolicyName: aws.ToString(p.PolicyName), Arn: aws.ToString(p.Arn), DefaultVersionID: aws.ToString(p.DefaultVersionId), AttachmentCount: aws.ToInt32(p.AttachmentCount)}
-		for _, v := range p.PolicyVersionList {
-			pol.PolicyVersionList = append(pol.PolicyVersionList, PolicyVersion{VersionID: aws.ToString(v.VersionId), IsDefaultVersion: v.IsDefaultVersion, Document: doc(v.Document)})
-		}
-		d.Policies = append(d.Policies, pol)
-	}
-	return d
 }
 
 // Summary counts identities and policies for the inventory.

@@ -11,6 +11,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/sortie-dev/sortie/internal/account"
 	"github.com/sortie-dev/sortie/internal/assess/prices"
 	"github.com/sortie-dev/sortie/internal/bill"
 )
@@ -36,15 +37,15 @@ type PlanOptions struct {
 
 // Plan is the exit plan: sortie assess's output in every format.
 type Plan struct {
-	SchemaVersion int           `json:"schema_version"`
-	Generated     string        `json:"generated"`
-	Assumptions   Assumptions   `json:"assumptions"`
-	Inventory     *Inventory    `json:"inventory"`
-	Data          DataPlan      `json:"data"`
-	Items         []Item        `json:"items"`
-	Effort        int           `json:"effort_total"`
-	Bill          *bill.Summary `json:"bill,omitempty"`
-	Costs         Costs         `json:"costs"`
+	SchemaVersion int                `json:"schema_version"`
+	Generated     string             `json:"generated"`
+	Assumptions   Assumptions        `json:"assumptions"`
+	Inventory     *account.Inventory `json:"inventory"`
+	Data          DataPlan           `json:"data"`
+	Items         []Item             `json:"items"`
+	Effort        int                `json:"effort_total"`
+	Bill          *bill.Summary      `json:"bill,omitempty"`
+	Costs         Costs              `json:"costs"`
 }
 
 // Assumptions are the inputs the figures depend on, printed with them.
@@ -171,7 +172,7 @@ func LoadTargetPrices(path string) (*TargetPrices, error) {
 	}
 	var tp TargetPrices
 	if err := yaml.UnmarshalStrict(b, &tp); err != nil {
-		return nil, fmt.Errorf("target prices %s: %v (see docs/assess.md for the format)", path, firstLine(err.Error()))
+		return nil, fmt.Errorf("target prices %s: %v (see docs/assess.md for the format)", path, strings.SplitN(strings.TrimSpace(err.Error()), "\n", 2)[0])
 	}
 	if tp.Currency == "" {
 		return nil, fmt.Errorf("target prices %s: give the currency the prices are in (currency: EUR)", path)
@@ -180,7 +181,7 @@ func LoadTargetPrices(path string) (*TargetPrices, error) {
 }
 
 // BuildPlan computes the exit plan for inv.
-func BuildPlan(inv *Inventory, o PlanOptions) *Plan {
+func BuildPlan(inv *account.Inventory, o PlanOptions) *Plan {
 	p := o.Prices
 	if o.Utilization <= 0 || o.Utilization > 1 {
 		o.Utilization = 0.8
@@ -209,7 +210,7 @@ func BuildPlan(inv *Inventory, o PlanOptions) *Plan {
 	return plan
 }
 
-func dataPlan(inv *Inventory, p *prices.Prices, o PlanOptions) DataPlan {
+func dataPlan(inv *account.Inventory, p *prices.Prices, o PlanOptions) DataPlan {
 	var d DataPlan
 	classes := map[string]*ClassPlan{}
 	bytesPerDay := o.BitsPerSecond * o.Utilization / 8 * 86400
@@ -303,7 +304,7 @@ func dataPlan(inv *Inventory, p *prices.Prices, o PlanOptions) DataPlan {
 	return d
 }
 
-func items(inv *Inventory, t Target) []Item {
+func items(inv *account.Inventory, t Target) []Item {
 	var out []Item
 	for _, b := range inv.Buckets {
 		u := b.Total()
@@ -474,7 +475,7 @@ func major(v string) string {
 	return m
 }
 
-func costs(inv *Inventory, its []Item, o PlanOptions) Costs {
+func costs(inv *account.Inventory, its []Item, o PlanOptions) Costs {
 	c := Costs{Currency: o.Prices.Currency}
 	if o.Bill != nil {
 		c.AWSMonthly, c.AWSFromBill = o.Bill.MonthlyCharges(), true

@@ -14,11 +14,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sortie-dev/sortie/internal/account"
+	"github.com/sortie-dev/sortie/internal/account/awsread"
 	"github.com/sortie-dev/sortie/internal/assess"
 	"github.com/sortie-dev/sortie/internal/assess/prices"
 	"github.com/sortie-dev/sortie/internal/assess/report"
 	"github.com/sortie-dev/sortie/internal/bill"
-	s3store "github.com/sortie-dev/sortie/internal/store/s3"
 )
 
 type assessOptions struct {
@@ -75,7 +76,7 @@ your own; docs/assess.md has the format).`,
 		Short: "Print the read-only aws-cli script that writes an account's inventory for --offline",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return assess.WriteExportScript(e.stdout)
+			return awsread.WriteExportScript(e.stdout)
 		},
 	})
 	return cmd
@@ -166,60 +167,16 @@ func runAssess(ctx context.Context, e *env, o *assessOptions) error {
 	return nil
 }
 
-func readAccount(ctx context.Context, e *env, o *assessOptions) (*assess.Inventory, error) {
-	opts := assess.Options{Regions: o.regions}
-	inv, err := collectAccount(ctx, e, o, opts)
-	if errors.Is(err, assess.ErrUnknownRegion) {
+func readAccount(ctx context.Context, e *env, o *assessOptions) (*account.Inventory, error) {
+	r, err := awsread.Open(ctx, o.offline, o.profile, "--profile")
+	if err != nil {
+		return nil, usage("%v", err)
+	}
+	inv, err := r.Collect(ctx, awsread.Options{Regions: o.regions, Deep: o.deep})
+	if errors.Is(err, awsread.ErrUnknownRegion) {
 		return nil, usage("%v", err)
 	}
 	return inv, err
-}
-
-func collectAccount(ctx context.Context, e *env, o *assessOptions, opts assess.Options) (*assess.Inventory, error) {
-	if o.offline != "" {
-		off, err := assess.NewOffline(o.offline)
-		if err != nil {
-			return nil, usage("%v", err)
-		}
-		return off.Collect(ctx, opts)
-	}
-	cfg, err := s3store.LoadConfig(ctx, s3store.Config{Profile: o.profile, MaxAttempts: 3})
-	if err != nil {
-		var pe *s3store.ProfileError
-		var ce *s3store.CredentialsError
-		if errors.As(err, &pe) || errors.As(err, &ce) {
-			return nil, usage("%v", strings.Replace(err.Error(), "--from-profile/--to-profile", "--profile", 1))
-		}
-		return nil, usage("%v", err)
-	}
-	if o.deep {
-		opts.Deep = func(ctx context.Context, bucket, region string) (map[string]assess.Usage, error) {
-			st, err := s3store.New(ctx, s3store.Config{Bucket: bucket, Profile: o.profile, Region: region, Logger: e.log})
-			if err != nil {
-				return nil, err
-			}
-			usage := map[string]assess.Usage{}
-			for obj, err := range st.List(ctx, "") {
-				if err != nil {
-					return nil, err
-				}
-				class := obj.StorageClass
-				if class == "" {
-					class = "STANDARD"
-				}
-				u := usage[class]
-				u.Bytes += obj.Size
-				u.Objects++
-				usage[class] = u
-			}
-			return usage, nil
-		}
-	}
-	source := "live (default profile)"
-	if o.profile != "" {
-		source = "live (profile " + o.profile + ")"
-	}
-	return assess.NewLive(cfg).Collect(ctx, source, opts)
 }
 
 func writeReport(plan *assess.Plan, format, output string, lang report.Lang, stdout io.Writer) error {

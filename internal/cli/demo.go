@@ -11,7 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	"github.com/sortie-dev/sortie/internal/assess/sample"
+	"github.com/sortie-dev/sortie/internal/account/sample"
 	"github.com/sortie-dev/sortie/internal/bill/billtest"
 	"github.com/sortie-dev/sortie/internal/demo"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"

@@ -8,15 +8,15 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
-	"github.com/sortie-dev/sortie/internal/assess"
+	"github.com/sortie-dev/sortie/internal/account"
+	"github.com/sortie-dev/sortie/internal/account/awsread"
 	"github.com/sortie-dev/sortie/internal/assess/report"
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 	"github.com/sortie-dev/sortie/internal/policy"
 	"github.com/sortie-dev/sortie/internal/policy/apply"
 	"github.com/sortie-dev/sortie/internal/policy/probe"
-	s3store "github.com/sortie-dev/sortie/internal/store/s3"
 )
 
 type policyOptions struct {
@@ -126,23 +126,16 @@ func buildPolicyPlan(ctx context.Context, o *policyOptions) (*policy.Plan, polic
 	if o.offline != "" && o.profile != "" {
 		return nil, "", usage("--offline reads a directory; --profile reads the API: give one or the other")
 	}
-	var access *assess.Access
-	if o.offline != "" {
-		off, err := assess.NewOffline(o.offline)
-		if err != nil {
+	r, err := awsread.Open(ctx, o.offline, o.profile, "--profile")
+	if err != nil {
+		return nil, "", usage("%v", err)
+	}
+	access, err := r.Access(ctx, o.buckets)
+	if err != nil {
+		if o.offline != "" {
 			return nil, "", usage("%v", err)
 		}
-		if access, err = off.Access(ctx, o.buckets); err != nil {
-			return nil, "", usage("%v", err)
-		}
-	} else {
-		cfg, err := s3store.LoadConfig(ctx, s3store.Config{Profile: o.profile, MaxAttempts: 3})
-		if err != nil {
-			return nil, "", usage("%v", strings.Replace(err.Error(), "--from-profile/--to-profile", "--profile", 1))
-		}
-		if access, err = assess.NewLive(cfg).Access(ctx, o.buckets); err != nil {
-			return nil, "", err
-		}
+		return nil, "", err
 	}
 	for from := range bm {
 		if !accessHas(access, from) {
@@ -156,7 +149,7 @@ func buildPolicyPlan(ctx context.Context, o *policyOptions) (*policy.Plan, polic
 	return p, policy.Lang(lang), nil
 }
 
-func accessHas(a *assess.Access, bucket string) bool {
+func accessHas(a *account.Access, bucket string) bool {
 	for _, b := range a.Buckets {
 		if b.Name == bucket {
 			return true
@@ -193,30 +186,15 @@ func runPolicyPlan(ctx context.Context, e *env, o *policyOptions) error {
 
 // operatorTarget reads the --to profile: the target's endpoint, region and
 // operator credentials.
-func operatorTarget(ctx context.Context, o *policyOptions) (apply.Target, string, error) {
+func operatorTarget(ctx context.Context, o *policyOptions) (*awsconfig.Target, error) {
 	if o.to == "" {
-		return apply.Target{}, "", usage("--to: name the operator profile of the target (endpoint_url and admin keys)")
+		return nil, usage("--to: name the operator profile of the target (endpoint_url and admin keys)")
 	}
-	cfg, err := s3store.LoadConfig(ctx, s3store.Config{Profile: o.to, MaxAttempts: 3})
+	t, err := awsconfig.LoadTarget(ctx, awsconfig.Options{Profile: o.to, Flag: "--to", MaxAttempts: 3})
 	if err != nil {
-		return apply.Target{}, "", usage("%v", strings.Replace(err.Error(), "--from-profile/--to-profile", "--to", 1))
+		return nil, usage("%v", err)
 	}
-	client := s3.NewFromConfig(cfg, func(so *s3.Options) {
-		so.UsePathStyle = true
-		if so.Region == "" {
-			so.Region = "us-east-1"
-		}
-	})
-	if client.Options().BaseEndpoint == nil {
-		return apply.Target{}, "", usage("profile %s has no endpoint_url: --to names the target's operator profile, not AWS", o.to)
-	}
-	// LoadConfig has resolved the credentials once already; this is the
-	// cached value.
-	c, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return apply.Target{}, "", usage("profile %s: %v", o.to, err)
-	}
-	return apply.Target{Endpoint: *client.Options().BaseEndpoint, Creds: c, S3: client}, client.Options().Region, nil
+	return t, nil
 }
 
 func runPolicyApply(ctx context.Context, e *env, o *policyOptions) error {
@@ -230,7 +208,7 @@ func runPolicyApply(ctx context.Context, e *env, o *policyOptions) error {
 	if p.Refused() {
 		return usage("the translation grants more than AWS did in %d statements; nothing applied (see sortie policy plan, or --allow-broader)", p.Counts()[policy.Broader])
 	}
-	t, _, err := operatorTarget(ctx, o)
+	t, err := operatorTarget(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -243,7 +221,7 @@ func runPolicyApply(ctx context.Context, e *env, o *policyOptions) error {
 		return usage("secrets file %s holds keys for %s, not %s: give another --secrets", o.secrets, secrets.Endpoint, endpoint)
 	}
 	secrets.Endpoint = endpoint
-	changes, err := apply.Apply(ctx, p, t, secrets, func() error { return secrets.Save(o.secrets) })
+	changes, err := apply.Apply(ctx, p, apply.NewTarget(t), secrets, func() error { return secrets.Save(o.secrets) })
 	for _, c := range changes {
 		fmt.Fprintln(e.stdout, c)
 	}
@@ -259,7 +237,7 @@ func runPolicyProbe(ctx context.Context, e *env, o *policyOptions) error {
 	if err != nil {
 		return err
 	}
-	t, region, err := operatorTarget(ctx, o)
+	t, err := operatorTarget(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -270,7 +248,7 @@ func runPolicyProbe(ctx context.Context, e *env, o *policyOptions) error {
 	if err != nil {
 		return usage("%v", err)
 	}
-	rep, err := probe.Run(ctx, p, probe.Target{Endpoint: t.Endpoint, Region: region, Operator: t.Creds, Secrets: secrets})
+	rep, err := probe.Run(ctx, p, probe.Target{Endpoint: t.Endpoint, Region: t.Region, Operator: t.Creds, Secrets: secrets})
 	if err != nil {
 		return err
 	}

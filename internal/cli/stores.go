@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 	"github.com/sortie-dev/sortie/internal/location"
 	"github.com/sortie-dev/sortie/internal/store"
 	fsstore "github.com/sortie-dev/sortie/internal/store/fs"
@@ -41,7 +42,7 @@ func openSide(ctx context.Context, role, arg, profile string, workers int, log *
 		}
 		s.store = st
 	case location.S3:
-		st, err := s3store.New(ctx, s3store.Config{Bucket: loc.Bucket, Prefix: loc.Prefix, Profile: profile, MaxConns: workers * 2, Logger: log})
+		st, err := s3store.New(ctx, s3store.Config{Bucket: loc.Bucket, Prefix: loc.Prefix, Profile: profile, Flag: "--" + profileFlag(role) + "-profile", MaxConns: workers * 2, Logger: log})
 		if err != nil {
 			return nil, usage("%s %s: %v", role, loc, err)
 		}
@@ -154,8 +155,8 @@ func (s *side) where() string {
 // explain turns a preflight error into one line that names the thing and
 // what to do. All of these are exit code 2: nothing was moved.
 func (s *side) explain(err error) error {
-	var ce *s3store.CredentialsError
-	var pe *s3store.ProfileError
+	var ce *awsconfig.CredentialsError
+	var pe *awsconfig.ProfileError
 	switch {
 	case errors.As(err, &pe), errors.As(err, &ce):
 		return usage("%s %s: %v", s.role, s.loc, err)

@@ -7,9 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-
-	"github.com/sortie-dev/sortie/internal/assess"
+	"github.com/sortie-dev/sortie/internal/account"
 )
 
 //go:embed aws-managed.json
@@ -54,32 +52,32 @@ type unit struct {
 type user struct {
 	name, arn string
 	groups    []string
-	tags      []assess.Tag
+	tags      []account.Tag
 	units     []*unit // identity units: own inline, attached, groups'
 	boundary  *unit
 	carried   bool // decided once by translator.principals
 }
 
-type account struct {
+type model struct {
 	id       string
 	pre      map[string][]string // prefixes(), computed once
 	users    []*user
 	groups   map[string][]string // group → members
-	roles    []assess.IAMRole
+	roles    []account.IAMRole
 	units    []*unit // identity and resource units, in report order
-	buckets  []assess.BucketAccess
+	buckets  []account.BucketAccess
 	managed  map[string]*unit // ARN → unit
 	problems []string
 }
 
 // load builds the account model from what assess read.
-func load(a *assess.Access, bundled *Managed) *account {
-	acc := &account{id: a.Account, groups: map[string][]string{}, managed: map[string]*unit{}, buckets: a.Buckets}
+func load(a *account.Access, bundled *Managed) *model {
+	acc := &model{id: a.Account, groups: map[string][]string{}, managed: map[string]*unit{}, buckets: a.Buckets}
 	for _, p := range a.Problems {
 		acc.problems = append(acc.problems, fmt.Sprintf("%s %s: %s", p.Service, p.Region, p.Error))
 	}
 	iam := a.IAM
-	parse := func(u *unit, doc assess.Document) *unit {
+	parse := func(u *unit, doc account.Document) *unit {
 		if len(doc) == 0 {
 			u.err = fmt.Errorf("empty or undecodable policy document")
 			return u
@@ -111,7 +109,7 @@ func load(a *assess.Access, bundled *Managed) *account {
 		}
 		if !found && isAWS {
 			if b, ok := bundled.Policies[arn]; ok {
-				parse(u, assess.Document(b.Document))
+				parse(u, account.Document(b.Document))
 				u.label += fmt.Sprintf(" (sortie's copy of %s, %s)", b.Version, bundled.Retrieved)
 				found = true
 			}
@@ -155,17 +153,29 @@ func load(a *assess.Access, bundled *Managed) *account {
 			acc.groups[g] = append(acc.groups[g], iu.UserName)
 			us.units = append(us.units, groupUnits[g]...)
 		}
-		if iu.PermissionsBoundary != nil {
-			us.boundary = managedUnit(iu.PermissionsBoundary.PolicyArn)
+		if b := iu.PermissionsBoundary; b != nil {
+			if b.Arn == "" || (b.Type != "" && b.Type != "Policy") {
+				us.boundary = &unit{name: "(unreadable)", kind: "boundary", label: "permissions boundary of user " + iu.UserName,
+					err: fmt.Errorf("permissions boundary of type %q with ARN %q cannot be evaluated", b.Type, b.Arn)}
+			} else {
+				us.boundary = managedUnit(b.Arn)
+			}
 		}
 		acc.users = append(acc.users, us)
 	}
 	acc.roles = iam.RoleDetailList
 	for _, b := range a.Buckets {
+		if slices.Contains(b.Unread, "bucket policy") {
+			// A policy that could not be read may deny what identity
+			// policies allow: nothing is granted on the bucket until it
+			// is read.
+			acc.units = append(acc.units, &unit{label: "bucket " + b.Name + ": bucket policy (not readable: nothing is granted on the bucket)",
+				kind: "bucket-policy", name: "policy", bucket: b.Name, policy: denyAll(b.Name)})
+		}
 		if b.Policy != "" {
 			u := &unit{label: "bucket " + b.Name + ": bucket policy", kind: "bucket-policy", name: "policy", bucket: b.Name}
-			parse(u, assess.Document(b.Policy))
-			u.restricted = b.PublicAccess != nil && b.PublicAccess.RestrictPublicBuckets != nil && *b.PublicAccess.RestrictPublicBuckets
+			parse(u, account.Document(b.Policy))
+			u.restricted = b.PublicAccess != nil && b.PublicAccess.RestrictPublicBuckets
 			acc.units = append(acc.units, u)
 		}
 		if acl := aclPolicy(b); acl != nil {
@@ -175,56 +185,47 @@ func load(a *assess.Access, bundled *Managed) *account {
 	return acc
 }
 
-const (
-	allUsersURI  = "http://acs.amazonaws.com/groups/global/AllUsers"
-	authUsersURI = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-)
-
 // aclPolicy rewrites a bucket ACL's grants to others than the owner as
 // bucket-policy statements, with S3's documented meaning of each
 // permission on a bucket. IgnorePublicAcls drops the public grants.
-func aclPolicy(b assess.BucketAccess) *Policy {
-	ignorePublic := b.PublicAccess != nil && b.PublicAccess.IgnorePublicAcls != nil && *b.PublicAccess.IgnorePublicAcls
-	owner := ""
-	if b.ACL != nil && b.ACL.Owner != nil && b.ACL.Owner.ID != nil {
-		owner = *b.ACL.Owner.ID
+func aclPolicy(b account.BucketAccess) *Policy {
+	if b.ACL == nil {
+		return nil
 	}
-	perms := map[s3types.Permission][]string{
-		s3types.PermissionRead:     {"s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"},
-		s3types.PermissionWrite:    {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
-		s3types.PermissionReadAcp:  {"s3:GetBucketAcl"},
-		s3types.PermissionWriteAcp: {"s3:PutBucketAcl"},
+	ignorePublic := b.PublicAccess != nil && b.PublicAccess.IgnorePublicAcls
+	perms := map[string][]string{
+		"READ":      {"s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"},
+		"WRITE":     {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
+		"READ_ACP":  {"s3:GetBucketAcl"},
+		"WRITE_ACP": {"s3:PutBucketAcl"},
 	}
-	perms[s3types.PermissionFullControl] = slices.Concat(perms["READ"], perms["WRITE"], perms["READ_ACP"], perms["WRITE_ACP"])
+	perms["FULL_CONTROL"] = slices.Concat(perms["READ"], perms["WRITE"], perms["READ_ACP"], perms["WRITE_ACP"])
 	p := &Policy{Version: "2012-10-17"}
-	for _, g := range b.Grants {
-		if g.Grantee == nil {
-			continue
-		}
+	for _, g := range b.ACL.Grants {
 		pr := &Principal{}
 		switch {
-		case g.Grantee.URI != nil && *g.Grantee.URI == allUsersURI:
+		case g.GranteeURI == account.AllUsersURI:
 			if ignorePublic {
 				continue
 			}
 			pr.All = true
-		case g.Grantee.URI != nil && *g.Grantee.URI == authUsersURI:
+		case g.GranteeURI == account.AuthUsersURI:
 			if ignorePublic {
 				continue
 			}
 			pr.Authenticated = true
-		case g.Grantee.ID != nil && *g.Grantee.ID == owner:
+		case g.GranteeID != "" && g.GranteeID == b.ACL.OwnerID:
 			continue // the owning account: its users need identity policies
-		case g.Grantee.ID != nil:
-			pr.Canonical = []string{*g.Grantee.ID}
-		case g.Grantee.EmailAddress != nil:
-			pr.Canonical = []string{*g.Grantee.EmailAddress}
+		case g.GranteeID != "":
+			pr.Canonical = []string{g.GranteeID}
+		case g.GranteeEmail != "":
+			pr.Canonical = []string{g.GranteeEmail}
 		default:
 			continue
 		}
-		st := Statement{Index: len(p.Statements), Sid: "ACL " + string(g.Permission), Effect: "Allow", Principal: pr,
+		st := Statement{Index: len(p.Statements), Sid: "ACL " + g.Permission, Effect: "Allow", Principal: pr,
 			Action: perms[g.Permission], Resource: []string{"arn:aws:s3:::" + b.Name}}
-		if g.Permission == s3types.PermissionWrite || g.Permission == s3types.PermissionFullControl {
+		if g.Permission == "WRITE" || g.Permission == "FULL_CONTROL" {
 			st.Resource = append(st.Resource, "arn:aws:s3:::"+b.Name+"/*")
 		}
 		p.Statements = append(p.Statements, st)
@@ -235,13 +236,40 @@ func aclPolicy(b assess.BucketAccess) *Policy {
 	return p
 }
 
+// denyAll is a bucket policy denying everything on bucket to everyone.
+func denyAll(bucket string) *Policy {
+	return &Policy{Version: "2012-10-17", Statements: []Statement{{Sid: "unreadable policy", Effect: "Deny", Principal: &Principal{All: true},
+		Action: []string{"s3:*"}, Resource: []string{"arn:aws:s3:::" + bucket, "arn:aws:s3:::" + bucket + "/*"}}}}
+}
+
+// unreadable says why u's access cannot be known, or "": a boundary, a
+// policy or a statement that could not be read may cap or deny what the
+// rest allows, so carrying u without it could grant more than AWS does.
+// (An unreadable Allow statement only narrows, and is reported as such.)
+func (u *user) unreadable() string {
+	if b := u.boundary; b != nil && (b.err != nil || b.policy == nil) {
+		return fmt.Sprintf("its permissions boundary %s cannot be read (%v); carrying it unbounded could grant more than AWS", b.name, b.err)
+	}
+	for _, un := range u.units {
+		if un.err != nil || un.policy == nil {
+			return fmt.Sprintf("%s cannot be read (%v); it may deny what the others allow", un.label, un.err)
+		}
+		for _, st := range un.policy.Statements {
+			if st.Err != nil && st.Effect != "Allow" {
+				return fmt.Sprintf("%s: statement %d cannot be read (%v) and may be a Deny", un.label, st.Index+1, st.Err)
+			}
+		}
+	}
+	return ""
+}
+
 // who returns the requester for user u.
-func (acc *account) who(u *user) Who {
+func (acc *model) who(u *user) Who {
 	return Who{Account: acc.id, ARN: u.arn, UserName: u.name}
 }
 
 // sources returns what AWS evaluates for u's requests (nil u: anonymous).
-func (acc *account) sources(u *user) []Source {
+func (acc *model) sources(u *user) []Source {
 	var out []Source
 	if u != nil {
 		seen := map[*unit]bool{}

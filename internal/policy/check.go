@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sortie-dev/sortie/internal/assess"
+	"github.com/sortie-dev/sortie/internal/account"
 )
 
 // Check is one access question, asked of AWS's evaluation and, by probe,
@@ -42,21 +42,25 @@ type RequestFacts struct {
 	// OutsideAWS: the requests do not come through a VPC endpoint (a
 	// probe's do not; in the plan, AWS's own traffic may).
 	OutsideAWS bool
+	// Sent: the requests are exactly the probe's, sent without a referer,
+	// ACL, encryption or other header a client chooses, so those keys are
+	// known to be absent. Otherwise (the plan asks about the requests users
+	// will make) they are unknown, and a condition on them is Unknown.
+	Sent bool
 }
 
 // request builds the request AWS would evaluate for check c.
-func (acc *account) request(c Check, u *user, f RequestFacts) Request {
+func (acc *model) request(c Check, u *user, f RequestFacts) Request {
 	ctx := map[string][]string{
-		"aws:securetransport":             {map[bool]string{true: "true", false: "false"}[f.Secure]},
-		"aws:multifactorauthpresent":      nil, // long-term access keys carry no MFA
-		"aws:currenttime":                 {f.Now.UTC().Format(time.RFC3339)},
-		"s3:x-amz-server-side-encryption": nil,
-		"s3:x-amz-acl":                    nil,
-		"s3:x-amz-storage-class":          nil,
-		"s3:x-amz-copy-source":            nil,
-		"s3:versionid":                    nil,
-		"s3:delimiter":                    nil,
-		"aws:referer":                     nil,
+		"aws:securetransport":        {map[bool]string{true: "true", false: "false"}[f.Secure]},
+		"aws:multifactorauthpresent": nil, // long-term access keys carry no MFA
+		"aws:currenttime":            {f.Now.UTC().Format(time.RFC3339)},
+	}
+	if f.Sent {
+		for _, k := range []string{"s3:x-amz-server-side-encryption", "s3:x-amz-acl", "s3:x-amz-storage-class",
+			"s3:x-amz-copy-source", "s3:versionid", "s3:delimiter", "aws:referer", "aws:useragent"} {
+			ctx[k] = nil
+		}
 	}
 	ctx["aws:epochtime"] = []string{strconv.FormatInt(f.Now.Unix(), 10)}
 	if f.OutsideAWS {
@@ -79,6 +83,7 @@ func (acc *account) request(c Check, u *user, f RequestFacts) Request {
 	} else {
 		ctx["aws:username"] = nil
 		ctx["aws:principaltype"] = []string{"Anonymous"}
+		ctx["aws:principaltag/"] = nil // an unsigned request has no principal, so no tags
 	}
 	r := Request{Who: who, Action: opAction[c.Op], Context: ctx}
 	if c.Op == "list" {
@@ -98,7 +103,7 @@ func (acc *account) request(c Check, u *user, f RequestFacts) Request {
 // prefixes returns, per moved bucket, the prefixes its policies name
 // (the literal part of resources and s3:prefix values, cut at the last
 // "/" before a wildcard), with ${aws:username} written for each user.
-func (acc *account) prefixes() map[string][]string {
+func (acc *model) prefixes() map[string][]string {
 	out := map[string][]string{}
 	add := func(bucket, p string) {
 		if i := strings.IndexAny(p, "*?$"); i >= 0 {
@@ -164,13 +169,13 @@ func (acc *account) prefixes() map[string][]string {
 	return out
 }
 
-func (acc *account) moved(bucket string) bool {
-	return slices.ContainsFunc(acc.buckets, func(b assess.BucketAccess) bool { return b.Name == bucket })
+func (acc *model) moved(bucket string) bool {
+	return slices.ContainsFunc(acc.buckets, func(b account.BucketAccess) bool { return b.Name == bucket })
 }
 
 // questions returns u's checks (nil u: anonymous), not yet evaluated: the
 // top of every moved bucket and each prefix its policies name, every op.
-func (acc *account) questions(u *user) []Check {
+func (acc *model) questions(u *user) []Check {
 	if acc.pre == nil {
 		acc.pre = acc.prefixes()
 	}
@@ -191,7 +196,7 @@ func (acc *account) questions(u *user) []Check {
 
 // checks asks AWS's evaluation every check of the principals and, if
 // anonymous, of unsigned requests.
-func (acc *account) checks(f RequestFacts, principals []*user, anonymous bool) []Check {
+func (acc *model) checks(f RequestFacts, principals []*user, anonymous bool) []Check {
 	if anonymous {
 		principals = append(slices.Clone(principals), nil)
 	}
@@ -207,7 +212,7 @@ func (acc *account) checks(f RequestFacts, principals []*user, anonymous bool) [
 	return out
 }
 
-func (acc *account) carriedUsers() []*user {
+func (acc *model) carriedUsers() []*user {
 	var out []*user
 	for _, u := range acc.users {
 		if u.carried {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sortie-dev/sortie/internal/assess"
+	"github.com/sortie-dev/sortie/internal/account"
 )
 
 // Outcome says what a translation kept of a statement.
@@ -78,7 +78,7 @@ type Plan struct {
 	Problems      []string          `json:"problems,omitempty"`
 	Facts         string            `json:"dialect_source"`
 
-	acc *account
+	acc *model
 }
 
 // Counts returns how many rows have each outcome.
@@ -119,7 +119,7 @@ func (d Document) size() int {
 }
 
 // Build translates the account's access to the target.
-func Build(a *assess.Access, opts Options) (*Plan, error) {
+func Build(a *account.Access, opts Options) (*Plan, error) {
 	d, ok := Dialects[opts.Target]
 	if !ok {
 		return nil, fmt.Errorf("target %q: choose minio, ceph or garage", opts.Target)
@@ -151,7 +151,7 @@ func Build(a *assess.Access, opts Options) (*Plan, error) {
 type translator struct {
 	d    *Dialect
 	opts Options
-	acc  *account
+	acc  *model
 	plan *Plan
 }
 
@@ -165,6 +165,8 @@ func (t *translator) principals() {
 		switch why := t.d.ValidName(u.name); {
 		case why != "":
 			info.Carried, info.Reason = false, fmt.Sprintf("the name %q is refused: %s", u.name, why)
+		case u.unreadable() != "":
+			info.Carried, info.Reason = false, u.unreadable()
 		case !access:
 			info.Carried, info.Reason = false, "no access to the moved buckets on AWS"
 		case u.boundary != nil:
@@ -229,7 +231,7 @@ func (t *translator) ownAccess(u *user, f RequestFacts) bool {
 	return false
 }
 
-func serviceTrust(doc assess.Document) string {
+func serviceTrust(doc account.Document) string {
 	p, err := Parse(doc)
 	if err != nil {
 		return ""
@@ -244,7 +246,7 @@ func serviceTrust(doc assess.Document) string {
 	return strings.Join(svcs, ", ")
 }
 
-func mfaTrust(doc assess.Document) bool {
+func mfaTrust(doc account.Document) bool {
 	p, err := Parse(doc)
 	if err != nil {
 		return false

@@ -2,7 +2,7 @@ package policy
 
 import (
 	"bytes"
-	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -12,22 +12,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sortie-dev/sortie/internal/assess"
+	"github.com/sortie-dev/sortie/internal/account"
 )
 
 var testNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-func campus(t *testing.T, buckets ...string) *assess.Access {
+// campus is the fixture account's access, limited to buckets. The
+// aws-cli export in testdata/campus is read into the account model by
+// account/awsread, whose test writes testdata/campus.access.json: policy's
+// tests read the model, and compile without the AWS SDK.
+func campus(t *testing.T, buckets ...string) *account.Access {
 	t.Helper()
-	o, err := assess.NewOffline("testdata/campus")
+	b, err := os.ReadFile("testdata/campus.access.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := o.Access(context.Background(), buckets)
-	if err != nil {
+	var a account.Access
+	if err := json.Unmarshal(b, &a); err != nil {
 		t.Fatal(err)
 	}
-	return a
+	a.Buckets = slices.DeleteFunc(a.Buckets, func(b account.BucketAccess) bool { return !slices.Contains(buckets, b.Name) })
+	return &a
 }
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -129,14 +134,24 @@ func TestBadInput(t *testing.T) {
 	big += "]}"
 	a := campus(t, "uni-research-data")
 	a.IAM.UserDetailList = append(a.IAM.UserDetailList,
-		assess.IAMUser{UserName: "dave", Arn: "arn:aws:iam::123456789012:user/dave", UserPolicyList: []assess.InlinePolicy{
-			{PolicyName: "broken", PolicyDocument: assess.Document(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow"`)},
-			{PolicyName: "mixed", PolicyDocument: assess.Document(`{"Version":"2012-10-17","Statement":[
+		// dave's access cannot be known: a document and a statement that
+		// cannot be read may deny what the rest allows.
+		account.IAMUser{UserName: "dave", Arn: "arn:aws:iam::123456789012:user/dave", UserPolicyList: []account.InlinePolicy{
+			{PolicyName: "broken", PolicyDocument: account.Document(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow"`)},
+			{PolicyName: "good", PolicyDocument: account.Document(`{"Version":"2012-10-17","Statement":[
+				{"Sid":"Good","Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::uni-research-data/dave/*"}]}`)},
+		}},
+		account.IAMUser{UserName: "frank", Arn: "arn:aws:iam::123456789012:user/frank", UserPolicyList: []account.InlinePolicy{
+			{PolicyName: "effect", PolicyDocument: account.Document(`{"Version":"2012-10-17","Statement":[
+				{"Sid":"BadEffect","Effect":"Maybe","Action":"s3:PutObject","Resource":"*"},
+				{"Sid":"Good","Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::uni-research-data/frank/*"}]}`)},
+		}},
+		account.IAMUser{UserName: "erin", Arn: "arn:aws:iam::123456789012:user/erin", UserPolicyList: []account.InlinePolicy{
+			{PolicyName: "mixed", PolicyDocument: account.Document(`{"Version":"2012-10-17","Statement":[
 				{"Sid":"Typo","Effect":"Allow","Action":"s3:GetObjekt","Resource":"arn:aws:s3:::uni-research-data/*"},
 				{"Sid":"HalfTypo","Effect":"Allow","Action":["s3:ListBucket","s3:Frobnicate"],"Resource":"arn:aws:s3:::uni-research-data"},
-				{"Sid":"BadEffect","Effect":"Maybe","Action":"s3:PutObject","Resource":"*"},
-				{"Sid":"Good","Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::uni-research-data/dave/*"}]}`)},
-			{PolicyName: "huge", PolicyDocument: assess.Document(big)},
+				{"Sid":"Good","Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::uni-research-data/erin/*"}]}`)},
+			{PolicyName: "huge", PolicyDocument: account.Document(big)},
 		}})
 	p, err := Build(a, Options{Target: "minio", Now: testNow})
 	if err != nil {
@@ -158,12 +173,14 @@ func TestBadInput(t *testing.T) {
 		reason string
 	}{
 		{"user dave: inline broken", 0, Invalid, "not a JSON policy document"},
-		{"user dave: inline mixed", 1, Invalid, "unknown action s3:GetObjekt"},
-		{"user dave: inline mixed", 2, Exact, "unknown action s3:Frobnicate"},
-		{"user dave: inline mixed", 3, Invalid, `Effect must be "Allow" or "Deny"`},
-		{"user dave: inline mixed", 4, Exact, ""},
-		{"user dave: inline huge", 1, NotCarried, "accepts at most 20480"},
-		{"user dave: inline huge", 400, NotCarried, "accepts at most 20480"},
+		{"user dave: inline good", 1, NotCarried, "not carried"},
+		{"user frank: inline effect", 1, Invalid, `Effect must be "Allow" or "Deny"`},
+		{"user frank: inline effect", 2, NotCarried, "not carried"},
+		{"user erin: inline mixed", 1, Invalid, "unknown action s3:GetObjekt"},
+		{"user erin: inline mixed", 2, Exact, "unknown action s3:Frobnicate"},
+		{"user erin: inline mixed", 3, Exact, ""},
+		{"user erin: inline huge", 1, NotCarried, "accepts at most 20480"},
+		{"user erin: inline huge", 400, NotCarried, "accepts at most 20480"},
 	}
 	for _, tt := range tests {
 		r := row(tt.source, tt.stmt)
@@ -171,12 +188,17 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s #%d: %s %q, want %s with %q", tt.source, tt.stmt, r.Outcome, r.Reasons, tt.want, tt.reason)
 		}
 	}
-	// The good statement still reaches dave's policy; the huge one does not.
+	for name, why := range map[string]string{"dave": "user dave: inline broken cannot be read", "frank": "statement 1 cannot be read"} {
+		if pi := p.principal(name); pi.Carried || !strings.Contains(pi.Reason, why) {
+			t.Errorf("%s: %+v, want not carried because %q", name, pi, why)
+		}
+	}
+	// The good statement still reaches erin's policy; the huge one does not.
 	var names []string
 	for _, pol := range p.MinIO.Policies {
 		names = append(names, pol.Name)
 	}
-	if !slices.Contains(names, "dave-mixed") || slices.Contains(names, "dave-huge") {
+	if !slices.Contains(names, "erin-mixed") || slices.Contains(names, "erin-huge") || slices.Contains(names, "dave-good") {
 		t.Errorf("policies: %v", names)
 	}
 	if pi := p.principal("ops=legacy"); pi.Carried || !strings.Contains(pi.Reason, "refuses '=' and ','") {
@@ -212,5 +234,80 @@ func TestEffective(t *testing.T) {
 		if got[k] != want {
 			t.Errorf("%s: %v, want %v", k, got[k], want)
 		}
+	}
+}
+
+// The S3 User Guide's "Restricting access to a specific HTTP referer"
+// example: whether an anonymous reader sends the Referer is the reader's
+// choice, so the plan says Unknown, not denied.
+func TestRefererIsUnknownInThePlan(t *testing.T) {
+	a := campus(t, "uni-website")
+	a.Buckets[0].Policy = `{
+  "Version":"2012-10-17",
+  "Id":"HTTP referer policy example",
+  "Statement":[
+    {
+      "Sid":"Allow only GET requests originating from www.example.com and example.com.",
+      "Effect":"Allow",
+      "Principal":"*",
+      "Action":["s3:GetObject","s3:GetObjectVersion"],
+      "Resource":"arn:aws:s3:::uni-website/*",
+      "Condition":{
+        "StringLike":{"aws:Referer":["http://www.example.com/*","http://example.com/*"]}
+      }
+    }
+  ]
+}`
+	p, err := Build(a, Options{Target: "minio", Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range p.Effective {
+		if c.Principal == Anonymous && c.Bucket == "uni-website" && c.Op == "get" && c.Prefix == "" {
+			found = true
+			if c.AWS != Unknown {
+				t.Errorf("anonymous get on uni-website = %v, want unknown (the Referer is the client's)", c.AWS)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no anonymous get check on uni-website")
+	}
+}
+
+// A permissions boundary in the API's real shape caps the user; one that
+// cannot be read keeps the user from being carried at all.
+func TestPermissionsBoundary(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		boundary *account.Boundary
+		carried  bool
+		reason   string
+	}{
+		{"readable", &account.Boundary{Type: "Policy", Arn: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}, true, "applied to the translation"},
+		{"not in the export", &account.Boundary{Type: "Policy", Arn: "arn:aws:iam::123456789012:policy/missing"}, false, "cannot be read"},
+		{"empty ARN", &account.Boundary{Type: "Policy"}, false, "cannot be read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := campus(t, "uni-research-data")
+			a.IAM.UserDetailList = append(a.IAM.UserDetailList, account.IAMUser{UserName: "gina", Arn: "arn:aws:iam::123456789012:user/gina",
+				UserPolicyList: []account.InlinePolicy{{PolicyName: "rw", PolicyDocument: account.Document(`{"Version":"2012-10-17","Statement":[
+					{"Effect":"Allow","Action":["s3:ListBucket","s3:GetObject","s3:PutObject"],"Resource":["arn:aws:s3:::uni-research-data","arn:aws:s3:::uni-research-data/*"]}]}`)}},
+				PermissionsBoundary: tc.boundary})
+			p, err := Build(a, Options{Target: "minio", Now: testNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pi := p.principal("gina")
+			if pi.Carried != tc.carried || !strings.Contains(pi.Reason, tc.reason) {
+				t.Fatalf("gina: %+v, want carried=%v with %q", pi, tc.carried, tc.reason)
+			}
+			for _, c := range p.Effective {
+				if c.Principal == "gina" && c.Op == "put" && c.AWS == Allow {
+					t.Errorf("gina may put on %s/%s under a read-only boundary", c.Bucket, c.Prefix)
+				}
+			}
+		})
 	}
 }

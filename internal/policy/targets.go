@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/sortie-dev/sortie/internal/account"
 )
 
 // MinIOPlan is what sortie policy apply creates on MinIO.
@@ -58,8 +58,8 @@ type CephUser struct {
 
 // PublicAccess is a bucket's Block Public Access configuration.
 type PublicAccess struct {
-	Bucket string                                  `json:"bucket"`
-	Config *s3types.PublicAccessBlockConfiguration `json:"config"`
+	Bucket string                     `json:"bucket"`
+	Config *account.PublicAccessBlock `json:"config"`
 }
 
 // GaragePlan is one key per user with per-bucket flags.

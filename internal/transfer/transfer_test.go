@@ -121,7 +121,7 @@ func TestRecopyIsNoop(t *testing.T) {
 	if _, err := Run(context.Background(), src, dst, opts()); err != nil {
 		t.Fatal(err)
 	}
-	fdst := faulty.Wrap(dst)
+	fdst := faulty.Wrap(dst, nil)
 	sum, err := Run(context.Background(), src, fdst, opts())
 	if err != nil {
 		t.Fatal(err)
@@ -205,10 +205,10 @@ func TestFaults(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		key      string
-		fault    func(src, dst *faulty.Store)
+		fault    func(src, dst *faulty.Faults)
 		wantFail bool
 	}{
-		{"transient open retried", "a.txt", func(src, dst *faulty.Store) {
+		{"transient open retried", "a.txt", func(src, dst *faulty.Faults) {
 			src.OpenErr = func(k string, n int) error {
 				if n == 1 {
 					return transient
@@ -216,25 +216,25 @@ func TestFaults(t *testing.T) {
 				return nil
 			}
 		}, false},
-		{"corrupt read once is re-read", "dir/b.bin", func(src, dst *faulty.Store) {
+		{"corrupt read once is re-read", "dir/b.bin", func(src, dst *faulty.Faults) {
 			src.CorruptRead = func(k string, n int) bool { return n == 1 }
 		}, false},
-		{"corrupt read always fails the object", "dir/b.bin", func(src, dst *faulty.Store) {
+		{"corrupt read always fails the object", "dir/b.bin", func(src, dst *faulty.Faults) {
 			src.CorruptRead = func(k string, n int) bool { return k == "dir/b.bin" }
 		}, true},
-		{"corrupt part of plain-MD5 big object", "big-plain.bin", func(src, dst *faulty.Store) {
+		{"corrupt part of plain-MD5 big object", "big-plain.bin", func(src, dst *faulty.Faults) {
 			src.CorruptRead = func(k string, n int) bool { return k == "big-plain.bin" }
 		}, true},
-		{"corrupt part of multipart object", "big-multi.bin", func(src, dst *faulty.Store) {
+		{"corrupt part of multipart object", "big-multi.bin", func(src, dst *faulty.Faults) {
 			src.CorruptRead = func(k string, n int) bool { return k == "big-multi.bin" }
 		}, true},
-		{"destination lies about ETag", "a.txt", func(src, dst *faulty.Store) {
+		{"destination lies about ETag", "a.txt", func(src, dst *faulty.Faults) {
 			dst.WrongETag = func(k string, n int) bool { return k == "a.txt" }
 		}, true},
-		{"destination lies about multipart ETag", "big-multi.bin", func(src, dst *faulty.Store) {
+		{"destination lies about multipart ETag", "big-multi.bin", func(src, dst *faulty.Faults) {
 			dst.WrongETag = func(k string, n int) bool { return k == "big-multi.bin" }
 		}, true},
-		{"permanent put error", "a.txt", func(src, dst *faulty.Store) {
+		{"permanent put error", "a.txt", func(src, dst *faulty.Faults) {
 			dst.PutErr = func(k string, n int) error {
 				if k == "a.txt" {
 					return &store.OpError{Op: "put", Err: store.ErrPermission}
@@ -242,7 +242,7 @@ func TestFaults(t *testing.T) {
 				return nil
 			}
 		}, true},
-		{"part upload fails then works", "big-plain.bin", func(src, dst *faulty.Store) {
+		{"part upload fails then works", "big-plain.bin", func(src, dst *faulty.Faults) {
 			dst.PutErr = func(k string, n int) error {
 				if k == "big-plain.bin" && n == 2 {
 					return &store.OpError{Op: "upload part", Err: errors.New("connection reset"), Retry: true}
@@ -252,8 +252,10 @@ func TestFaults(t *testing.T) {
 		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src, dst := faulty.Wrap(seed(t)), faulty.Wrap(mem.New("dst"))
-			tc.fault(src, dst)
+			sf, df := &faulty.Faults{}, &faulty.Faults{}
+			tc.fault(sf, df)
+			inner := mem.New("dst")
+			src, dst := faulty.Wrap(seed(t), sf), faulty.Wrap(inner, df)
 			sum, err := Run(context.Background(), src, dst, opts())
 			if err != nil {
 				t.Fatal(err)
@@ -283,7 +285,7 @@ func TestFaults(t *testing.T) {
 			} else if len(failed) != 0 {
 				t.Fatalf("failed = %v", sum.Failed)
 			}
-			if n := dst.Store.(*mem.Store).Uploads(); n != 0 {
+			if n := inner.Uploads(); n != 0 {
 				t.Errorf("%d multipart uploads left open", n)
 			}
 		})
@@ -309,13 +311,12 @@ func TestCancel(t *testing.T) {
 		storetest.Put(t, src, fmt.Sprintf("k%03d", i), body(100, byte(i)), store.Metadata{})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	fsrc := faulty.Wrap(src)
-	fsrc.OpenErr = func(k string, n int) error {
+	fsrc := faulty.Wrap(src, &faulty.Faults{OpenErr: func(k string, n int) error {
 		if k == "k050" {
 			cancel()
 		}
 		return nil
-	}
+	}})
 	sum, err := Run(ctx, fsrc, mem.New("dst"), opts())
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want Canceled", err)
@@ -348,8 +349,7 @@ func TestUnevenLayoutWithoutPartReads(t *testing.T) {
 	if _, err := src.CompleteMultipart(ctx, "uneven", id, parts); err != nil {
 		t.Fatal(err)
 	}
-	fsrc := faulty.Wrap(src)
-	fsrc.IgnorePartNumber = true
+	fsrc := faulty.Wrap(src, &faulty.Faults{IgnorePartNumber: true})
 	o := opts()
 	o.PartSize = 2 << 20 // three parts of 2 MiB: the same count, another layout
 	dst := mem.New("dst")
@@ -374,16 +374,16 @@ func TestCutPartReadIsReadAgain(t *testing.T) {
 		{"big-plain.bin", 4}, // 3 MiB + 5 bytes in ranges of 1 MiB
 	} {
 		t.Run(tc.key, func(t *testing.T) {
-			src, dst := faulty.Wrap(seed(t)), faulty.Wrap(mem.New("dst"))
-			src.TruncateRead = func(k string, n int) bool { return k == tc.key && n == 2 }
+			sf, df := &faulty.Faults{TruncateRead: func(k string, n int) bool { return k == tc.key && n == 2 }}, &faulty.Faults{}
+			src, dst := faulty.Wrap(seed(t), sf), faulty.Wrap(mem.New("dst"), df)
 			sum, err := Run(context.Background(), src, dst, opts())
 			if err != nil || len(sum.Failed) != 0 {
 				t.Fatalf("err %v, failed %v", err, sum.Failed)
 			}
-			if got := src.Calls("open", tc.key); got != tc.parts+1 {
+			if got := sf.Calls("open", tc.key); got != tc.parts+1 {
 				t.Errorf("%d reads, want %d (every part once, one of them twice)", got, tc.parts+1)
 			}
-			if got := dst.Calls("part", tc.key); got != tc.parts {
+			if got := df.Calls("part", tc.key); got != tc.parts {
 				t.Errorf("%d part uploads, want %d", got, tc.parts)
 			}
 			sameContent(t, src, dst)

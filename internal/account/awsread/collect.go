@@ -1,4 +1,4 @@
-package assess
+package awsread
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/sortie-dev/sortie/internal/account"
 )
 
 // reader is what an inventory is read from: the AWS API or a directory of
@@ -39,9 +40,11 @@ type reader interface {
 	Databases(ctx context.Context, region string) (*rds.DescribeDBInstancesOutput, error)
 	Functions(ctx context.Context, region string) (*lambda.ListFunctionsOutput, error)
 	Resources(ctx context.Context, region string) (*tagging.GetResourcesOutput, error)
-	IAM(ctx context.Context) (*AuthorizationDetails, error)
+	IAM(ctx context.Context) (*account.AuthorizationDetails, error)
 	Zones(ctx context.Context) (*route53.ListHostedZonesOutput, error)
 	Distributions(ctx context.Context) (*cf.ListDistributionsOutput, error)
+	// Count lists a bucket and sums bytes and objects per storage class.
+	Count(ctx context.Context, bucket, region string) (map[string]account.Usage, error)
 }
 
 // bucketConfig gathers a bucket's settings; a nil member was not configured.
@@ -115,19 +118,19 @@ type Options struct {
 	// Regions limits the regional services to these; every one must be
 	// enabled in the account. Empty: all enabled regions.
 	Regions []string
-	// Deep lists every bucket to count objects and bytes per class (the
-	// lister is given by the caller: it needs a store per bucket).
-	Deep func(ctx context.Context, bucket, region string) (map[string]Usage, error)
+	// Deep lists every bucket to count objects and bytes per class, instead
+	// of reading CloudWatch's daily metrics (live only).
+	Deep bool
 }
 
 // ErrUnknownRegion is returned when --regions names a region the account
 // does not have enabled.
 var ErrUnknownRegion = errors.New("unknown region")
 
-func collect(ctx context.Context, r reader, source string, opts Options) (*Inventory, error) {
-	inv := &Inventory{Source: source}
+func collect(ctx context.Context, r reader, source string, opts Options) (*account.Inventory, error) {
+	inv := &account.Inventory{Source: source}
 	problem := func(service, region string, err error) {
-		inv.Problems = append(inv.Problems, Problem{Service: service, Region: region, Error: problemText(err)})
+		inv.Problems = append(inv.Problems, account.Problem{Service: service, Region: region, Error: problemText(err)})
 	}
 	if id, err := r.Identity(ctx); err != nil {
 		problem("sts", "", err)
@@ -178,7 +181,7 @@ func collect(ctx context.Context, r reader, source string, opts Options) (*Inven
 		problem("route53", "", err)
 	} else {
 		for _, z := range out.HostedZones {
-			inv.Zones = append(inv.Zones, Zone{
+			inv.Zones = append(inv.Zones, account.Zone{
 				ID: strings.TrimPrefix(aws.ToString(z.Id), "/hostedzone/"), Name: aws.ToString(z.Name),
 				Private: z.Config != nil && z.Config.PrivateZone, Records: aws.ToInt64(z.ResourceRecordSetCount),
 			})
@@ -188,7 +191,7 @@ func collect(ctx context.Context, r reader, source string, opts Options) (*Inven
 		problem("cloudfront", "", err)
 	} else if out.DistributionList != nil {
 		for _, d := range out.DistributionList.Items {
-			dist := Distribution{ID: aws.ToString(d.Id), Domain: aws.ToString(d.DomainName)}
+			dist := account.Distribution{ID: aws.ToString(d.Id), Domain: aws.ToString(d.DomainName)}
 			if d.Aliases != nil {
 				dist.Aliases = d.Aliases.Items
 			}
@@ -203,7 +206,7 @@ func collect(ctx context.Context, r reader, source string, opts Options) (*Inven
 	return inv, ctx.Err()
 }
 
-func collectBuckets(ctx context.Context, r reader, inv *Inventory, opts Options, problem func(string, string, error)) error {
+func collectBuckets(ctx context.Context, r reader, inv *account.Inventory, opts Options, problem func(string, string, error)) error {
 	out, err := r.Buckets(ctx)
 	if err != nil {
 		problem("s3", "", err)
@@ -213,7 +216,7 @@ func collectBuckets(ctx context.Context, r reader, inv *Inventory, opts Options,
 	for _, b := range out.Buckets {
 		name := aws.ToString(b.Name)
 		region := aws.ToString(b.BucketRegion)
-		bucket := Bucket{Name: name, Region: region, Classes: map[string]Usage{}, Sizes: "unknown"}
+		bucket := account.Bucket{Name: name, Region: region, Classes: map[string]account.Usage{}, Sizes: "unknown"}
 		// Settings that could be read are kept even when others were refused.
 		cfg, err := r.BucketConfig(ctx, name, region)
 		if cfg != nil {
@@ -234,10 +237,10 @@ func collectBuckets(ctx context.Context, r reader, inv *Inventory, opts Options,
 	// Regions in order, so that problems are listed the same way every run.
 	for _, region := range slices.Sorted(maps.Keys(byRegion)) {
 		idx := byRegion[region]
-		if opts.Deep != nil {
+		if opts.Deep {
 			for _, i := range idx {
 				b := &inv.Buckets[i]
-				usage, err := opts.Deep(ctx, b.Name, region)
+				usage, err := r.Count(ctx, b.Name, region)
 				if err != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
@@ -260,11 +263,11 @@ func collectBuckets(ctx context.Context, r reader, inv *Inventory, opts Options,
 		}
 		applyMetrics(inv, idx, queries, res)
 	}
-	slices.SortFunc(inv.Buckets, func(a, b Bucket) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(inv.Buckets, func(a, b account.Bucket) int { return strings.Compare(a.Name, b.Name) })
 	return nil
 }
 
-func (c *bucketConfig) apply(b *Bucket) {
+func (c *bucketConfig) apply(b *account.Bucket) {
 	if c.Versioning != nil {
 		b.Versioning = string(c.Versioning.Status)
 	}
@@ -347,8 +350,8 @@ func MetricQueries(buckets []string) []cwtypes.MetricDataQuery {
 
 // applyMetrics turns GetMetricData results into per-class usage: the latest
 // daily value of each series.
-func applyMetrics(inv *Inventory, idx []int, queries []cwtypes.MetricDataQuery, res *cloudwatch.GetMetricDataOutput) {
-	byName := map[string]*Bucket{}
+func applyMetrics(inv *account.Inventory, idx []int, queries []cwtypes.MetricDataQuery, res *cloudwatch.GetMetricDataOutput) {
+	byName := map[string]*account.Bucket{}
 	for _, i := range idx {
 		byName[inv.Buckets[i].Name] = &inv.Buckets[i]
 	}
@@ -403,7 +406,7 @@ func applyMetrics(inv *Inventory, idx []int, queries []cwtypes.MetricDataQuery, 
 		total := b.Total().Bytes
 		if total == 0 {
 			if n > 0 {
-				b.Classes["STANDARD"] = Usage{Objects: n}
+				b.Classes["STANDARD"] = account.Usage{Objects: n}
 			}
 			continue
 		}
@@ -427,13 +430,13 @@ func applyMetrics(inv *Inventory, idx []int, queries []cwtypes.MetricDataQuery, 
 	}
 }
 
-func collectRegion(ctx context.Context, r reader, inv *Inventory, region string, problem func(string, string, error)) {
+func collectRegion(ctx context.Context, r reader, inv *account.Inventory, region string, problem func(string, string, error)) {
 	if out, err := r.Instances(ctx, region); err != nil {
 		problem("ec2", region, err)
 	} else {
 		for _, res := range out.Reservations {
 			for _, in := range res.Instances {
-				i := Instance{ID: aws.ToString(in.InstanceId), Region: region, Type: string(in.InstanceType), Platform: aws.ToString(in.PlatformDetails)}
+				i := account.Instance{ID: aws.ToString(in.InstanceId), Region: region, Type: string(in.InstanceType), Platform: aws.ToString(in.PlatformDetails)}
 				if in.State != nil {
 					i.State = string(in.State.Name)
 				}
@@ -453,7 +456,7 @@ func collectRegion(ctx context.Context, r reader, inv *Inventory, region string,
 		problem("ec2 (volumes)", region, err)
 	} else {
 		for _, v := range out.Volumes {
-			vol := Volume{ID: aws.ToString(v.VolumeId), Region: region, GiB: int64(aws.ToInt32(v.Size)), Type: string(v.VolumeType)}
+			vol := account.Volume{ID: aws.ToString(v.VolumeId), Region: region, GiB: int64(aws.ToInt32(v.Size)), Type: string(v.VolumeType)}
 			if len(v.Attachments) > 0 {
 				vol.Attached = aws.ToString(v.Attachments[0].InstanceId)
 			}
@@ -464,14 +467,14 @@ func collectRegion(ctx context.Context, r reader, inv *Inventory, region string,
 		problem("ec2 (snapshots)", region, err)
 	} else {
 		for _, s := range out.Snapshots {
-			inv.Snapshots = append(inv.Snapshots, Snapshot{ID: aws.ToString(s.SnapshotId), Region: region, GiB: int64(aws.ToInt32(s.VolumeSize))})
+			inv.Snapshots = append(inv.Snapshots, account.Snapshot{ID: aws.ToString(s.SnapshotId), Region: region, GiB: int64(aws.ToInt32(s.VolumeSize))})
 		}
 	}
 	if out, err := r.Databases(ctx, region); err != nil {
 		problem("rds", region, err)
 	} else {
 		for _, d := range out.DBInstances {
-			inv.Databases = append(inv.Databases, Database{ID: aws.ToString(d.DBInstanceIdentifier), Region: region,
+			inv.Databases = append(inv.Databases, account.Database{ID: aws.ToString(d.DBInstanceIdentifier), Region: region,
 				Engine: aws.ToString(d.Engine), Version: aws.ToString(d.EngineVersion), Class: aws.ToString(d.DBInstanceClass),
 				GiB: int64(aws.ToInt32(d.AllocatedStorage)), MultiAZ: aws.ToBool(d.MultiAZ)})
 		}
@@ -480,7 +483,7 @@ func collectRegion(ctx context.Context, r reader, inv *Inventory, region string,
 		problem("lambda", region, err)
 	} else {
 		for _, f := range out.Functions {
-			inv.Functions = append(inv.Functions, Function{Name: aws.ToString(f.FunctionName), Region: region, Runtime: string(f.Runtime), MemMB: aws.ToInt32(f.MemorySize)})
+			inv.Functions = append(inv.Functions, account.Function{Name: aws.ToString(f.FunctionName), Region: region, Runtime: string(f.Runtime), MemMB: aws.ToInt32(f.MemorySize)})
 		}
 	}
 	if out, err := r.Resources(ctx, region); err != nil {
@@ -493,14 +496,14 @@ func collectRegion(ctx context.Context, r reader, inv *Inventory, region string,
 			}
 		}
 		for t, n := range counts {
-			i := slices.IndexFunc(inv.Other, func(c ResourceCount) bool { return c.Type == t })
+			i := slices.IndexFunc(inv.Other, func(c account.ResourceCount) bool { return c.Type == t })
 			if i < 0 {
-				inv.Other = append(inv.Other, ResourceCount{Type: t})
+				inv.Other = append(inv.Other, account.ResourceCount{Type: t})
 				i = len(inv.Other) - 1
 			}
 			inv.Other[i].Count += n
 		}
-		slices.SortFunc(inv.Other, func(a, b ResourceCount) int { return strings.Compare(a.Type, b.Type) })
+		slices.SortFunc(inv.Other, func(a, b account.ResourceCount) int { return strings.Compare(a.Type, b.Type) })
 	}
 }
 

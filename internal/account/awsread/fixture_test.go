@@ -1,4 +1,4 @@
-package assess
+package awsread
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package assess
+package awsread
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/sortie-dev/sortie/internal/account"
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 )
 
 // Live reads an account through the AWS API, read-only: only Describe,
@@ -24,20 +26,22 @@ type Live struct {
 	cfg aws.Config
 	// now is the end of the CloudWatch window; tests fix it.
 	now func() time.Time
+	// source names the reading in the inventory: "live (profile x)".
+	source string
 }
 
-// NewLive reads with cfg (from s3store.LoadConfig, so the profile, its
+// NewLive reads with cfg (from awsconfig.Load, so the profile, its
 // endpoint_url and its credentials are resolved as for copy).
 func NewLive(cfg aws.Config) *Live {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	return &Live{cfg: cfg, now: time.Now}
+	return &Live{cfg: cfg, now: time.Now, source: "live"}
 }
 
 // Collect reads the inventory.
-func (l *Live) Collect(ctx context.Context, source string, opts Options) (*Inventory, error) {
-	return collect(ctx, l, source, opts)
+func (l *Live) Collect(ctx context.Context, opts Options) (*account.Inventory, error) {
+	return collect(ctx, l, l.source, opts)
 }
 
 func (l *Live) regional(region string) aws.Config {
@@ -47,11 +51,7 @@ func (l *Live) regional(region string) aws.Config {
 }
 
 func (l *Live) s3(region string) *s3.Client {
-	return s3.NewFromConfig(l.regional(region), func(o *s3.Options) {
-		if o.BaseEndpoint != nil {
-			o.UsePathStyle = true // S3-compatible endpoints have no bucket DNS names
-		}
-	})
+	return awsconfig.S3(l.cfg, region)
 }
 
 // Identity implements reader.
@@ -227,7 +227,7 @@ func (l *Live) Resources(ctx context.Context, region string) (*tagging.GetResour
 }
 
 // IAM implements reader with one paginated GetAccountAuthorizationDetails.
-func (l *Live) IAM(ctx context.Context) (*AuthorizationDetails, error) {
+func (l *Live) IAM(ctx context.Context) (*account.AuthorizationDetails, error) {
 	all := &iam.GetAccountAuthorizationDetailsOutput{}
 	p := iam.NewGetAccountAuthorizationDetailsPaginator(iam.NewFromConfig(l.cfg), &iam.GetAccountAuthorizationDetailsInput{})
 	for p.HasMorePages() {
@@ -280,4 +280,28 @@ func (l *Live) Distributions(ctx context.Context) (*cf.ListDistributionsOutput, 
 		}
 		marker = out.DistributionList.NextMarker
 	}
+}
+
+// Count implements reader: every object of bucket listed, its bytes and
+// objects summed per storage class (--deep).
+func (l *Live) Count(ctx context.Context, bucket, region string) (map[string]account.Usage, error) {
+	usage := map[string]account.Usage{}
+	p := s3.NewListObjectsV2Paginator(l.s3(region), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range out.Contents {
+			class := string(o.StorageClass)
+			if class == "" {
+				class = "STANDARD"
+			}
+			u := usage[class]
+			u.Bytes += aws.ToInt64(o.Size)
+			u.Objects++
+			usage[class] = u
+		}
+	}
+	return usage, nil
 }

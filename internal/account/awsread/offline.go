@@ -1,4 +1,4 @@
-package assess
+package awsread
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/sortie-dev/sortie/internal/account"
 )
 
 // The offline directory's layout: one file per aws-cli command, named for
@@ -81,7 +82,7 @@ func OfflineFS(fsys fs.FS, name string) (*Offline, error) {
 }
 
 // Collect reads the inventory.
-func (o *Offline) Collect(ctx context.Context, opts Options) (*Inventory, error) {
+func (o *Offline) Collect(ctx context.Context, opts Options) (*account.Inventory, error) {
 	return collect(ctx, o, "offline ("+o.dir+")", opts)
 }
 
@@ -103,8 +104,9 @@ func (e *cliError) ErrorFault() smithy.ErrorFault { return smithy.FaultUnknown }
 // "An error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied"
 var cliErrorRE = regexp.MustCompile(`An error occurred \(([^)]+)\)[^:]*:\s*(.*)`)
 
-// load decodes NAME.json into out, or returns the error in NAME.error.
-func load[T any](o *Offline, name string) (*T, error) {
+// raw returns NAME.json, or the error in NAME.error; nil bytes for an
+// empty answer (aws-cli prints nothing for one).
+func (o *Offline) raw(name string) ([]byte, error) {
 	b, err := fs.ReadFile(o.fsys, name+".json")
 	if errors.Is(err, fs.ErrNotExist) {
 		msg, err2 := fs.ReadFile(o.fsys, name+".error")
@@ -120,14 +122,28 @@ func load[T any](o *Offline, name string) (*T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s.json: %w", name, err)
 	}
-	out := new(T)
 	if len(strings.TrimSpace(string(b))) == 0 {
-		return out, nil // aws-cli prints nothing for an empty answer
+		return nil, nil
 	}
+	return b, nil
+}
+
+// load decodes NAME.json into the SDK output type T, or returns the error
+// in NAME.error.
+func load[T any](o *Offline, name string) (*T, error) {
+	b, err := o.raw(name)
+	if err != nil || b == nil {
+		return new(T), err
+	}
+	out := new(T)
 	if err := json.Unmarshal(b, out); err != nil {
-		return nil, fmt.Errorf("%s.json in %s is not aws-cli JSON output: %v", name, o.dir, err)
+		return nil, o.notCLI(name, err)
 	}
 	return out, nil
+}
+
+func (o *Offline) notCLI(name string, err error) error {
+	return fmt.Errorf("%s.json in %s is not aws-cli JSON output: %v", name, o.dir, firstLine(err.Error()))
 }
 
 // Identity implements reader.
@@ -236,8 +252,16 @@ func (o *Offline) Resources(_ context.Context, region string) (*tagging.GetResou
 }
 
 // IAM implements reader.
-func (o *Offline) IAM(context.Context) (*AuthorizationDetails, error) {
-	return load[AuthorizationDetails](o, fileIAM)
+func (o *Offline) IAM(context.Context) (*account.AuthorizationDetails, error) {
+	b, err := o.raw(fileIAM)
+	if err != nil || b == nil {
+		return &account.AuthorizationDetails{}, err
+	}
+	out, err := decodeIAM(b)
+	if err != nil {
+		return nil, o.notCLI(fileIAM, err)
+	}
+	return fromSDK(out), nil
 }
 
 // Zones implements reader.
@@ -248,4 +272,9 @@ func (o *Offline) Zones(context.Context) (*route53.ListHostedZonesOutput, error)
 // Distributions implements reader.
 func (o *Offline) Distributions(context.Context) (*cf.ListDistributionsOutput, error) {
 	return load[cf.ListDistributionsOutput](o, fileDistributions)
+}
+
+// Count implements reader: an export holds no listings.
+func (o *Offline) Count(context.Context, string, string) (map[string]account.Usage, error) {
+	return nil, errors.New("--deep lists buckets live; an offline export has CloudWatch's figures only")
 }

@@ -2,13 +2,14 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sortie-dev/sortie/internal/account"
 	"github.com/sortie-dev/sortie/internal/assess"
 	"github.com/sortie-dev/sortie/internal/assess/prices"
 	"github.com/sortie-dev/sortie/internal/assess/report"
@@ -16,16 +17,18 @@ import (
 	"github.com/sortie-dev/sortie/internal/bill/billtest"
 )
 
-// samplePlan is the plan of the fixture account (internal/assess/testdata)
-// under fixed assumptions: 1 Gbps at 80%, from 2027-01-04, onto MinIO.
+// samplePlan is the plan of the sample account (internal/account/sample)
+// under fixed assumptions: 1 Gbps at 80%, from 2027-01-04, onto MinIO. The
+// inventory is the one account/awsread's test reads from the aws-cli
+// export and keeps in sample/inventory.json, so these tests need no SDK.
 func samplePlan(t *testing.T) *assess.Plan {
 	t.Helper()
-	o, err := assess.NewOffline("../sample/account")
+	b0, err := os.ReadFile("../../account/sample/inventory.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := o.Collect(context.Background(), assess.Options{})
-	if err != nil {
+	inv := &account.Inventory{}
+	if err := json.Unmarshal(b0, inv); err != nil {
 		t.Fatal(err)
 	}
 	cur := filepath.Join(t.TempDir(), "cur.parquet")

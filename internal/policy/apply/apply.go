@@ -17,6 +17,7 @@ import (
 	"github.com/minio/madmin-go/v3"
 	mcreds "github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 	"github.com/sortie-dev/sortie/internal/policy"
 )
 
@@ -34,6 +35,11 @@ type Target struct {
 	Endpoint string // http(s)://host:port
 	Creds    aws.Credentials
 	S3       *s3.Client // with the operator's credentials, for bucket policies
+}
+
+// NewTarget is the MinIO reached with an operator profile.
+func NewTarget(t *awsconfig.Target) Target {
+	return Target{Endpoint: t.Endpoint, Creds: t.Creds, S3: awsconfig.S3(t.Config, t.Region)}
 }
 
 // Apply makes the target match plan.MinIO. New users get a generated

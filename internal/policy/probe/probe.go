@@ -77,7 +77,7 @@ func Run(ctx context.Context, plan *policy.Plan, t Target) (*Report, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("target endpoint %q is not a URL: set endpoint_url in the profile", t.Endpoint)
 	}
-	facts := policy.RequestFacts{Secure: u.Scheme == "https", Now: time.Now(), OutsideAWS: true}
+	facts := policy.RequestFacts{Secure: u.Scheme == "https", Now: time.Now(), OutsideAWS: true, Sent: true}
 	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
 		facts.SourceIP = ip.String() // what the target sees of a loopback client
 	}

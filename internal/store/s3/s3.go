@@ -28,7 +28,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,17 +35,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 	backoff "github.com/sortie-dev/sortie/internal/retry"
 	"github.com/sortie-dev/sortie/internal/store"
 )
@@ -61,6 +57,8 @@ type Config struct {
 	// Profile is an AWS shared-config profile; "" uses the SDK's default
 	// chain (AWS_PROFILE, environment variables, ~/.aws files, IMDS...).
 	Profile string
+	// Flag is the command-line flag that names Profile, for errors.
+	Flag string
 	// Endpoint, AccessKey and SecretKey override the profile; the demo and
 	// tests use them.
 	Endpoint  string
@@ -97,37 +95,6 @@ var (
 	_ store.UploadLister = (*Store)(nil)
 )
 
-// ProfileError reports a profile that the AWS config files do not define.
-type ProfileError struct{ Profile string }
-
-func (e *ProfileError) Error() string {
-	return fmt.Sprintf("AWS profile %q is not defined in %s or %s; check the name (aws configure list-profiles)",
-		e.Profile, configFile("AWS_CONFIG_FILE", "config"), configFile("AWS_SHARED_CREDENTIALS_FILE", "credentials"))
-}
-
-// CredentialsError reports that no usable credentials were found.
-type CredentialsError struct {
-	Profile string
-	Err     error
-}
-
-func (e *CredentialsError) Error() string {
-	who := "the default credential chain"
-	if e.Profile != "" {
-		who = fmt.Sprintf("profile %q", e.Profile)
-	}
-	return fmt.Sprintf("no usable AWS credentials from %s: %v; set them with aws configure or pass --from-profile/--to-profile", who, e.Err)
-}
-
-func (e *CredentialsError) Unwrap() error { return store.ErrAuth }
-
-func configFile(env, name string) string {
-	if v := os.Getenv(env); v != "" {
-		return v
-	}
-	return "~/.aws/" + name
-}
-
 // New opens a bucket. It makes no request but the bucket-region lookup that
 // a bucket on AWS itself needs; call Check to confirm the bucket is there
 // and the credentials work.
@@ -136,34 +103,20 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	awsCfg, err := LoadConfig(ctx, cfg)
+	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{
+		Profile: cfg.Profile, Flag: cfg.Flag, Endpoint: cfg.Endpoint, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
+		Region: cfg.Region, MaxConns: cfg.MaxConns, MaxAttempts: cfg.MaxAttempts,
+	})
 	if err != nil {
 		return nil, err
 	}
-	attempts := cfg.MaxAttempts
-	if attempts == 0 {
-		attempts = 10
-	}
-	var endpoint string
-	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
-		}
-		if o.BaseEndpoint != nil {
-			// S3-compatible stores are addressed by path: their buckets
-			// have no DNS names of their own.
-			endpoint = *o.BaseEndpoint
-			o.UsePathStyle = true
-		}
-		if o.Region == "" {
-			o.Region = "us-east-1"
-		}
-	})
+	client := awsconfig.S3(awsCfg, "")
+	endpoint := awsconfig.Endpoint(awsCfg)
 	if endpoint == "" && cfg.Region == "" {
 		// A bucket on AWS answers only in its own region; ask it which.
 		region, err := manager.GetBucketRegion(ctx, client, cfg.Bucket)
 		if err == nil && region != "" && region != client.Options().Region {
-			client = s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.Region = region })
+			client = awsconfig.S3(awsCfg, region)
 		}
 	}
 	prefix := strings.TrimPrefix(cfg.Prefix, "/")
@@ -172,12 +125,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	name := "s3://" + cfg.Bucket + "/" + prefix
 	s := &Store{
-		client: client,
-		data: dataRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = attempts
-			o.MaxBackoff = 20 * time.Second
-			o.RateLimiter = ratelimit.None
-		})},
+		client:   client,
+		data:     dataRetryer{awsconfig.Retryer(cfg.MaxAttempts)},
 		bucket:   cfg.Bucket,
 		prefix:   prefix,
 		name:     strings.TrimSuffix(name, "/"),
@@ -186,62 +135,6 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		log:      log,
 	}
 	return s, nil
-}
-
-// LoadConfig loads the AWS configuration a Config names — profile, static
-// keys, region — with sortie's HTTP client, checksum and retry choices, and
-// resolves its credentials at once so that a missing or broken credential
-// source is reported before any request. Other AWS clients (sortie assess)
-// share it so that every service sees the same profile the same way.
-func LoadConfig(ctx context.Context, cfg Config) (aws.Config, error) {
-	maxConns := max(cfg.MaxConns, 64)
-	// The SDK's own buildable client, not a plain http.Client: it is what
-	// AWS_CA_BUNDLE and the SDK's timeouts are applied to.
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConns = maxConns * 2
-		t.MaxIdleConnsPerHost = maxConns
-	})
-	attempts := cfg.MaxAttempts
-	if attempts == 0 {
-		attempts = 10
-	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(httpClient),
-		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
-		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = attempts
-				o.MaxBackoff = 20 * time.Second
-				o.RateLimiter = ratelimit.None
-			})
-		}),
-	}
-	if cfg.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
-	}
-	if cfg.AccessKey != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, "")))
-	}
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		var notExist config.SharedConfigProfileNotExistError
-		if errors.As(err, &notExist) {
-			return aws.Config{}, &ProfileError{Profile: cfg.Profile}
-		}
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.AccessKey == "" && awsCfg.Credentials != nil {
-		// Resolve credentials now: the SDK reports a missing or broken
-		// credential source with no error type to branch on, mid-request.
-		if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
-			return aws.Config{}, &CredentialsError{Profile: cfg.Profile, Err: err}
-		}
-	}
-	return awsCfg, nil
 }
 
 func (s *Store) String() string { return s.name }

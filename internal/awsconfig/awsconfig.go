@@ -1,0 +1,214 @@
+// Package awsconfig loads what every AWS client of sortie needs from the
+// AWS shared-config files: a profile's credentials, region and endpoint_url,
+// with sortie's HTTP, checksum and retry choices, and the errors a user can
+// act on when a profile or its credentials are missing.
+//
+// It is one of the few packages that import aws-sdk-go-v2 (with store/s3,
+// account/awsread and the MinIO admin and probe clients); what it returns
+// is passed through other packages only as an opaque value.
+package awsconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sortie-dev/sortie/internal/store"
+)
+
+// Options say which profile or keys to load.
+type Options struct {
+	// Profile is an AWS shared-config profile; "" uses the SDK's default
+	// chain (AWS_PROFILE, environment variables, ~/.aws files, IMDS...).
+	Profile string
+	// Flag is the command-line flag that names Profile ("--from-profile",
+	// "--profile", "--to"), so that errors say what to change.
+	Flag string
+	// Endpoint, AccessKey and SecretKey override the profile; the demo and
+	// tests use them.
+	Endpoint  string
+	AccessKey string
+	SecretKey string
+	Region    string
+	// MaxConns bounds idle connections kept per host; set it to at least
+	// the number of concurrent requests so connections are reused.
+	MaxConns int
+	// MaxAttempts bounds the SDK's attempts of one request (default 10).
+	MaxAttempts int
+}
+
+// ProfileError reports a profile that the AWS config files do not define.
+type ProfileError struct{ Profile string }
+
+func (e *ProfileError) Error() string {
+	return fmt.Sprintf("AWS profile %q is not defined in %s or %s; check the name (aws configure list-profiles)",
+		e.Profile, ConfigFile(), CredentialsFile())
+}
+
+// CredentialsError reports that no usable credentials were found.
+type CredentialsError struct {
+	Profile string
+	Flag    string
+	Err     error
+}
+
+func (e *CredentialsError) Error() string {
+	who := "the default credential chain"
+	if e.Profile != "" {
+		who = fmt.Sprintf("profile %q", e.Profile)
+	}
+	flag := e.Flag
+	if flag == "" {
+		flag = "--profile"
+	}
+	return fmt.Sprintf("no usable AWS credentials from %s: %v; set them with aws configure or pass %s", who, e.Err, flag)
+}
+
+// Unwrap makes a CredentialsError an authentication error for callers
+// that branch on store.ErrAuth.
+func (e *CredentialsError) Unwrap() error { return store.ErrAuth }
+
+// ConfigFile is the shared config file the SDK reads.
+func ConfigFile() string { return fileOr("AWS_CONFIG_FILE", "config") }
+
+// CredentialsFile is the shared credentials file the SDK reads.
+func CredentialsFile() string { return fileOr("AWS_SHARED_CREDENTIALS_FILE", "credentials") }
+
+func fileOr(env, name string) string {
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	return "~/.aws/" + name
+}
+
+// DefaultAttempts is the SDK's attempts per request when Options leave it 0.
+const DefaultAttempts = 10
+
+// Retryer is the SDK retryer sortie uses: capped exponential backoff with
+// jitter and no client-side retry quota (the quota turns a throttling storm
+// into "retry quota exceeded" failures).
+func Retryer(attempts int) aws.RetryerV2 {
+	if attempts == 0 {
+		attempts = DefaultAttempts
+	}
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = attempts
+		o.MaxBackoff = 20 * time.Second
+		o.RateLimiter = ratelimit.None
+	})
+}
+
+// Load loads the AWS configuration o names — profile, static keys, region
+// — and resolves its credentials at once, so that a missing or broken
+// credential source is reported before any request. Every AWS client of
+// sortie loads through it, so every service sees a profile the same way.
+func Load(ctx context.Context, o Options) (aws.Config, error) {
+	maxConns := max(o.MaxConns, 64)
+	// The SDK's own buildable client, not a plain http.Client: it is what
+	// AWS_CA_BUNDLE and the SDK's timeouts are applied to.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = maxConns * 2
+		t.MaxIdleConnsPerHost = maxConns
+	})
+	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(httpClient),
+		// Several S3-compatible stores reject aws-chunked CRC trailers;
+		// sortie sends Content-MD5 instead (see store/s3).
+		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+		config.WithRetryer(func() aws.Retryer { return Retryer(o.MaxAttempts) }),
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.AccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(o.AccessKey, o.SecretKey, "")))
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.Endpoint != "" {
+		opts = append(opts, config.WithBaseEndpoint(o.Endpoint))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		var notExist config.SharedConfigProfileNotExistError
+		if errors.As(err, &notExist) {
+			return aws.Config{}, &ProfileError{Profile: o.Profile}
+		}
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if o.AccessKey == "" && cfg.Credentials != nil {
+		// Resolve credentials now: the SDK reports a missing or broken
+		// credential source with no error type to branch on, mid-request.
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return aws.Config{}, &CredentialsError{Profile: o.Profile, Flag: o.Flag, Err: err}
+		}
+	}
+	return cfg, nil
+}
+
+// S3 returns an S3 client for cfg in region (cfg's own when ""). A custom
+// endpoint switches to path-style addressing: S3-compatible stores'
+// buckets have no DNS names of their own.
+func S3(cfg aws.Config, region string, optFns ...func(*s3.Options)) *s3.Client {
+	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) {
+		if region != "" {
+			o.Region = region
+		}
+		if o.Region == "" {
+			o.Region = "us-east-1"
+		}
+		if o.BaseEndpoint != nil {
+			o.UsePathStyle = true
+		}
+	}}, optFns...)...)
+}
+
+// Endpoint returns cfg's custom S3 endpoint, or "" for AWS itself.
+func Endpoint(cfg aws.Config) string {
+	if ep := S3(cfg, "").Options().BaseEndpoint; ep != nil {
+		return *ep
+	}
+	return ""
+}
+
+// Target is an S3-compatible store reached with an operator profile: its
+// endpoint, region and resolved static credentials.
+type Target struct {
+	Endpoint string
+	Region   string
+	Config   aws.Config
+	Creds    aws.Credentials
+}
+
+// LoadTarget loads a profile that must point at an S3-compatible store
+// (it has an endpoint_url), such as the operator profile of policy apply.
+func LoadTarget(ctx context.Context, o Options) (*Target, error) {
+	cfg, err := Load(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	ep := Endpoint(cfg)
+	if ep == "" {
+		return nil, fmt.Errorf("profile %s has no endpoint_url: %s names the target's operator profile, not AWS", o.Profile, o.Flag)
+	}
+	// Load has resolved the credentials once already; this is the cached
+	// value.
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, &CredentialsError{Profile: o.Profile, Flag: o.Flag, Err: err}
+	}
+	return &Target{Endpoint: ep, Region: S3(cfg, "").Options().Region, Config: cfg, Creds: c}, nil
+}

@@ -1,0 +1,11 @@
+// Package layering holds no code: its test checks the rules of sortie's
+// package layout, as restic checks its own.
+//
+//   - Only the adapters import the AWS SDK (github.com/aws/...): awsconfig,
+//     account/awsread, store/s3, the MinIO admin and probe clients
+//     (policy/apply, policy/probe), and the test servers in s3test.
+//   - account is plain types: it imports no other sortie package and no
+//     third-party one.
+//   - The exit deliverables (assess, policy, and those to come) are
+//     siblings that read account: none imports another.
+package layering
