@@ -40,45 +40,43 @@ func runCleanup(ctx context.Context, e *env, o *cleanupOptions, arg string) erro
 	if err != nil {
 		return err
 	}
-	lister, ok := dst.store.(store.UploadLister)
-	mp, ok2 := dst.store.(store.Multipart)
-	if !ok || !ok2 {
+	st, ok := dst.store.(interface {
+		store.Multipart
+		store.UploadLister
+	})
+	if !ok {
 		return usage("%s has no multipart uploads to clean up (cleanup is for s3:// locations)", dst.loc)
 	}
 	if err := dst.check(ctx); err != nil {
 		return err
 	}
-	ups, err := lister.ListUploads(ctx, "")
-	if err != nil {
-		return dst.explain(err)
-	}
-	cutoff := time.Now().Add(-o.olderThan)
+	now := time.Now()
 	aborted, kept, failed := 0, 0, 0
-	for _, u := range ups {
-		age := time.Since(u.Initiated).Round(time.Second)
-		if u.Initiated.After(cutoff) {
+	err = store.AbortStale(ctx, st, now.Add(-o.olderThan), o.dryRun, func(u store.Stale) {
+		age := now.Sub(u.Initiated).Round(time.Second)
+		switch {
+		case u.Kept:
 			kept++
 			fmt.Fprintf(e.stdout, "keep   %s (started %s ago)\n", u.Key, age)
-			continue
-		}
-		if o.dryRun {
-			fmt.Fprintf(e.stdout, "would abort %s (started %s ago)\n", u.Key, age)
-			aborted++
-			continue
-		}
-		if err := mp.AbortMultipart(ctx, u.Key, u.ID); err != nil {
+		case u.Err != nil:
 			failed++
-			fmt.Fprintf(e.stdout, "failed %s: %s\n", u.Key, oneLine(err.Error()))
-			continue
+			fmt.Fprintf(e.stdout, "failed %s: %s\n", u.Key, oneLine(u.Err.Error()))
+		case o.dryRun:
+			aborted++
+			fmt.Fprintf(e.stdout, "would abort %s (started %s ago)\n", u.Key, age)
+		default:
+			aborted++
+			fmt.Fprintf(e.stdout, "abort  %s (started %s ago)\n", u.Key, age)
 		}
-		aborted++
-		fmt.Fprintf(e.stdout, "abort  %s (started %s ago)\n", u.Key, age)
+	})
+	if err != nil {
+		return dst.explain(err)
 	}
 	verb := "aborted"
 	if o.dryRun {
 		verb = "would abort"
 	}
-	fmt.Fprintf(e.stdout, "%d incomplete uploads: %s %d, kept %d younger than %s, %d failed\n", len(ups), verb, aborted, kept, o.olderThan, failed)
+	fmt.Fprintf(e.stdout, "%d incomplete uploads: %s %d, kept %d younger than %s, %d failed\n", aborted+kept+failed, verb, aborted, kept, o.olderThan, failed)
 	if failed > 0 {
 		return failures{int64(failed)}
 	}

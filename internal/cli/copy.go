@@ -13,6 +13,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/sortie-dev/sortie/internal/assess/prices"
 	"github.com/sortie-dev/sortie/internal/event"
 	"github.com/sortie-dev/sortie/internal/filter"
 	"github.com/sortie-dev/sortie/internal/journal"
@@ -29,11 +30,12 @@ const (
 	modePlan
 )
 
-// DefaultEgressPrice is AWS's public price for data transfer out of S3 to
+// defaultEgressPrice is AWS's public price for data transfer out of S3 to
 // the internet, first pricing tier (up to 10 TB a month), in US dollars per
-// GB, as published for us-east-1 and most regions in 2026. The first 100 GB
-// a month across an account are free; the later tiers are cheaper.
-const DefaultEgressPrice = 0.09
+// GB: the dated price file that assess prices the exit with, so that plan
+// and assess never disagree. The first 100 GB a month across an account
+// are free; the later tiers are cheaper.
+func defaultEgressPrice() float64 { return prices.Default().Egress.Tiers[0].USDPerGB }
 
 // copyOptions are the flags of copy, sync and plan.
 type copyOptions struct {
@@ -106,8 +108,8 @@ cost at --egress-price-per-gb.`
 		f.IntVar(&o.maxDelete, "max-delete", -1, "refuse to delete anything if more than this many objects would be deleted (-1: no limit)")
 	}
 	if m == modePlan {
-		f.Float64Var(&o.egressPrice, "egress-price-per-gb", DefaultEgressPrice,
-			"price of egress in USD per GB (2^30 bytes); default: AWS's public price for S3 data transfer out to the internet, first tier (to 10 TB/month, us-east-1, 2026); the first 100 GB each month are free")
+		f.Float64Var(&o.egressPrice, "egress-price-per-gb", defaultEgressPrice(),
+			"price of egress in USD per GB (2^30 bytes); default: AWS's public price for S3 data transfer out to the internet, first tier (to 10 TB/month, us-east-1), from the price file sortie assess uses ("+prices.Default().Date+"); the first 100 GB each month are free")
 	}
 	return cmd
 }
@@ -191,14 +193,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		stop()
 	}
 	if jr != nil {
-		outcome := "done"
-		switch {
-		case errors.Is(runErr, context.Canceled):
-			outcome = "interrupted"
-		case runErr != nil || len(sum.Failed) > 0 || sum.DeleteRefused != "":
-			outcome = "failed"
-		}
-		if err := jr.RunEnded(runID, outcome, sum); err != nil && runErr == nil {
+		if err := jr.RunEnded(runID, sum, runErr); err != nil && runErr == nil {
 			runErr = err
 		}
 		if !o.json {
@@ -386,12 +381,7 @@ func egressNote(src *side) string {
 // by the job's ID (source, destination, and the options that change what
 // ends up at the destination).
 func openJournal(ctx context.Context, m mode, o *copyOptions, src, dst *side) (*journal.Journal, error) {
-	job := journal.Job{
-		Source:      src.identity(),
-		Destination: dst.identity(),
-		Options: fmt.Sprintf("%s include=%q exclude=%q storage-class=%q",
-			map[mode]string{modeCopy: "copy", modeSync: "sync"}[m], o.include, o.exclude, o.storageClass),
-	}
+	job := journal.CopyJob(map[mode]string{modeCopy: "copy", modeSync: "sync"}[m], src.identity(), dst.identity(), o.include, o.exclude, o.storageClass)
 	path := o.journal
 	if path == "" {
 		dir, err := journal.Dir()

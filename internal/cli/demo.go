@@ -38,12 +38,16 @@ the bucket onto a local folder too.`,
 
 func runDemo(ctx context.Context, e *env, dir string) error {
 	w := e.stdout
-	if dir == "" {
+	temporary := dir == ""
+	if temporary {
 		d, err := os.MkdirTemp("", "sortie-demo-")
 		if err != nil {
 			return usage("create a directory for the demo: %v", err)
 		}
 		dir = d
+		// The copies, the servers' data and the sample account take about
+		// 100 MB a run: only the assessment is kept, to be opened.
+		defer removeAllBut(dir, demoReport)
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return usage("--dir %s: %v", dir, err)
 	}
@@ -108,7 +112,7 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 
 	bucketURL := "s3://" + demoBucket
 	profiles := &copyOptions{fromProfile: "demo-aws", toProfile: "demo-sovereign", workers: 8, partSize: "8MiB", bwlimit: "0",
-		egressPrice: DefaultEgressPrice, createBucket: true, maxDelete: -1, listWorkers: 1}
+		egressPrice: defaultEgressPrice(), createBucket: true, maxDelete: -1, listWorkers: 1}
 	flags := "--from-profile demo-aws --to-profile demo-sovereign"
 
 	step := func(n int, title, command string) {
@@ -183,7 +187,7 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 	if err := billtest.WriteFile(filepath.Join(billDir, "sample-cur-00001.snappy.parquet"), billtest.CUR2Parquet, billtest.Sample()); err != nil {
 		return fmt.Errorf("write the sample bill: %w", err)
 	}
-	report := filepath.Join(dir, "sortie-assessment.html")
+	report := filepath.Join(dir, demoReport)
 	step(10, "Assess a whole account before the move: inventory, bill, egress, waiver, where each thing lands",
 		"sortie assess --offline "+account+" --cur "+billDir+" -o "+report)
 	aopts := &assessOptions{offline: account, cur: billDir, bandwidth: "1Gbps", utilization: 0.8, target: "s3", format: "html", output: report, lang: "en"}
@@ -191,8 +195,12 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 		return err
 	}
 
+	kept := "The files are in " + local + "."
+	if temporary {
+		kept = "The demo's copies are removed when it ends (run sortie demo --dir DIR to keep them)."
+	}
 	fmt.Fprintf(w, `
-Done. The files are in %s.
+Done. %s
 
 Next, with your own buckets: put the target in a profile in ~/.aws/config,
     [profile target]
@@ -205,8 +213,22 @@ and, before all that, assess your account (read-only):
     sortie assess --profile YOUR-AWS-PROFILE --cur YOUR-CUR-EXPORT-FOLDER
 
 The sample account's assessment is in %s — open it in a browser.
-`, local, report)
+`, kept, report)
 	return nil
+}
+
+// demoReport is the demo's assessment, the one file kept in a temporary
+// directory.
+const demoReport = "sortie-assessment.html"
+
+// removeAllBut removes what dir holds except the file keep.
+func removeAllBut(dir, keep string) {
+	entries, _ := os.ReadDir(dir)
+	for _, en := range entries {
+		if en.Name() != keep {
+			os.RemoveAll(filepath.Join(dir, en.Name()))
+		}
+	}
 }
 
 // setenv sets variables ("" unsets) and returns a function that restores

@@ -42,3 +42,23 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// Without --dir the demo leaves only its assessment behind.
+func TestDemoRemovesItsTemporaryFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	code, out, errs := sortie(t, "demo")
+	if code != 0 {
+		t.Fatalf("demo exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	var left []string
+	filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, path)
+		}
+		return nil
+	})
+	if len(left) != 1 || filepath.Base(left[0]) != "sortie-assessment.html" || !strings.Contains(out, left[0]) {
+		t.Errorf("left behind %v, want only the assessment the output names", left)
+	}
+}

@@ -55,6 +55,14 @@ type Job struct {
 	Options string
 }
 
+// CopyJob is the identity of a copy or sync job: its source and
+// destination (as identity strings that name endpoint and bucket) and the
+// options that change what ends up at the destination.
+func CopyJob(command, source, destination string, include, exclude []string, storageClass string) Job {
+	return Job{Source: source, Destination: destination,
+		Options: fmt.Sprintf("%s include=%q exclude=%q storage-class=%q", command, include, exclude, storageClass)}
+}
+
 // ID is the job's stable identifier: the same command gets the same ID.
 func (j Job) ID() string {
 	h := sha256.Sum256([]byte(j.Source + "\x00" + j.Destination + "\x00" + j.Options))
@@ -606,8 +614,24 @@ func (j *Journal) RunStarted(command string) (int64, error) {
 	return res.LastInsertId()
 }
 
-// RunEnded records how a run ended, with its summary.
-func (j *Journal) RunEnded(id int64, outcome string, s *transfer.Summary) error {
+// Outcome says how a run ended: "interrupted" (cancelled), "failed" (it
+// stopped, objects failed, or sync refused to delete), or "done".
+func Outcome(s *transfer.Summary, runErr error) string {
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		return "interrupted"
+	case runErr != nil || s == nil || len(s.Failed) > 0 || s.DeleteRefused != "":
+		return "failed"
+	}
+	return "done"
+}
+
+// RunEnded records how a run ended (see Outcome), with its summary.
+func (j *Journal) RunEnded(id int64, s *transfer.Summary, runErr error) error {
+	outcome := Outcome(s, runErr)
+	if s == nil {
+		s = &transfer.Summary{}
+	}
 	if err := j.Flush(); err != nil {
 		return err
 	}

@@ -150,7 +150,7 @@ func TestListAndRemove(t *testing.T) {
 	}
 	j.Started("a", 1, "e")
 	j.Done("a", 1, "e")
-	if err := j.RunEnded(id, "done", &transfer.Summary{Copied: 1}); err != nil {
+	if err := j.RunEnded(id, &transfer.Summary{Copied: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
