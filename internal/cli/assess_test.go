@@ -13,7 +13,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/store/storetest"
 )
 
-const sampleAccount = "../assess/sample/account"
+const sampleAccount = "../account/sample/account"
 
 // JSON on standard output, the summary on standard error: a script can pipe it.
 func TestAssessOfflineJSON(t *testing.T) {
