@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/assess/prices"
 	"github.com/sortie-dev/sortie/internal/assess/report"
 	"github.com/sortie-dev/sortie/internal/bill"
+	"github.com/sortie-dev/sortie/internal/lang"
 )
 
 type assessOptions struct {
@@ -100,7 +100,7 @@ func parseBandwidth(s string) (float64, error) {
 }
 
 func runAssess(ctx context.Context, e *env, o *assessOptions) error {
-	lang, err := report.ParseLang(o.lang)
+	l, err := lang.ParseLang(o.lang)
 	if err != nil {
 		return usage("%v", err)
 	}
@@ -156,14 +156,14 @@ func runAssess(ctx context.Context, e *env, o *assessOptions) error {
 	}
 	plan := assess.BuildPlan(inv, assess.PlanOptions{Prices: p, BitsPerSecond: bps, Bandwidth: o.bandwidth, Utilization: o.utilization,
 		Start: start, Target: o.target, TargetPrices: tp, Bill: b, Now: now})
-	if err := writeReport(plan, o.format, output, lang, e.stdout); err != nil {
+	if err := writeReport(plan, o.format, output, l, e.stdout); err != nil {
 		return err
 	}
 	summary := e.stdout
 	if output == "-" {
 		summary = e.stderr
 	}
-	printAssessSummary(summary, plan, lang, output)
+	printAssessSummary(summary, plan, l, output)
 	return nil
 }
 
@@ -179,51 +179,33 @@ func readAccount(ctx context.Context, e *env, o *assessOptions) (*account.Invent
 	return inv, err
 }
 
-func writeReport(plan *assess.Plan, format, output string, lang report.Lang, stdout io.Writer) error {
+func writeReport(plan *assess.Plan, format, output string, l lang.Lang, stdout io.Writer) error {
 	return writeOutput(output, stdout, func(w io.Writer) error {
 		switch format {
 		case "json":
 			return report.JSON(w, plan)
 		case "md":
-			return report.Markdown(w, plan, lang)
+			return report.Markdown(w, plan, l)
 		}
-		return report.HTML(w, plan, lang)
+		return report.HTML(w, plan, l)
 	})
 }
 
-// writeOutput writes to standard output for "-", else to a file written
-// beside its final name and renamed: a reader never sees half a report.
+// writeOutput is lang.WriteOutput with a path that cannot be written
+// reported as a usage error (exit 2): the user gives another -o.
 func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
-	if path == "-" {
-		return write(stdout)
+	err := lang.WriteOutput(path, stdout, write)
+	if pe, ok := errors.AsType[*lang.PathError](err); ok {
+		return usage("%v", pe)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".sortie-report-*")
-	if err != nil {
-		return usage("write %s: %v", path, errors.Unwrap(err))
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return usage("write %s: %v", path, errors.Unwrap(err))
-	}
-	return nil
+	return err
 }
 
-func printAssessSummary(w io.Writer, plan *assess.Plan, lang report.Lang, output string) {
+func printAssessSummary(w io.Writer, plan *assess.Plan, l lang.Lang, output string) {
 	inv := plan.Inventory
 	fmt.Fprintf(w, "Account %s, %s: %d buckets, %d instances, %d volumes, %d databases, %d zones, %d functions, %d other resource types\n",
 		inv.Account, inv.Source, len(inv.Buckets), len(inv.Instances), len(inv.Volumes), len(inv.Databases), len(inv.Zones), len(inv.Functions), len(inv.Other))
-	for _, line := range report.Headlines(plan, lang) {
+	for _, line := range report.Headlines(plan, l) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 	if n := len(inv.Problems); n > 0 {

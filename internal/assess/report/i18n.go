@@ -1,43 +1,27 @@
 package report
 
-import (
-	"fmt"
-	"math"
-	"os"
-	"strings"
-)
+import "github.com/sortie-dev/sortie/internal/lang"
 
 // Lang is a report language.
-type Lang string
+//
+// Deprecated: use lang.Lang; kept while cli's policy command still names it.
+type Lang = lang.Lang
 
+// The report's languages.
+//
+// Deprecated: use lang.English and lang.French.
 const (
-	English Lang = "en"
-	French  Lang = "fr"
+	English = lang.English
+	French  = lang.French
 )
 
-// ParseLang accepts en or fr; "" picks French when the locale is French
-// (LC_ALL, LC_MESSAGES, LANG, in POSIX order), else English.
-func ParseLang(s string) (Lang, error) {
-	switch strings.ToLower(s) {
-	case "en":
-		return English, nil
-	case "fr":
-		return French, nil
-	case "":
-		for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-			if l := os.Getenv(v); l != "" {
-				if strings.HasPrefix(strings.ToLower(l), "fr") {
-					return French, nil
-				}
-				return English, nil
-			}
-		}
-		return English, nil
-	}
-	return "", fmt.Errorf("--lang %q: the report speaks en or fr", s)
-}
+// ParseLang is lang.ParseLang.
+//
+// Deprecated: use lang.ParseLang; kept while cli's policy command still calls it.
+func ParseLang(s string) (Lang, error) { return lang.ParseLang(s) }
 
-var messages = map[string][2]string{ // en, fr
+// messages are the report's own words; the plan's texts are assess's.
+var messages = lang.NewCatalog("assess report", map[string]lang.Text{
 	"title":             {"AWS exit assessment", "Évaluation de sortie d'AWS"},
 	"account":           {"Account", "Compte"},
 	"source":            {"Read from", "Lu depuis"},
@@ -122,94 +106,4 @@ var messages = map[string][2]string{ // en, fr
 	"distributions":     {"CloudFront distributions", "Distributions CloudFront"},
 	"other":             {"Other resources", "Autres ressources"},
 	"estimated":         {"objects per class estimated from bytes", "objets par classe estimés d'après les octets"},
-}
-
-func (l Lang) t(key string, args ...any) string {
-	m, ok := messages[key]
-	if !ok {
-		return key
-	}
-	s := m[0]
-	if l == French {
-		s = m[1]
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
-	}
-	return s
-}
-
-// group formats digits with a thousands separator.
-func (l Lang) number(v float64, decimals int) string {
-	neg := v < 0
-	v = math.Abs(v)
-	s := fmt.Sprintf("%.*f", decimals, v)
-	intPart, frac, _ := strings.Cut(s, ".")
-	sep, dec := ",", "."
-	if l == French {
-		sep, dec = "\u202f", ","
-	}
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(c)
-	}
-	out := b.String()
-	if frac != "" {
-		out += dec + frac
-	}
-	if neg {
-		out = "−" + out
-	}
-	return out
-}
-
-func (l Lang) money(v float64, currency string) string {
-	n := l.number(v, 2)
-	if math.Abs(v) >= 10000 {
-		n = l.number(v, 0)
-	}
-	sym := map[string]string{"USD": "$", "EUR": "€", "CAD": "CA$", "GBP": "£", "CHF": "CHF "}[currency]
-	if l == French {
-		if currency == "USD" {
-			return n + "\u00a0$US"
-		}
-		if sym == "" {
-			sym = currency
-		}
-		return n + "\u00a0" + strings.TrimSpace(sym)
-	}
-	if sym == "" {
-		return currency + " " + n
-	}
-	return sym + n
-}
-
-func (l Lang) bytes(b int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	if l == French {
-		units = []string{"o", "Kio", "Mio", "Gio", "Tio", "Pio"}
-	}
-	v := float64(b)
-	i := 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if i == 0 {
-		return l.number(v, 0) + "\u00a0" + units[0]
-	}
-	return l.number(v, 1) + "\u00a0" + units[i]
-}
-
-func (l Lang) rate(bps float64) string {
-	switch {
-	case bps >= 1e9:
-		return l.number(bps/1e9, 1) + "\u00a0Gbit/s"
-	case bps >= 1e6:
-		return l.number(bps/1e6, 0) + "\u00a0Mbit/s"
-	}
-	return l.number(bps/1e3, 0) + "\u00a0kbit/s"
-}
+})

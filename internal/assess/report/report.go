@@ -31,15 +31,15 @@ type view struct {
 	L Lang
 }
 
-func (v view) T(key string, args ...any) string { return v.L.t(key, args...) }
-func (v view) Money(x float64) string           { return v.L.money(x, v.Plan.Assumptions.Currency) }
-func (v view) BillMoney(x float64) string       { return v.L.money(x, v.Plan.Costs.Currency) }
-func (v view) TargetMoney(x float64) string     { return v.L.money(x, v.Plan.Costs.TargetCurrency) }
-func (v view) Bytes(b int64) string             { return v.L.bytes(b) }
-func (v view) Num(x int64) string               { return v.L.number(float64(x), 0) }
-func (v view) Dec(x float64) string             { return v.L.number(x, 1) }
-func (v view) Rate(bps float64) string          { return v.L.rate(bps) }
-func (v view) Percent(x float64) string         { return v.L.number(x*100, 0) + "\u00a0%" }
+func (v view) T(key string, args ...any) string { return messages.T(v.L, key, args...) }
+func (v view) Money(x float64) string           { return v.L.Money(x, v.Plan.Assumptions.Currency) }
+func (v view) BillMoney(x float64) string       { return v.L.Money(x, v.Plan.Costs.Currency) }
+func (v view) TargetMoney(x float64) string     { return v.L.Money(x, v.Plan.Costs.TargetCurrency) }
+func (v view) Bytes(b int64) string             { return v.L.Bytes(b) }
+func (v view) Num(x int64) string               { return v.L.Int(x) }
+func (v view) Dec(x float64) string             { return v.L.Number(x, 1) }
+func (v view) Rate(bps float64) string          { return v.L.Rate(bps) }
+func (v view) Percent(x float64) string         { return v.L.Percent(x) }
 
 // Headline figures, shared by every format.
 func (v view) WaiverLine() string {
@@ -92,7 +92,7 @@ func (v view) Tier(t float64) string {
 	if t == 0 {
 		return v.T("beyond")
 	}
-	return v.T("upto", v.L.number(t, 0))
+	return v.T("upto", v.L.Number(t, 0))
 }
 
 // HTML writes the report as one self-contained HTML file.
@@ -122,7 +122,7 @@ func Markdown(w io.Writer, p *assess.Plan, l Lang) error {
 	}
 	fmt.Fprintf(&b, "\n## %s\n\n| %s | %s | %s |\n|---|---|---|\n", v.T("months"), v.T("month"), v.T("volume"), v.T("cost"))
 	for _, m := range p.Data.EgressMonths {
-		fmt.Fprintf(&b, "| %s | %s GB | %s |\n", m.Month, l.number(m.GB, 0), v.Money(m.Cost))
+		fmt.Fprintf(&b, "| %s | %s GB | %s |\n", m.Month, l.Number(m.GB, 0), v.Money(m.Cost))
 	}
 	fmt.Fprintf(&b, "\n## %s\n\n**%s.** ", v.T("waiver"), v.WaiverLine())
 	if w := p.Data.Waiver; w.Fits {
