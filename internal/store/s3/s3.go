@@ -30,6 +30,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -86,6 +87,8 @@ type Store struct {
 	endpoint string
 	tags     bool
 	log      *slog.Logger
+	// firstParts caches the first part's size of multipart objects (Open).
+	firstParts partSizes
 }
 
 var (
@@ -376,13 +379,83 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
 	}
 	if opts.PartNumber > 0 && info.Parts > 0 {
-		info.PartSize = length
+		info.PartSize, err = s.firstPartSize(ctx, key, opts.PartNumber, info, aws.ToString(out.ContentRange))
+		if err != nil {
+			out.Body.Close()
+			return nil, store.Info{}, err
+		}
 	}
 	if err := s.fillTags(ctx, key, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
 		out.Body.Close()
 		return nil, store.Info{}, err
 	}
 	return out.Body, info, nil
+}
+
+// firstPartSize returns the size of the first part of the multipart object
+// whose part n was just read: store.Info promises the first part's size,
+// whichever part was asked for. Part 1 is its own answer, and part 2 starts
+// where part 1 ends (Content-Range); later parts take the size remembered
+// from an earlier read of this version, or one HEAD of part 1, pinned to the
+// ETag so the answer is about the same version.
+func (s *Store) firstPartSize(ctx context.Context, key string, n int, info store.Info, contentRange string) (int64, error) {
+	if n == 1 {
+		s.firstParts.put(key, info.ETag, info.Length)
+		return info.Length, nil
+	}
+	if n == 2 {
+		// "bytes 5242880-5242883/5242884"
+		if start, _, ok := strings.Cut(strings.TrimPrefix(contentRange, "bytes "), "-"); ok {
+			if v, err := strconv.ParseInt(start, 10, 64); err == nil && v > 0 {
+				return v, nil
+			}
+		}
+	}
+	if v, ok := s.firstParts.get(key, info.ETag); ok {
+		return v, nil
+	}
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket:     aws.String(s.bucket),
+		Key:        aws.String(s.prefix + key),
+		PartNumber: aws.Int32(1),
+		IfMatch:    aws.String(`"` + info.ETag + `"`),
+	})
+	if err != nil {
+		return 0, s.wrap("stat part 1 of", key, err)
+	}
+	v := aws.ToInt64(out.ContentLength)
+	s.firstParts.put(key, info.ETag, v)
+	return v, nil
+}
+
+// partSizes remembers the first part's size of objects recently read by
+// part number, so that reading every part of a large object costs no extra
+// request per part. It is bounded by forgetting everything when full: a copy
+// reads the parts of few objects at once.
+type partSizes struct {
+	mu sync.Mutex
+	m  map[string]int64
+}
+
+const maxPartSizes = 4096
+
+func (p *partSizes) get(key, etag string) (int64, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.m[key+"\x00"+etag]
+	return v, ok
+}
+
+func (p *partSizes) put(key, etag string, size int64) {
+	if etag == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil || len(p.m) >= maxPartSizes {
+		p.m = make(map[string]int64)
+	}
+	p.m[key+"\x00"+etag] = size
 }
 
 func storageClass(c string) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/sortie-dev/sortie/internal/s3test"
@@ -150,6 +151,61 @@ func TestUnsignedPayloadStillGuardsTheBody(t *testing.T) {
 			got := proxy.Injected()
 			if got["tampered"] != 2 || got["unsigned-payload"] != 3 {
 				t.Errorf("proxy saw %v, want 2 tampered and 3 unsigned-payload PUTs", got)
+			}
+		})
+	}
+}
+
+// Info.PartSize is the first part's size whichever part is read, on an
+// uneven layout too, whether the store has read part 1 before (it
+// remembers) or not (it asks).
+func TestPartSizeOfLaterParts(t *testing.T) {
+	for _, kind := range []string{s3test.MinIO, s3test.VersityGW} {
+		t.Run(kind, func(t *testing.T) {
+			srv := s3test.Shared(t, kind, "conformance")
+			bucket := srv.Bucket(t)
+			ctx := context.Background()
+			sizes := []int{5<<20 + 1, 5 << 20, 3}
+			var b []byte
+			for i, n := range sizes {
+				b = append(b, bytes.Repeat([]byte{byte('a' + i)}, n)...)
+			}
+			st := srv.Store(t, bucket, "")
+			id, err := st.CreateMultipart(ctx, "uneven", store.Metadata{}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var parts []store.Part
+			for i, off := 0, 0; i < len(sizes); off, i = off+sizes[i], i+1 {
+				p := b[off : off+sizes[i]]
+				sum := md5.Sum(p)
+				etag, err := st.UploadPart(ctx, "uneven", id, i+1, bytes.NewReader(p), int64(len(p)), sum[:])
+				if err != nil {
+					t.Fatal(err)
+				}
+				parts = append(parts, store.Part{Number: i + 1, ETag: etag, Size: int64(len(p))})
+			}
+			if _, err := st.CompleteMultipart(ctx, "uneven", id, parts); err != nil {
+				t.Fatal(err)
+			}
+			read := func(st store.Store, n int) store.Info {
+				t.Helper()
+				r, info, err := st.Open(ctx, "uneven", store.ReadOptions{PartNumber: n, Length: -1})
+				if err != nil {
+					t.Fatalf("open part %d: %v", n, err)
+				}
+				got, err := io.ReadAll(r)
+				r.Close()
+				if err != nil || len(got) != sizes[n-1] {
+					t.Fatalf("part %d: %d bytes, %v; want %d", n, len(got), err, sizes[n-1])
+				}
+				return info
+			}
+			cold := srv.Store(t, bucket, "")
+			for _, n := range []int{3, 2, 1, 3} {
+				if info := read(cold, n); info.Parts != 3 || info.PartSize != int64(sizes[0]) || info.Length != int64(sizes[n-1]) {
+					t.Errorf("part %d: Parts %d PartSize %d Length %d, want 3, %d, %d", n, info.Parts, info.PartSize, info.Length, sizes[0], sizes[n-1])
+				}
 			}
 		})
 	}
