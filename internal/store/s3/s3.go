@@ -605,17 +605,26 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 	return nil
 }
 
-// ListUploads implements store.UploadLister.
+// ListUploads implements store.UploadLister. It lists the whole bucket's
+// uploads and keeps those under the prefix itself: MinIO answers a prefix
+// that is not an exact object name with nothing (minio/minio#20989, "working
+// as intended"), so a prefix sent to the server would find no upload under a
+// folder, nor under the store's own prefix.
 func (s *Store) ListUploads(ctx context.Context, prefix string) ([]store.Upload, error) {
 	var ups []store.Upload
-	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix + prefix)}
+	full := s.prefix + prefix
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket)}
 	for {
 		out, err := s.client.ListMultipartUploads(ctx, in)
 		if err != nil {
 			return nil, s.wrap("list multipart uploads", "", err)
 		}
 		for _, u := range out.Uploads {
-			ups = append(ups, store.Upload{Key: strings.TrimPrefix(aws.ToString(u.Key), s.prefix), ID: aws.ToString(u.UploadId), Initiated: aws.ToTime(u.Initiated)})
+			key, ok := strings.CutPrefix(aws.ToString(u.Key), full)
+			if !ok {
+				continue
+			}
+			ups = append(ups, store.Upload{Key: prefix + key, ID: aws.ToString(u.UploadId), Initiated: aws.ToTime(u.Initiated)})
 		}
 		if !aws.ToBool(out.IsTruncated) {
 			return ups, nil
