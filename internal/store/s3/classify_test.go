@@ -52,6 +52,7 @@ func TestClassify(t *testing.T) {
 		{"precondition", apiErr(412, "PreconditionFailed"), "k", store.ErrChanged, false},
 		{"glacier", apiErr(403, "InvalidObjectState"), "k", store.ErrNotRestored, false},
 		{"bad digest", apiErr(400, "BadDigest"), "k", store.ErrChecksumMismatch, true},
+		{"key too long", apiErr(400, "KeyTooLongError"), "k", store.ErrInvalidKey, false},
 		{"reset", &net.OpError{Op: "read", Err: syscall.ECONNRESET}, "k", nil, true},
 		{"cut body", fmt.Errorf("read body: %w", io.ErrUnexpectedEOF), "k", nil, true},
 		{"cancelled", fmt.Errorf("op: %w", context.Canceled), "k", context.Canceled, false},

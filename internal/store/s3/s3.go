@@ -839,6 +839,9 @@ func (s *Store) wrap(op, key string, err error) error {
 		"InternalError", "ServiceUnavailable", "TooManyRequests", "XMinioServerNotInitialized":
 		e.Retry = true
 		return e
+	case "KeyTooLongError":
+		e.Err = fmt.Errorf("%w: %s (S3 keys are at most 1,024 bytes, with the prefix)", store.ErrInvalidKey, code)
+		return e
 	case "NotImplemented":
 		return e
 	}

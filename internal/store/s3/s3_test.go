@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/sortie-dev/sortie/internal/s3test"
@@ -206,6 +207,22 @@ func TestPartSizeOfLaterParts(t *testing.T) {
 				if info := read(cold, n); info.Parts != 3 || info.PartSize != int64(sizes[0]) || info.Length != int64(sizes[n-1]) {
 					t.Errorf("part %d: Parts %d PartSize %d Length %d, want 3, %d, %d", n, info.Parts, info.PartSize, info.Length, sizes[0], sizes[n-1])
 				}
+			}
+		})
+	}
+}
+
+// A key longer than S3 allows is the caller's to fix, not a failure to
+// retry: ErrInvalidKey.
+func TestKeyTooLong(t *testing.T) {
+	for _, kind := range []string{s3test.MinIO, s3test.VersityGW} {
+		t.Run(kind, func(t *testing.T) {
+			srv := s3test.Shared(t, kind, "conformance")
+			st := srv.Store(t, srv.Bucket(t), "")
+			key := strings.Repeat("k", 1025)
+			_, err := st.Put(context.Background(), store.PutInput{Key: key, Body: strings.NewReader("x"), Size: 1})
+			if !errors.Is(err, store.ErrInvalidKey) || store.IsTransient(err) {
+				t.Errorf("put of a %d-byte key: err = %v, want ErrInvalidKey, not transient", len(key), err)
 			}
 		})
 	}
