@@ -6,6 +6,7 @@ package faulty
 import (
 	"context"
 	"io"
+	"strconv"
 	"sync"
 
 	"github.com/sortie-dev/sortie/internal/store"
@@ -23,8 +24,14 @@ type Faults struct {
 	// TruncateRead, when true, makes the body Open returns end half way
 	// with io.ErrUnexpectedEOF, as a connection cut mid-body does.
 	TruncateRead func(key string, n int) bool
+	// CorruptPart, when true, flips one byte of a read of part (by part
+	// number); n counts the reads of that part of key.
+	CorruptPart func(key string, part, n int) bool
 	// PutErr makes Put (and UploadPart) fail before writing.
 	PutErr func(key string, n int) error
+	// PartErr makes UploadPart of part fail before writing; n counts the
+	// sends of that part of key (from 1).
+	PartErr func(key string, part, n int) error
 	// IgnorePartNumber makes Open behave like a store that cannot read by
 	// part (gofakes3): the whole object, with Parts 0.
 	IgnorePartNumber bool
@@ -46,12 +53,17 @@ func (f *Faults) count(op, key string) int {
 	return f.counts[op+"\x00"+key]
 }
 
-// Calls returns how many times op ("open", "put", "part", "complete") was
-// called for key.
+// Calls returns how many times op ("open", "put", "create", "part",
+// "complete", "abort") was called for key.
 func (f *Faults) Calls(op, key string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.counts[op+"\x00"+key]
+}
+
+// PartCalls returns how many times part was sent (UploadPart) for key.
+func (f *Faults) PartCalls(key string, part int) int {
+	return f.Calls("part "+strconv.Itoa(part), key)
 }
 
 // Wrap returns s with f's faults (none if f is nil). The result implements
@@ -145,7 +157,12 @@ func (s *plain) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 		}
 		return io.NopCloser(io.MultiReader(&sliceReader{b: b[:len(b)/2]}, errReader{io.ErrUnexpectedEOF})), info, nil
 	}
-	if err != nil || f.CorruptRead == nil || !f.CorruptRead(key, n) {
+	corrupt := f.CorruptRead != nil && f.CorruptRead(key, n)
+	if opts.PartNumber > 0 && f.CorruptPart != nil {
+		pn := f.count("open part "+strconv.Itoa(opts.PartNumber), key)
+		corrupt = f.CorruptPart(key, opts.PartNumber, pn) || corrupt
+	}
+	if err != nil || !corrupt {
 		return rc, info, err
 	}
 	b, err := io.ReadAll(rc)
@@ -190,14 +207,21 @@ func (s *plain) Put(ctx context.Context, in store.PutInput) (store.Object, error
 }
 
 func (s *multipart) CreateMultipart(ctx context.Context, key string, meta store.Metadata, class string) (string, error) {
+	s.f.count("create", key)
 	return s.mp.CreateMultipart(ctx, key, meta, class)
 }
 
 func (s *multipart) UploadPart(ctx context.Context, key, id string, part int, body io.ReadSeeker, size int64, md5 []byte) (string, error) {
 	f := s.f
 	n := f.count("part", key)
+	pn := f.count("part "+strconv.Itoa(part), key)
 	if f.PutErr != nil {
 		if err := f.PutErr(key, n); err != nil {
+			return "", err
+		}
+	}
+	if f.PartErr != nil {
+		if err := f.PartErr(key, part, pn); err != nil {
 			return "", err
 		}
 	}
@@ -215,5 +239,6 @@ func (s *multipart) CompleteMultipart(ctx context.Context, key, id string, parts
 }
 
 func (s *multipart) AbortMultipart(ctx context.Context, key, id string) error {
+	s.f.count("abort", key)
 	return s.mp.AbortMultipart(ctx, key, id)
 }

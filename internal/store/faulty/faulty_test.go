@@ -205,6 +205,50 @@ func TestFaults(t *testing.T) {
 					t.Errorf("complete told the truth: %q", obj.ETag)
 				}
 			}},
+		{"PartErr fails the chosen part's chosen send", &faulty.Faults{PartErr: func(k string, part, n int) error {
+			if part == 2 && n == 1 {
+				return boom
+			}
+			return nil
+		}}, func(t *testing.T, s store.Store, f *faulty.Faults) {
+			mp := s.(store.Multipart)
+			id, err := mp.CreateMultipart(ctx, "new", store.Metadata{}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, step := range []struct {
+				part int
+				want error
+			}{{1, nil}, {2, boom}, {2, nil}, {3, nil}} {
+				if _, err := mp.UploadPart(ctx, "new", id, step.part, bytes.NewReader(body), int64(len(body)), nil); !errors.Is(err, step.want) {
+					t.Errorf("part %d: err = %v, want %v", step.part, err, step.want)
+				}
+			}
+			if err := mp.AbortMultipart(ctx, "new", id); err != nil {
+				t.Fatal(err)
+			}
+			if f.PartCalls("new", 2) != 2 || f.PartCalls("new", 1) != 1 || f.Calls("part", "new") != 4 ||
+				f.Calls("create", "new") != 1 || f.Calls("abort", "new") != 1 {
+				t.Errorf("calls: part 1 %d, part 2 %d, parts %d, create %d, abort %d; want 1, 2, 4, 1, 1",
+					f.PartCalls("new", 1), f.PartCalls("new", 2), f.Calls("part", "new"), f.Calls("create", "new"), f.Calls("abort", "new"))
+			}
+		}},
+		{"CorruptPart flips a byte of the chosen part's chosen read", &faulty.Faults{CorruptPart: func(k string, part, n int) bool {
+			return part == 2 && n == 1
+		}}, func(t *testing.T, s store.Store, f *faulty.Faults) {
+			storetest.PutMultipart(t, s, "multi", []byte("aaaabbbbcc"), 4, store.Metadata{})
+			for _, step := range []struct {
+				part int
+				want string
+			}{{1, "aaaa"}, {2, "bbBb"}, {2, "bbbb"}, {3, "cc"}} {
+				if b, _, err := read(t, s, "multi", store.ReadOptions{PartNumber: step.part, Length: -1}); err != nil || string(b) != step.want {
+					t.Errorf("part %d: %q, %v; want %q", step.part, b, err, step.want)
+				}
+			}
+			if b, _, _ := read(t, s, "multi", store.ReadOptions{Length: -1}); string(b) != "aaaabbbbcc" {
+				t.Errorf("whole read %q: only reads by part number are corrupted", b)
+			}
+		}},
 		{"IgnorePartNumber reads the whole object", &faulty.Faults{IgnorePartNumber: true},
 			func(t *testing.T, s store.Store, f *faulty.Faults) {
 				storetest.PutMultipart(t, s, "multi", []byte("aaaabbbbcc"), 4, store.Metadata{})
