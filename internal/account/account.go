@@ -22,6 +22,12 @@ type Inventory struct {
 	Zones         []Zone         `json:"zones"`
 	Functions     []Function     `json:"functions"`
 	Distributions []Distribution `json:"distributions"`
+	// AppStreamFleets and AppStreamStacks are AppStream 2.0's streamed
+	// desktops and applications: a university's virtual lab.
+	AppStreamFleets []AppStreamFleet `json:"appstream_fleets"`
+	AppStreamStacks []AppStreamStack `json:"appstream_stacks"`
+	WorkSpaces      []WorkSpace      `json:"workspaces"`
+	FileSystems     []FileSystem     `json:"file_systems"` // EFS
 	// Other counts resources of every other type the tagging API found.
 	Other []ResourceCount `json:"other"`
 	// Problems are what could not be read (permissions, services absent
@@ -149,4 +155,55 @@ type Problem struct {
 	Service string `json:"service"`
 	Region  string `json:"region,omitempty"`
 	Error   string `json:"error"`
+}
+
+// AppStreamFleet is an AppStream 2.0 fleet: the streaming instances users
+// connect to.
+type AppStreamFleet struct {
+	Name         string `json:"name"`
+	Region       string `json:"region"`
+	InstanceType string `json:"instance_type"` // stream.standard.medium, stream.graphics.g4dn.xlarge…
+	FleetType    string `json:"fleet_type"`    // ALWAYS_ON, ON_DEMAND, ELASTIC
+	State        string `json:"state"`         // RUNNING, STOPPED…
+	Platform     string `json:"platform"`      // WINDOWS_SERVER_2022, AMAZON_LINUX2…
+	Image        string `json:"image,omitempty"`
+	// Desired is the fleet's desired capacity: streaming instances, or
+	// sessions for a multi-session fleet.
+	Desired int32 `json:"desired"`
+}
+
+// AppStreamStack is an AppStream 2.0 stack: what users see (applications,
+// storage) in front of a fleet.
+type AppStreamStack struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	// Storage lists the stack's storage connectors: HOMEFOLDERS (S3 home
+	// folders), GOOGLE_DRIVE, ONE_DRIVE.
+	Storage []string `json:"storage,omitempty"`
+}
+
+// WorkSpace is an Amazon WorkSpaces virtual desktop.
+type WorkSpace struct {
+	ID          string `json:"id"`
+	Region      string `json:"region"`
+	UserName    string `json:"user_name,omitempty"`
+	Directory   string `json:"directory,omitempty"`
+	Bundle      string `json:"bundle,omitempty"`
+	ComputeType string `json:"compute_type"` // VALUE, STANDARD, PERFORMANCE, POWER, GRAPHICS…
+	RunningMode string `json:"running_mode"` // AUTO_STOP, ALWAYS_ON
+	State       string `json:"state"`
+	RootGiB     int32  `json:"root_gib"`
+	UserGiB     int32  `json:"user_gib"`
+}
+
+// FileSystem is an EFS file system.
+type FileSystem struct {
+	ID              string `json:"id"`
+	Name            string `json:"name,omitempty"`
+	Region          string `json:"region"`
+	Bytes           int64  `json:"bytes"` // latest metered size
+	PerformanceMode string `json:"performance_mode"`
+	ThroughputMode  string `json:"throughput_mode"`
+	Encrypted       bool   `json:"encrypted"`
+	MountTargets    int32  `json:"mount_targets"`
 }

@@ -5,20 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/appstream"
 	cf "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/workspaces"
 	"github.com/aws/smithy-go"
 	"github.com/sortie-dev/sortie/internal/account"
 )
@@ -40,6 +44,10 @@ type reader interface {
 	Databases(ctx context.Context, region string) (*rds.DescribeDBInstancesOutput, error)
 	Functions(ctx context.Context, region string) (*lambda.ListFunctionsOutput, error)
 	Resources(ctx context.Context, region string) (*tagging.GetResourcesOutput, error)
+	Fleets(ctx context.Context, region string) (*appstream.DescribeFleetsOutput, error)
+	Stacks(ctx context.Context, region string) (*appstream.DescribeStacksOutput, error)
+	WorkSpaces(ctx context.Context, region string) (*workspaces.DescribeWorkspacesOutput, error)
+	FileSystems(ctx context.Context, region string) (*efs.DescribeFileSystemsOutput, error)
 	IAM(ctx context.Context) (*account.AuthorizationDetails, error)
 	Zones(ctx context.Context) (*route53.ListHostedZonesOutput, error)
 	Distributions(ctx context.Context) (*cf.ListDistributionsOutput, error)
@@ -93,6 +101,19 @@ func (e settingErrs) first() error {
 		return e[0]
 	}
 	return nil
+}
+
+// notOffered reports whether err says the service has no endpoint in the
+// region (AWS offers AppStream and WorkSpaces in some Regions only): the
+// SDK's lookup of a host that does not exist, or aws-cli's "Could not
+// connect to the endpoint URL" for it. The region then holds none.
+func notOffered(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.IsNotFound
+	}
+	var ce *cliError
+	return errors.As(err, &ce) && strings.HasPrefix(ce.msg, "Could not connect to the endpoint URL")
 }
 
 // problemText makes an error one line for the plan.
@@ -486,12 +507,69 @@ func collectRegion(ctx context.Context, r reader, inv *account.Inventory, region
 			inv.Functions = append(inv.Functions, account.Function{Name: aws.ToString(f.FunctionName), Region: region, Runtime: string(f.Runtime), MemMB: aws.ToInt32(f.MemorySize)})
 		}
 	}
+	// Read in detail here: the tagging API's count of these types is left
+	// out of Other, where it would count them twice. A reader refused keeps
+	// its type's count in Other, the best figure there is.
+	detailed := map[string]bool{}
+	// regional reports a refusal; a service AWS does not offer in region
+	// (AppStream, WorkSpaces are in some only) holds nothing there.
+	regional := func(service, typ string, err error) bool {
+		if err == nil {
+			detailed[typ] = true
+			return true
+		}
+		if !notOffered(err) {
+			problem(service, region, err)
+		}
+		return false
+	}
+	if out, err := r.Fleets(ctx, region); regional("appstream (fleets)", "appstream:fleet", err) {
+		for _, f := range out.Fleets {
+			fl := account.AppStreamFleet{Name: aws.ToString(f.Name), Region: region, InstanceType: aws.ToString(f.InstanceType),
+				FleetType: string(f.FleetType), State: string(f.State), Platform: string(f.Platform), Image: aws.ToString(f.ImageName)}
+			if f.ComputeCapacityStatus != nil {
+				fl.Desired = aws.ToInt32(f.ComputeCapacityStatus.Desired)
+			}
+			inv.AppStreamFleets = append(inv.AppStreamFleets, fl)
+		}
+	}
+	if out, err := r.Stacks(ctx, region); regional("appstream (stacks)", "appstream:stack", err) {
+		for _, s := range out.Stacks {
+			st := account.AppStreamStack{Name: aws.ToString(s.Name), Region: region}
+			for _, c := range s.StorageConnectors {
+				st.Storage = append(st.Storage, string(c.ConnectorType))
+			}
+			inv.AppStreamStacks = append(inv.AppStreamStacks, st)
+		}
+	}
+	if out, err := r.WorkSpaces(ctx, region); regional("workspaces", "workspaces:workspace", err) {
+		for _, w := range out.Workspaces {
+			ws := account.WorkSpace{ID: aws.ToString(w.WorkspaceId), Region: region, UserName: aws.ToString(w.UserName),
+				Directory: aws.ToString(w.DirectoryId), Bundle: aws.ToString(w.BundleId), State: string(w.State)}
+			if p := w.WorkspaceProperties; p != nil {
+				ws.ComputeType, ws.RunningMode = string(p.ComputeTypeName), string(p.RunningMode)
+				ws.RootGiB, ws.UserGiB = aws.ToInt32(p.RootVolumeSizeGib), aws.ToInt32(p.UserVolumeSizeGib)
+			}
+			inv.WorkSpaces = append(inv.WorkSpaces, ws)
+		}
+	}
+	if out, err := r.FileSystems(ctx, region); regional("efs", "elasticfilesystem:file-system", err) {
+		for _, f := range out.FileSystems {
+			fs := account.FileSystem{ID: aws.ToString(f.FileSystemId), Name: aws.ToString(f.Name), Region: region,
+				PerformanceMode: string(f.PerformanceMode), ThroughputMode: string(f.ThroughputMode), Encrypted: aws.ToBool(f.Encrypted),
+				MountTargets: f.NumberOfMountTargets}
+			if f.SizeInBytes != nil {
+				fs.Bytes = f.SizeInBytes.Value
+			}
+			inv.FileSystems = append(inv.FileSystems, fs)
+		}
+	}
 	if out, err := r.Resources(ctx, region); err != nil {
 		problem("tagging", region, err)
 	} else {
 		counts := map[string]int{}
 		for _, m := range out.ResourceTagMappingList {
-			if t := otherType(aws.ToString(m.ResourceARN)); t != "" {
+			if t := otherType(aws.ToString(m.ResourceARN)); t != "" && !detailed[t] {
 				counts[t]++
 			}
 		}

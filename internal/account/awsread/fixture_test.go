@@ -22,7 +22,8 @@ import (
 
 // fixtureAWS serves an account's API responses from files, in the formats
 // AWS documents for each API — XML for S3, EC2, IAM, RDS, STS, Route 53 and
-// CloudFront, JSON for Lambda and the tagging API, CBOR for CloudWatch —
+// CloudFront, JSON for Lambda, the tagging API, AppStream, WorkSpaces and
+// EFS, CBOR for CloudWatch —
 // so that the SDK clients run their real request and response code. The
 // service and region come from the request's SigV4 credential scope.
 type fixtureAWS struct {
@@ -109,6 +110,18 @@ func (f *fixtureAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "tagging":
 		f.count("tagging GetResources")
 		f.serve(w, "tagging/GetResources."+region, "json", "application/x-amz-json-1.1")
+	case "appstream", "workspaces":
+		// JSON 1.1: the operation is X-Amz-Target's, Service.Operation.
+		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+		f.count(service + " " + op)
+		f.serve(w, service+"/"+op+"."+region, "json", "application/x-amz-json-1.1")
+	case "elasticfilesystem":
+		if r.URL.Path != "/2015-02-01/file-systems" {
+			http.Error(w, "unexpected EFS request "+r.URL.String(), http.StatusNotImplemented)
+			return
+		}
+		f.count("elasticfilesystem DescribeFileSystems")
+		f.serve(w, "elasticfilesystem/DescribeFileSystems."+region, "json", "application/json")
 	case "monitoring":
 		f.count("monitoring GetMetricData")
 		f.metricData(w, body)

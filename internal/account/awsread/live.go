@@ -5,10 +5,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/appstream"
 	cf "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/workspaces"
 	"github.com/sortie-dev/sortie/internal/account"
 	"github.com/sortie-dev/sortie/internal/awsconfig"
 )
@@ -222,6 +225,71 @@ func (l *Live) Resources(ctx context.Context, region string) (*tagging.GetResour
 			return nil, err
 		}
 		all.ResourceTagMappingList = append(all.ResourceTagMappingList, out.ResourceTagMappingList...)
+	}
+	return all, nil
+}
+
+// Fleets implements reader: DescribeFleets, page by page (the SDK has no
+// paginator for it).
+func (l *Live) Fleets(ctx context.Context, region string) (*appstream.DescribeFleetsOutput, error) {
+	c := appstream.NewFromConfig(l.regional(region))
+	all := &appstream.DescribeFleetsOutput{}
+	var token *string
+	for {
+		out, err := c.DescribeFleets(ctx, &appstream.DescribeFleetsInput{NextToken: token})
+		if err != nil {
+			return nil, err
+		}
+		all.Fleets = append(all.Fleets, out.Fleets...)
+		if aws.ToString(out.NextToken) == "" {
+			return all, nil
+		}
+		token = out.NextToken
+	}
+}
+
+// Stacks implements reader, page by page.
+func (l *Live) Stacks(ctx context.Context, region string) (*appstream.DescribeStacksOutput, error) {
+	c := appstream.NewFromConfig(l.regional(region))
+	all := &appstream.DescribeStacksOutput{}
+	var token *string
+	for {
+		out, err := c.DescribeStacks(ctx, &appstream.DescribeStacksInput{NextToken: token})
+		if err != nil {
+			return nil, err
+		}
+		all.Stacks = append(all.Stacks, out.Stacks...)
+		if aws.ToString(out.NextToken) == "" {
+			return all, nil
+		}
+		token = out.NextToken
+	}
+}
+
+// WorkSpaces implements reader.
+func (l *Live) WorkSpaces(ctx context.Context, region string) (*workspaces.DescribeWorkspacesOutput, error) {
+	all := &workspaces.DescribeWorkspacesOutput{}
+	p := workspaces.NewDescribeWorkspacesPaginator(workspaces.NewFromConfig(l.regional(region)), &workspaces.DescribeWorkspacesInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all.Workspaces = append(all.Workspaces, out.Workspaces...)
+	}
+	return all, nil
+}
+
+// FileSystems implements reader.
+func (l *Live) FileSystems(ctx context.Context, region string) (*efs.DescribeFileSystemsOutput, error) {
+	all := &efs.DescribeFileSystemsOutput{}
+	p := efs.NewDescribeFileSystemsPaginator(efs.NewFromConfig(l.regional(region)), &efs.DescribeFileSystemsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all.FileSystems = append(all.FileSystems, out.FileSystems...)
 	}
 	return all, nil
 }

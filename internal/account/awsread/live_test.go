@@ -90,6 +90,26 @@ func TestLiveAndOfflineGiveTheSamePlan(t *testing.T) {
 	if len(live.Problems) != 1 || live.Problems[0].Service != "lambda" || live.Problems[0].Region != "eu-west-3" || !strings.HasPrefix(live.Problems[0].Error, "AccessDeniedException") {
 		t.Errorf("problems = %+v, want lambda refused in eu-west-3", live.Problems)
 	}
+	// The virtual lab, the desktops and the file system, read in detail;
+	// AppStream is not offered in eu-west-3, which is no problem. The GPU
+	// fleet the tagging API also lists is not counted again in Other.
+	if len(live.AppStreamFleets) != 2 || len(live.AppStreamStacks) != 2 || len(live.WorkSpaces) != 2 || len(live.FileSystems) != 1 {
+		t.Errorf("%d fleets %d stacks %d workspaces %d file systems, want 2 2 2 1", len(live.AppStreamFleets), len(live.AppStreamStacks), len(live.WorkSpaces), len(live.FileSystems))
+	} else {
+		gpu := live.AppStreamFleets[0]
+		if gpu.Name != "virtual-lab-gpu" || gpu.InstanceType != "stream.graphics.g4dn.xlarge" || gpu.FleetType != "ON_DEMAND" || gpu.Desired != 20 || gpu.Platform != "WINDOWS_SERVER_2019" {
+			t.Errorf("GPU fleet = %+v", gpu)
+		}
+		if st := live.AppStreamStacks[0]; strings.Join(st.Storage, ",") != "HOMEFOLDERS,ONE_DRIVE" {
+			t.Errorf("stack storage = %v", st.Storage)
+		}
+		if ws := live.WorkSpaces[1]; ws.ComputeType != "PERFORMANCE" || ws.RunningMode != "ALWAYS_ON" || ws.UserGiB != 100 || ws.State != "STOPPED" {
+			t.Errorf("workspace = %+v", ws)
+		}
+		if fs := live.FileSystems[0]; fs.Bytes != 4<<40 || fs.ThroughputMode != "elastic" || !fs.Encrypted || fs.MountTargets != 3 || fs.Name != "hpc-scratch" {
+			t.Errorf("file system = %+v", fs)
+		}
+	}
 	if f.requests["monitoring GetMetricData"] != 2 || f.requests["iam GetAccountAuthorizationDetails"] != 1 {
 		t.Errorf("requests = %v", f.requests)
 	}
@@ -182,6 +202,47 @@ func TestSampleInventory(t *testing.T) {
 	}
 	inv.Source = "offline (sample)"
 	checkGolden(t, "../sample/inventory.json", inv, "TestSampleInventory")
+}
+
+// The sample account exported by someone CloudWatch refuses (aws-cli's own
+// error text in the .error files): the buckets are listed, their sizes are
+// unknown, and the problem says why. assess's tests read this inventory.
+func TestSampleInventoryCloudWatchRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../sample/account")); err != nil {
+		t.Fatal(err)
+	}
+	for _, region := range []string{"ca-central-1", "us-east-1"} {
+		os.Remove(filepath.Join(dir, region, fileMetricData+".json"))
+		msg := "\nAn error occurred (AccessDenied) when calling the GetMetricData operation: User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: cloudwatch:GetMetricData because no identity-based policy allows the cloudwatch:GetMetricData action\n"
+		if err := os.WriteFile(filepath.Join(dir, region, fileMetricData+".error"), []byte(msg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, err := NewOffline(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := o.Collect(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.Source = "offline (sample, CloudWatch refused)"
+	for _, b := range inv.Buckets {
+		if b.Sizes != "unknown" || b.Total() != (account.Usage{}) {
+			t.Errorf("bucket %s: sizes %q %+v, want unknown", b.Name, b.Sizes, b.Total())
+		}
+	}
+	var cw []string
+	for _, p := range inv.Problems {
+		if p.Service == "cloudwatch" {
+			cw = append(cw, p.Region)
+		}
+	}
+	if strings.Join(cw, ",") != "ca-central-1,us-east-1" {
+		t.Errorf("cloudwatch problems in %v, want ca-central-1 and us-east-1", cw)
+	}
+	checkGolden(t, "../sample/inventory-cloudwatch-refused.json", inv, "TestSampleInventoryCloudWatchRefused")
 }
 
 func checkGolden(t *testing.T, golden string, v any, test string) {

@@ -11,16 +11,19 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/appstream"
 	cf "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/efs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/workspaces"
 	"github.com/aws/smithy-go"
 	"github.com/sortie-dev/sortie/internal/account"
 )
@@ -41,6 +44,10 @@ const (
 	fileDatabases     = "rds-describe-db-instances"
 	fileFunctions     = "lambda-list-functions"
 	fileResources     = "resourcegroupstaggingapi-get-resources"
+	fileFleets        = "appstream-describe-fleets"
+	fileStacks        = "appstream-describe-stacks"
+	fileWorkSpaces    = "workspaces-describe-workspaces"
+	fileFileSystems   = "efs-describe-file-systems"
 	fileMetricQueries = "cloudwatch-queries"
 	fileMetricData    = "cloudwatch-get-metric-data"
 	dirBuckets        = "s3"
@@ -249,6 +256,26 @@ func (o *Offline) Functions(_ context.Context, region string) (*lambda.ListFunct
 // Resources implements reader.
 func (o *Offline) Resources(_ context.Context, region string) (*tagging.GetResourcesOutput, error) {
 	return load[tagging.GetResourcesOutput](o, region+"/"+fileResources)
+}
+
+// Fleets implements reader.
+func (o *Offline) Fleets(_ context.Context, region string) (*appstream.DescribeFleetsOutput, error) {
+	return load[appstream.DescribeFleetsOutput](o, region+"/"+fileFleets)
+}
+
+// Stacks implements reader.
+func (o *Offline) Stacks(_ context.Context, region string) (*appstream.DescribeStacksOutput, error) {
+	return load[appstream.DescribeStacksOutput](o, region+"/"+fileStacks)
+}
+
+// WorkSpaces implements reader.
+func (o *Offline) WorkSpaces(_ context.Context, region string) (*workspaces.DescribeWorkspacesOutput, error) {
+	return load[workspaces.DescribeWorkspacesOutput](o, region+"/"+fileWorkSpaces)
+}
+
+// FileSystems implements reader.
+func (o *Offline) FileSystems(_ context.Context, region string) (*efs.DescribeFileSystemsOutput, error) {
+	return load[efs.DescribeFileSystemsOutput](o, region+"/"+fileFileSystems)
 }
 
 // IAM implements reader.

@@ -74,6 +74,12 @@ for r in $regions; do
   run $r/%s aws rds describe-db-instances --region $r
   run $r/%s aws lambda list-functions --region $r
   run $r/%s aws resourcegroupstaggingapi get-resources --region $r
+  # AppStream and WorkSpaces exist in some Regions only; elsewhere aws-cli
+  # cannot reach an endpoint, which sortie reads as "none there".
+  run $r/%s aws appstream describe-fleets --region $r
+  run $r/%s aws appstream describe-stacks --region $r
+  run $r/%s aws workspaces describe-workspaces --region $r
+  run $r/%s aws efs describe-file-systems --region $r
   # CloudWatch's daily S3 storage metrics for this region's buckets.
   q="$out/$r/%s.json"; i=0; sep=""
   printf '[' > "$q"
@@ -93,7 +99,7 @@ for r in $regions; do
   fi
 done
 echo "done: $out — now run: sortie assess --offline $out" >&2
-`, dirBuckets, strings.Join(StorageTypes(), " "), fileInstances, fileVolumes, fileSnapshots, fileDatabases, fileFunctions, fileResources, fileMetricQueries, fileMetricData)
+`, dirBuckets, strings.Join(StorageTypes(), " "), fileInstances, fileVolumes, fileSnapshots, fileDatabases, fileFunctions, fileResources, fileFleets, fileStacks, fileWorkSpaces, fileFileSystems, fileMetricQueries, fileMetricData)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
