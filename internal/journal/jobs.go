@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,14 +20,17 @@ type Info struct {
 	Job
 	Command string // of the last run
 	// State is the last run's outcome: "running", "done", "failed",
-	// "interrupted" (cancelled, or killed: its process is gone).
-	State        string
-	Done         int64 // objects confirmed by the destination, over all runs
-	DoneBytes    int64
-	Failed       int64 // objects whose last attempt failed
-	InProgress   int64 // started and neither done nor failed
-	Uploads      int64 // multipart uploads recorded in flight
-	Runs         int64
+	// "interrupted" (cancelled, or killed: its process is gone), or
+	// StateNotStarted when no run was ever started.
+	State      string
+	Done       int64 // objects confirmed by the destination, over all runs
+	DoneBytes  int64
+	Failed     int64 // objects whose last attempt failed
+	InProgress int64 // started and neither done nor failed
+	Uploads    int64 // multipart uploads recorded in flight
+	Runs       int64
+	// LastActivity is the last write, or the creation of a journal with
+	// no run; zero if the journal does not say.
 	LastActivity time.Time
 }
 
@@ -83,9 +86,28 @@ func Inspect(ctx context.Context, path string) (Info, error) {
 	if err := q(`SELECT COALESCE(MAX(updated), 0) FROM objects`, &last); err != nil {
 		return Info{}, err
 	}
-	in.LastActivity = time.Unix(0, max(last, started, ended))
+	if in.Runs == 0 {
+		// Left by a process that stopped between opening the journal and
+		// starting its run (killed during its preflight checks), or one
+		// that is in them now: say so, and date it by its creation.
+		in.State = StateNotStarted
+		in.Command, _, _ = strings.Cut(job.Options, " ")
+		var created string
+		if err := q(`SELECT v FROM meta WHERE k = 'created'`, &created); err != nil {
+			return Info{}, err
+		}
+		if sec, err := strconv.ParseInt(created, 10, 64); err == nil && last == 0 {
+			last = time.Unix(sec, 0).UnixNano()
+		}
+	}
+	if t := max(last, started, ended); t > 0 {
+		in.LastActivity = time.Unix(0, t)
+	}
 	return in, nil
 }
+
+// StateNotStarted is the State of a journal in which no run was started.
+const StateNotStarted = "not started"
 
 // alive reports whether a process with this ID exists.
 func alive(pid int) bool {
@@ -148,10 +170,5 @@ func Remove(ctx context.Context, path string) error {
 	if err == nil && in.State == "running" {
 		return fmt.Errorf("job %s is running; stop it first", in.ID)
 	}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-	}
-	return nil
+	return removeFiles(path)
 }

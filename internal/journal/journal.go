@@ -179,6 +179,11 @@ type Journal struct {
 	// recorded as confirmed. After a clean end nothing was lost, and a
 	// no-op run writes nothing per object.
 	recovering bool
+	// created says this Open made the file. Close removes such a journal
+	// if it still records nothing: a run that fails its preflight checks
+	// (opened after the journal, so that an unusable journal stops it
+	// first) must not leave a job behind that never started.
+	created bool
 }
 
 var _ transfer.Ledger = (*Journal)(nil)
@@ -224,7 +229,7 @@ func Open(ctx context.Context, path string, job Job) (*Journal, error) {
 		}
 	}
 	j := &Journal{db: db, path: path, job: job, ops: make(chan op, 4096), flushes: make(chan chan error),
-		quit: make(chan struct{}), done: make(chan struct{})}
+		quit: make(chan struct{}), done: make(chan struct{}), created: fresh}
 	if err := j.loadUnfinished(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -484,18 +489,44 @@ func (j *Journal) Flush() error {
 	}
 }
 
-// Close writes what is pending and closes the journal.
+// Close writes what is pending and closes the journal. A journal this
+// Open created, in which no run was started and nothing was recorded, is
+// removed: it would only list a job that never ran.
 func (j *Journal) Close() error {
 	var err error
 	j.closeMu.Do(func() {
 		close(j.quit)
 		<-j.done
 		err = j.Err()
+		remove := err == nil && j.created && j.empty()
 		if cerr := j.db.Close(); err == nil {
 			err = cerr
 		}
+		if remove && err == nil {
+			err = removeFiles(j.path)
+		}
 	})
 	return err
+}
+
+// empty reports whether the journal records no run, no object and no
+// upload. Any doubt (a failed query) counts as not empty: a journal with
+// state is never removed.
+func (j *Journal) empty() bool {
+	var n int64
+	err := j.db.QueryRow(`SELECT (SELECT COUNT(*) FROM runs) + (SELECT COUNT(*) FROM objects) +
+		(SELECT COUNT(*) FROM uploads) + (SELECT COUNT(*) FROM parts)`).Scan(&n)
+	return err == nil && n == 0
+}
+
+// removeFiles deletes a journal and its WAL and shared-memory files.
+func removeFiles(path string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 func now() int64 { return time.Now().UnixNano() }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sortie-dev/sortie/internal/transfer"
 )
@@ -87,6 +88,7 @@ func TestRefusesWhatItCannotRead(t *testing.T) {
 
 	newer := filepath.Join(dir, "newer.db")
 	j := open(t, newer)
+	j.RunStarted("copy")
 	j.Close()
 	db, _ = sql.Open("sqlite", newer)
 	db.Exec(fmt.Sprintf("UPDATE meta SET v = '%d' WHERE k = 'format'", FormatVersion+1))
@@ -126,7 +128,9 @@ func TestRefusesWhatItCannotRead(t *testing.T) {
 		t.Error("opened a newer-format journal for another job")
 	}
 	mine := filepath.Join(dir, "mine.db")
-	open(t, mine).Close()
+	j = open(t, mine)
+	j.RunStarted("copy")
+	j.Close()
 	var jm *JobMismatchError
 	if _, err := Open(context.Background(), mine, Job{Source: "s3://other", Destination: "s3://b"}); !errors.As(err, &jm) {
 		t.Errorf("another job's journal: err = %v, want JobMismatchError", err)
@@ -164,6 +168,59 @@ func TestListAndRemove(t *testing.T) {
 	}
 	if _, err := os.Stat(infos[0].Path); !errors.Is(err, os.ErrNotExist) {
 		t.Error("journal still there after Remove")
+	}
+}
+
+// A run that fails before it starts (a missing bucket, rejected
+// credentials: checked after the journal is opened) leaves no journal, but
+// a journal that records anything is kept.
+func TestCloseRemovesJournalThatNeverRan(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		record func(*Journal)
+		kept   bool
+	}{
+		{"nothing recorded", func(*Journal) {}, false},
+		{"a run", func(j *Journal) { j.RunStarted("copy") }, true},
+		{"an object", func(j *Journal) { j.Started("a", 1, "e") }, true},
+		{"a failed object", func(j *Journal) { j.Failed("a", "boom") }, true},
+		{"an upload in flight", func(j *Journal) {
+			j.UploadStarted("big", transfer.Upload{ID: "up", SrcETag: "e-2", Size: 10 << 20, PartSize: 5 << 20, Parts: 2})
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "j.db")
+			j := open(t, path)
+			tc.record(j)
+			if err := j.Close(); err != nil {
+				t.Fatal(err)
+			}
+			matches, _ := filepath.Glob(path + "*")
+			if tc.kept && len(matches) == 0 {
+				t.Fatalf("journal removed, want it kept")
+			}
+			if !tc.kept && len(matches) != 0 {
+				t.Fatalf("files left: %q, want none", matches)
+			}
+		})
+	}
+}
+
+// An empty journal this process did not create (another process is in its
+// preflight checks, or was killed in them) is kept, and listed as a job
+// that never started, dated by its creation, not the Unix epoch.
+func TestEmptyJournalOfAnotherProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	j := open(t, path)
+	j.created = false // as if another process had created it
+	j.Close()
+	open(t, path).Close()
+	in, err := Inspect(context.Background(), path)
+	if err != nil {
+		t.Fatalf("journal removed or unreadable: %v", err)
+	}
+	if in.State != StateNotStarted || in.Command != "copy" || time.Since(in.LastActivity) > time.Hour {
+		t.Errorf("Inspect = state %q, command %q, last activity %v; want %q, copy, now", in.State, in.Command, in.LastActivity, StateNotStarted)
 	}
 }
 
