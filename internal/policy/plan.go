@@ -30,21 +30,51 @@ var severity = map[Outcome]int{Ignored: 0, Exact: 1, Narrower: 2, NotCarried: 3,
 // Row is one line of the loss report: a statement, or a whole principal
 // or document.
 type Row struct {
-	Source    string   `json:"source"`
-	Statement int      `json:"statement,omitempty"` // 1-based; 0 for a whole document or principal
-	Sid       string   `json:"sid,omitempty"`
-	Effect    string   `json:"effect,omitempty"`
-	AppliesTo []string `json:"applies_to,omitempty"`
-	Buckets   []string `json:"buckets,omitempty"`
-	Outcome   Outcome  `json:"outcome"`
-	Reasons   []string `json:"reasons,omitempty"`
+	Source    string        `json:"source"`
+	Statement int           `json:"statement,omitempty"` // 1-based; 0 for a whole document or principal
+	Sid       string        `json:"sid,omitempty"`
+	Effect    string        `json:"effect,omitempty"`
+	AppliesTo []PrincipalID `json:"applies_to,omitempty"`
+	Buckets   []string      `json:"buckets,omitempty"`
+	Outcome   Outcome       `json:"outcome"`
+	Reasons   []string      `json:"reasons,omitempty"`
 }
 
-// Principal is a user, group, role or anonymous access and whether it
+// Principal kinds. IAM keeps users, groups and roles apart: a user and a
+// group may have the same name, so a principal is always named with its
+// kind.
+const (
+	KindUser      = "user"
+	KindGroup     = "group"
+	KindRole      = "role"
+	KindAnonymous = "anonymous"
+)
+
+// PrincipalID names a principal by kind and name.
+type PrincipalID struct {
+	Kind string `json:"kind"` // user, group, role, anonymous
+	Name string `json:"name"`
+}
+
+// User, Group and Role name principals of those kinds.
+func User(name string) PrincipalID  { return PrincipalID{KindUser, name} }
+func Group(name string) PrincipalID { return PrincipalID{KindGroup, name} }
+func Role(name string) PrincipalID  { return PrincipalID{KindRole, name} }
+
+// AnonymousID is unsigned requests.
+var AnonymousID = PrincipalID{KindAnonymous, Anonymous}
+
+func (id PrincipalID) String() string {
+	if id.Kind == KindAnonymous {
+		return Anonymous
+	}
+	return id.Kind + " " + id.Name
+}
+
+// PrincipalInfo is a user, group, role or anonymous access and whether it
 // is carried.
 type PrincipalInfo struct {
-	Name    string   `json:"name"`
-	Kind    string   `json:"kind"` // user, group, role, anonymous
+	PrincipalID
 	Carried bool     `json:"carried"`
 	Reason  string   `json:"reason,omitempty"`
 	Members []string `json:"members,omitempty"`
@@ -57,6 +87,10 @@ type Options struct {
 	AllowBroader bool
 	Now          time.Time
 }
+
+// SchemaVersion is the plan's JSON format: 2 names every principal by kind
+// and name ({"kind": "group", "name": "sensor"}), where 1 wrote bare names.
+const SchemaVersion = 2
 
 // Plan is a translation: the loss report, AWS's effective permissions and
 // the target-side objects.
@@ -128,7 +162,7 @@ func Build(a *account.Access, opts Options) (*Plan, error) {
 		opts.Now = time.Now()
 	}
 	acc := load(a, BundledManaged())
-	p := &Plan{SchemaVersion: 1, Target: opts.Target, TargetName: d.Name, Account: acc.id, BucketMap: opts.BucketMap,
+	p := &Plan{SchemaVersion: SchemaVersion, Target: opts.Target, TargetName: d.Name, Account: acc.id, BucketMap: opts.BucketMap,
 		AllowBroader: opts.AllowBroader, Generated: opts.Now.UTC().Truncate(time.Second), Problems: acc.problems, Facts: d.Source, acc: acc}
 	for _, b := range acc.buckets {
 		p.Buckets = append(p.Buckets, b.Name)
@@ -160,7 +194,7 @@ type translator struct {
 func (t *translator) principals() {
 	facts := RequestFacts{Secure: true, Now: t.opts.Now}
 	for _, u := range t.acc.users {
-		info := PrincipalInfo{Name: u.name, Kind: "user", Carried: true}
+		info := PrincipalInfo{PrincipalID: User(u.name), Carried: true}
 		access := t.ownAccess(u, facts)
 		switch why := t.d.ValidName(u.name); {
 		case why != "":
@@ -176,7 +210,7 @@ func (t *translator) principals() {
 		t.plan.Principals = append(t.plan.Principals, info)
 	}
 	for _, g := range slices.Sorted(maps.Keys(t.acc.groups)) {
-		info := PrincipalInfo{Name: g, Kind: "group", Carried: true}
+		info := PrincipalInfo{PrincipalID: Group(g), Carried: true}
 		for _, m := range t.acc.groups[g] {
 			if t.userCarried(m) {
 				info.Members = append(info.Members, m)
@@ -196,7 +230,7 @@ func (t *translator) principals() {
 		} else if mfaTrust(r.AssumeRolePolicyDocument) {
 			reason += "; its trust policy requires MFA, which " + t.d.Name + " cannot check"
 		}
-		t.plan.Principals = append(t.plan.Principals, PrincipalInfo{Name: r.RoleName, Kind: "role", Reason: reason})
+		t.plan.Principals = append(t.plan.Principals, PrincipalInfo{PrincipalID: Role(r.RoleName), Reason: reason})
 		var pols []string
 		for _, ap := range r.AttachedManagedPolicies {
 			pols = append(pols, ap.PolicyName)
@@ -204,7 +238,7 @@ func (t *translator) principals() {
 		for _, ip := range r.RolePolicyList {
 			pols = append(pols, ip.PolicyName+" (inline)")
 		}
-		row := Row{Source: "role " + r.RoleName, AppliesTo: []string{r.RoleName}, Outcome: NotCarried, Reasons: []string{reason}}
+		row := Row{Source: "role " + r.RoleName, AppliesTo: []PrincipalID{Role(r.RoleName)}, Outcome: NotCarried, Reasons: []string{reason}}
 		if len(pols) > 0 {
 			row.Reasons = append(row.Reasons, "its policies stay behind: "+strings.Join(pols, ", "))
 		}
@@ -265,9 +299,9 @@ func (t *translator) userCarried(name string) bool {
 	return slices.ContainsFunc(t.acc.users, func(u *user) bool { return u.name == name && u.carried })
 }
 
-func (p *Plan) principal(name string) PrincipalInfo {
+func (p *Plan) principal(id PrincipalID) PrincipalInfo {
 	for _, pi := range p.Principals {
-		if pi.Name == name {
+		if pi.PrincipalID == id {
 			return pi
 		}
 	}
@@ -277,8 +311,7 @@ func (p *Plan) principal(name string) PrincipalInfo {
 func (t *translator) carriedUsers() []*user { return t.acc.carriedUsers() }
 
 func (t *translator) groupCarried(g string) bool {
-	pi := t.plan.principal(g)
-	return pi.Kind == "group" && pi.Carried
+	return t.plan.principal(Group(g)).Carried
 }
 
 // translated is one statement as the target gets it, with its verdict.
@@ -397,7 +430,8 @@ func (t *translator) statement(st Statement, user string) translated {
 		if out.Condition[c.Operator] == nil {
 			out.Condition[c.Operator] = map[string][]string{}
 		}
-		out.Condition[c.Operator][t.d.key(c.Key)] = vals
+		key := t.d.key(c.Key)
+		out.Condition[c.Operator][key] = vals
 	}
 	x.out = out
 	if len(dropped) > 0 {
@@ -502,7 +536,7 @@ func (t *translator) audience(un *unit, st Statement) (users []string, anonymous
 			if t.userCarried(u.name) {
 				users = append(users, u.name)
 			} else if st.Principal != nil && !st.Principal.All && !st.Principal.Authenticated {
-				lost = append(lost, u.name+" (not carried)")
+				lost = append(lost, "user "+u.name+" (not carried)")
 			}
 		}
 	}

@@ -189,7 +189,7 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	for name, why := range map[string]string{"dave": "user dave: inline broken cannot be read", "frank": "statement 1 cannot be read"} {
-		if pi := p.principal(name); pi.Carried || !strings.Contains(pi.Reason, why) {
+		if pi := p.principal(User(name)); pi.Carried || !strings.Contains(pi.Reason, why) {
 			t.Errorf("%s: %+v, want not carried because %q", name, pi, why)
 		}
 	}
@@ -198,10 +198,10 @@ func TestBadInput(t *testing.T) {
 	for _, pol := range p.MinIO.Policies {
 		names = append(names, pol.Name)
 	}
-	if !slices.Contains(names, "erin-mixed") || slices.Contains(names, "erin-huge") || slices.Contains(names, "dave-good") {
+	if !slices.Contains(names, "user-erin-mixed") || slices.Contains(names, "user-erin-huge") || slices.Contains(names, "user-dave-good") {
 		t.Errorf("policies: %v", names)
 	}
-	if pi := p.principal("ops=legacy"); pi.Carried || !strings.Contains(pi.Reason, "refuses '=' and ','") {
+	if pi := p.principal(User("ops=legacy")); pi.Carried || !strings.Contains(pi.Reason, "refuses '=' and ','") {
 		t.Errorf("ops=legacy: %+v", pi)
 	}
 }
@@ -299,7 +299,7 @@ func TestPermissionsBoundary(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pi := p.principal("gina")
+			pi := p.principal(User("gina"))
 			if pi.Carried != tc.carried || !strings.Contains(pi.Reason, tc.reason) {
 				t.Fatalf("gina: %+v, want carried=%v with %q", pi, tc.carried, tc.reason)
 			}

@@ -65,7 +65,7 @@ func (l Lang) t(key string) string {
 	return w[0]
 }
 
-// WriteJSON writes the plan (schema_version 1).
+// WriteJSON writes v as indented JSON (a plan: SchemaVersion).
 func WriteJSON(w io.Writer, v any) error {
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
@@ -102,7 +102,7 @@ func WriteText(w io.Writer, p *Plan, l Lang) error {
 		if r.Outcome == Ignored {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.t(string(r.Outcome)), r.Source, stmtLabel(r), short(r.AppliesTo, 3), strings.Join(r.Reasons, "; "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.t(string(r.Outcome)), r.Source, stmtLabel(r), short(idStrings(r.AppliesTo), 3), strings.Join(r.Reasons, "; "))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%s (%s)\n", l.t("effective"), l.t("legend"))
@@ -135,6 +135,14 @@ func short(s []string, n int) string {
 		return strings.Join(s, ", ")
 	}
 	return strings.Join(s[:n], ", ") + fmt.Sprintf(" +%d", len(s)-n)
+}
+
+func idStrings(ids []PrincipalID) []string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, id.String())
+	}
+	return out
 }
 
 func mark(d Decision) string {
@@ -190,7 +198,7 @@ func WriteMarkdown(w io.Writer, p *Plan, l Lang) error {
 		if r.Outcome != Exact {
 			o = "**" + o + "**"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", o, mdEscape(r.Source), mdEscape(stmtLabel(r)), mdEscape(short(r.AppliesTo, 4)), mdEscape(strings.Join(r.Reasons, "; ")))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", o, mdEscape(r.Source), mdEscape(stmtLabel(r)), mdEscape(short(idStrings(r.AppliesTo), 4)), mdEscape(strings.Join(r.Reasons, "; ")))
 	}
 	fmt.Fprintf(w, "\n## %s\n\n%s\n\n", l.t("effective"), l.t("legend"))
 	var b strings.Builder

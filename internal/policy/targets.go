@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -88,7 +90,7 @@ func (t *translator) targetBucket(b string) string {
 	return b
 }
 
-func (t *translator) addRow(un *unit, st Statement, applies []string, x translated) int {
+func (t *translator) addRow(un *unit, st Statement, applies []PrincipalID, x translated) int {
 	r := Row{Source: un.label, Statement: st.Index + 1, Sid: st.Sid, Effect: st.Effect, AppliesTo: applies,
 		Buckets: x.buckets, Outcome: x.outcome, Reasons: x.reasons}
 	t.plan.Rows = append(t.plan.Rows, r)
@@ -111,10 +113,13 @@ func (t *translator) owners(un *unit) (users, groups []string) {
 	return users, groups
 }
 
-func applies(users, groups []string) []string {
-	out := slices.Clone(users)
+func applies(users, groups []string) []PrincipalID {
+	var out []PrincipalID
+	for _, u := range users {
+		out = append(out, User(u))
+	}
 	for _, g := range groups {
-		out = append(out, "group "+g)
+		out = append(out, Group(g))
 	}
 	return out
 }
@@ -127,12 +132,9 @@ func (t *translator) docError(un *unit) {
 // bucketAudience finds whom a bucket-policy statement reaches on the
 // target and marks x with what is lost: principals that are not carried,
 // or a statement that only delegates to the account.
-func (t *translator) bucketAudience(un *unit, st Statement, x *translated) (users []string, anon bool, who []string) {
+func (t *translator) bucketAudience(un *unit, st Statement, x *translated) (users []string, anon bool, who []PrincipalID) {
 	users, anon, lost := t.audience(un, st)
-	who = slices.Clone(users)
-	if anon {
-		who = append(who, Anonymous)
-	}
+	who = audienceIDs(users, anon)
 	if un.restricted && st.Effect == "Allow" && st.Principal != nil && st.Principal.All {
 		x.reasons = append(x.reasons, "Block Public Access (RestrictPublicBuckets) keeps it from anonymous requests on AWS; the target bucket is not made public either")
 	}
@@ -151,30 +153,93 @@ func (t *translator) bucketAudience(un *unit, st Statement, x *translated) (user
 	return users, anon, who
 }
 
+func audienceIDs(users []string, anon bool) []PrincipalID {
+	who := applies(users, nil)
+	if anon {
+		who = append(who, AnonymousID)
+	}
+	return who
+}
+
+// policyNames gives target-side policies their names. A name is made
+// from where the policy comes from (user-alice-home for user alice's
+// inline policy home, group-sensor-instrument, aws-ReadOnlyAccess), and
+// two origins can still make one name: a user "a-b" with a policy "c" and
+// a user "a" with a policy "b-c", a customer-managed policy named like an
+// inline one, characters MinIO refuses replaced by "-". Every origin that
+// shares its name gets a suffix from a hash of the origin, so a name never
+// passes from one origin to another when the account changes: apply
+// updates a policy by name and never detaches one.
+type policyNames struct {
+	origins map[string][]string // name → origins, in the order first asked
+	of      map[string]string   // origin → name
+}
+
+func newPolicyNames() *policyNames {
+	return &policyNames{origins: map[string][]string{}, of: map[string]string{}}
+}
+
+// claim records that origin wants name.
+func (n *policyNames) claim(origin, name string) {
+	if _, ok := n.of[origin]; ok {
+		return
+	}
+	n.of[origin] = name
+	n.origins[name] = append(n.origins[name], origin)
+}
+
+// name returns origin's final name.
+func (n *policyNames) name(origin string) string {
+	name := n.of[origin]
+	if len(n.origins[name]) < 2 {
+		return name
+	}
+	h := sha256.Sum256([]byte(origin))
+	return name + "-" + hex.EncodeToString(h[:3])
+}
+
+// identityPolicyName is the name an identity unit's policy is given on
+// the target, before collisions are resolved.
+func identityPolicyName(un *unit) string {
+	switch un.kind {
+	case "inline-user":
+		return policyName(KindUser, un.owner, un.name)
+	case "inline-group":
+		return policyName(KindGroup, un.owner, un.name)
+	case "aws-managed":
+		return policyName("aws", un.name)
+	}
+	return policyName(un.name)
+}
+
 // minio: policies named for their AWS origin, attached to users and
 // groups; bucket-policy statements folded into the users they name (MinIO
 // applies bucket policies to anonymous requests only) and kept in the
 // bucket policy for anonymous ones.
 func (t *translator) minio() {
 	m := &MinIOPlan{}
+	// Documents, attachments and rows are kept by origin (a unit's label,
+	// or a bucket and user) until every name is known.
 	docs := map[string]*Document{}
 	var order []string
 	rowsOf := map[string][]int{}
-	attachU := map[string][]string{}
-	attachG := map[string][]string{}
-	add := func(name string, st outStatement, row int) {
-		if docs[name] == nil {
-			docs[name] = &Document{Version: "2012-10-17"}
-			order = append(order, name)
+	attachU := map[string][]string{} // user → origins
+	attachG := map[string][]string{} // group → origins
+	names := newPolicyNames()
+	add := func(origin, name string, st outStatement, row int) {
+		if docs[origin] == nil {
+			docs[origin] = &Document{Version: "2012-10-17"}
+			order = append(order, origin)
+			names.claim(origin, name)
 		}
-		docs[name].Statement = append(docs[name].Statement, st)
-		if !slices.Contains(rowsOf[name], row) {
-			rowsOf[name] = append(rowsOf[name], row)
+		docs[origin].Statement = append(docs[origin].Statement, st)
+		if !slices.Contains(rowsOf[origin], row) {
+			rowsOf[origin] = append(rowsOf[origin], row)
 		}
 	}
-	attach := func(to map[string][]string, who, name string) {
-		if !slices.Contains(to[who], name) {
-			to[who] = append(to[who], name)
+	attach := func(to map[string][]string, who, origin string) {
+		if !slices.Contains(to[who], origin) {
+			to[who] = append(to[who], origin)
 		}
 	}
 	bucketDocs := map[string]*Document{}
@@ -189,13 +254,7 @@ func (t *translator) minio() {
 			if len(un.users)+len(un.groups) == 0 {
 				continue // attached to roles only: the role's row says so
 			}
-			name := policyName(un.name)
-			switch un.kind {
-			case "inline-user", "inline-group":
-				name = policyName(un.owner, un.name)
-			case "aws-managed":
-				name = policyName("aws", un.name)
-			}
+			name := identityPolicyName(un)
 			for _, st := range un.policy.Statements {
 				x := t.statement(st, "")
 				if x.out != nil && len(users)+len(groups) == 0 && x.outcome != Ignored {
@@ -204,15 +263,15 @@ func (t *translator) minio() {
 				}
 				row := t.addRow(un, st, applies(un.users, un.groups), x)
 				if x.out != nil {
-					add(name, *x.out, row)
+					add(un.label, name, *x.out, row)
 				}
 			}
-			if docs[name] != nil {
+			if docs[un.label] != nil {
 				for _, u := range users {
-					attach(attachU, u, name)
+					attach(attachU, u, un.label)
 				}
 				for _, g := range groups {
-					attach(attachG, g, name)
+					attach(attachG, g, un.label)
 				}
 			}
 			continue
@@ -238,46 +297,51 @@ func (t *translator) minio() {
 				bucketDocs[tb].Statement = append(bucketDocs[tb].Statement, s)
 			}
 			if len(users) > 0 && len(users) == len(carried) {
-				name := policyName("bucket", tb)
-				add(name, *x.out, row)
+				origin := "bucket " + tb
+				add(origin, policyName("bucket", tb), *x.out, row)
 				for _, u := range users {
-					attach(attachU, u, name)
+					attach(attachU, u, origin)
 				}
 			} else {
 				for _, u := range users {
-					name := policyName("bucket", tb, u)
-					add(name, *x.out, row)
-					attach(attachU, u, name)
+					origin := "bucket " + tb + " for user " + u
+					add(origin, policyName("bucket", tb, u), *x.out, row)
+					attach(attachU, u, origin)
 				}
 			}
 		}
 	}
-	for _, name := range order {
-		d := docs[name]
+	dropped := map[string]bool{}
+	for _, origin := range order {
+		d, name := docs[origin], names.name(origin)
 		if n := d.size(); t.d.MaxPolicy > 0 && n > t.d.MaxPolicy {
-			for _, r := range rowsOf[name] {
+			for _, r := range rowsOf[origin] {
 				row := &t.plan.Rows[r]
 				if severity[NotCarried] > severity[row.Outcome] {
 					row.Outcome = NotCarried
 				}
 				row.Reasons = append(row.Reasons, fmt.Sprintf("policy %s would be %d bytes; %s accepts at most %d: split the AWS policy", name, n, t.d.Name, t.d.MaxPolicy))
 			}
-			for who := range attachU {
-				attachU[who] = slices.DeleteFunc(attachU[who], func(s string) bool { return s == name })
-			}
-			for who := range attachG {
-				attachG[who] = slices.DeleteFunc(attachG[who], func(s string) bool { return s == name })
-			}
+			dropped[origin] = true
 			continue
 		}
 		m.Policies = append(m.Policies, NamedDocument{Name: name, Document: *d})
 	}
+	attached := func(origins []string) []string {
+		var out []string
+		for _, o := range origins {
+			if !dropped[o] {
+				out = append(out, names.name(o))
+			}
+		}
+		return out
+	}
 	for _, u := range carried {
-		m.Users = append(m.Users, MinIOUser{Name: u.name, Policies: attachU[u.name]})
+		m.Users = append(m.Users, MinIOUser{Name: u.name, Policies: attached(attachU[u.name])})
 	}
 	for _, pi := range t.plan.Principals {
-		if pi.Kind == "group" && pi.Carried {
-			m.Groups = append(m.Groups, MinIOGroup{Name: pi.Name, Members: pi.Members, Policies: attachG[pi.Name]})
+		if pi.Kind == KindGroup && pi.Carried {
+			m.Groups = append(m.Groups, MinIOGroup{Name: pi.Name, Members: pi.Members, Policies: attached(attachG[pi.Name])})
 		}
 	}
 	for _, b := range t.acc.buckets {
@@ -287,7 +351,7 @@ func (t *translator) minio() {
 		}
 	}
 	if len(m.BucketPolicies) > 0 {
-		t.plan.Principals = append(t.plan.Principals, PrincipalInfo{Name: Anonymous, Kind: "anonymous", Carried: true})
+		t.plan.Principals = append(t.plan.Principals, PrincipalInfo{PrincipalID: AnonymousID, Carried: true})
 	}
 	t.plan.MinIO = m
 }
@@ -298,7 +362,12 @@ func (t *translator) minio() {
 func (t *translator) ceph() {
 	c := &CephPlan{}
 	carried := t.carriedUsers()
-	perUser := map[string][]NamedDocument{}
+	type origin struct {
+		name string // before collisions are resolved
+		doc  Document
+		from string
+	}
+	perUser := map[string][]origin{}
 	for _, un := range t.acc.units {
 		if un.err != nil {
 			t.docError(un)
@@ -316,6 +385,7 @@ func (t *translator) ceph() {
 				audience = append(audience, u.name)
 			}
 		}
+		who := applies(audience, nil)
 		first := ""
 		if len(audience) > 0 {
 			first = audience[0]
@@ -330,7 +400,7 @@ func (t *translator) ceph() {
 					x.reasons = append(x.reasons, "group policy written into each member's inline policies (RGW users without accounts have no groups)")
 				}
 			}
-			t.addRow(un, st, audience, x)
+			t.addRow(un, st, who, x)
 		}
 		for _, u := range audience {
 			d := Document{Version: "2012-10-17"}
@@ -340,16 +410,22 @@ func (t *translator) ceph() {
 				}
 			}
 			if len(d.Statement) > 0 {
-				name := policyName(un.name)
-				if un.kind == "inline-group" {
-					name = policyName(un.owner, un.name)
-				}
-				perUser[u] = append(perUser[u], NamedDocument{Name: name, Document: d})
+				perUser[u] = append(perUser[u], origin{identityPolicyName(un), d, un.label})
 			}
 		}
 	}
 	for _, u := range carried {
-		c.Users = append(c.Users, CephUser{UID: u.name, Policies: perUser[u.name]})
+		// An RGW user's inline policies are named per user: a second
+		// PutUserPolicy of one name would replace the first.
+		names := newPolicyNames()
+		for _, o := range perUser[u.name] {
+			names.claim(o.from, o.name)
+		}
+		var docs []NamedDocument
+		for _, o := range perUser[u.name] {
+			docs = append(docs, NamedDocument{Name: names.name(o.from), Document: o.doc})
+		}
+		c.Users = append(c.Users, CephUser{UID: u.name, Policies: docs})
 	}
 	for _, b := range t.acc.buckets {
 		tb := t.targetBucket(b.Name)
@@ -470,10 +546,7 @@ func (t *translator) garage() {
 				}
 			}
 			x := t.statement(st, "")
-			who := slices.Clone(users)
-			if anon {
-				who = append(who, Anonymous)
-			}
+			who := audienceIDs(users, anon)
 			if len(lost) > 0 && st.Effect == "Allow" {
 				x.worsen(NotCarried, "not carried for: "+strings.Join(lost, ", "))
 			}

@@ -168,8 +168,13 @@ func Run(ctx context.Context, plan *policy.Plan, t Target) (*Report, error) {
 	return rep, nil
 }
 
+// probeKey is the object a check uses, named for its principal's kind
+// too: a user may be called anonymous.
 func probeKey(c policy.Check, run string) string {
-	who := strings.Trim(c.Principal, "()")
+	who := "user-" + c.Principal
+	if c.Principal == policy.Anonymous {
+		who = policy.KindAnonymous
+	}
 	return policy.ProbeKey(c.Prefix, run+"-"+who, c.Op)
 }
 
@@ -227,7 +232,15 @@ func verdict(plan *policy.Plan, c policy.Check, allowed bool, err error) Verdict
 	case allowed:
 		return Broader
 	}
-	groups := plan.GroupsOf(c.Principal)
+	// The requester and, for a user, its groups: by kind and name, since a
+	// row about user sensor says nothing of a member of group sensor.
+	who := []policy.PrincipalID{policy.AnonymousID}
+	if c.Principal != policy.Anonymous {
+		who = []policy.PrincipalID{policy.User(c.Principal)}
+		for _, g := range plan.GroupsOf(c.Principal) {
+			who = append(who, policy.Group(g))
+		}
+	}
 	for _, r := range plan.Rows {
 		if r.Outcome != policy.Narrower && r.Outcome != policy.NotCarried {
 			continue
@@ -236,7 +249,7 @@ func verdict(plan *policy.Plan, c policy.Check, allowed bool, err error) Verdict
 			continue
 		}
 		for _, a := range r.AppliesTo {
-			if a == c.Principal || slices.Contains(groups, strings.TrimPrefix(a, "group ")) {
+			if slices.Contains(who, a) {
 				return ExpectedLoss
 			}
 		}
