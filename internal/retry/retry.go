@@ -1,10 +1,3 @@
-// Package retry runs an operation again when it fails for a reason that may
-// pass: capped exponential backoff with full jitter, a bounded number of
-// attempts, and sleeps that end at once when the context is cancelled.
-//
-// Whether an error is worth retrying is decided by the store adapter that
-// classified it (store.IsTransient); this package only reads the verdict.
-// Cancellation is never retried.
 package retry
 
 import (
@@ -16,21 +9,26 @@ import (
 	"github.com/sortie-dev/sortie/internal/store"
 )
 
-// Policy says how often and how long to retry.
+// Policy says how often and how long to retry one request.
 type Policy struct {
-	Attempts int           // total attempts, at least 1
-	Base     time.Duration // the first delay's cap
-	Max      time.Duration // no delay is longer
+	// Attempts bounds the attempts of a request that keeps failing with
+	// transient errors (at least 1).
+	Attempts int
+	// Mismatches bounds the attempts of a request whose bytes keep failing
+	// their checksum (at least 1: 0 reports the first mismatch). They are
+	// counted apart from transient failures: a part that is cut short once
+	// and then corrupted once has used one of each.
+	Mismatches int
+	Base       time.Duration // the first delay's cap
+	Max        time.Duration // no delay is longer
 	// Sleep waits for d or until ctx is done; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Retryable decides which errors to retry; default store.IsTransient.
-	Retryable func(error) bool
 }
 
-// Default is the object-level policy: the SDK has already retried each
-// request, so these attempts cover failures that span requests (a body cut
-// short, a checksum mismatch, a server that restarted).
-var Default = Policy{Attempts: 5, Base: 500 * time.Millisecond, Max: 30 * time.Second}
+// Default is the policy of the engines' data requests: it is their only
+// retry layer (the SDK makes one attempt at them), so it outlasts a store
+// that restarts — eight attempts span about a minute at worst.
+var Default = Policy{Attempts: 8, Mismatches: 3, Base: 500 * time.Millisecond, Max: 20 * time.Second}
 
 // Delay returns the wait before attempt n+1 (n counts from 1): a random
 // duration up to min(Max, Base·2^(n-1)) — "full jitter", which spreads
@@ -46,23 +44,58 @@ func (p Policy) Delay(n int) time.Duration {
 	return rand.N(ceiling) + 1
 }
 
-// Do calls fn until it succeeds, returns an error not worth retrying, or the
-// attempts run out; it returns fn's last error.
+// Kind is how a retry layer sees an error.
+type Kind int
+
+const (
+	Permanent Kind = iota // not worth another attempt, or cancellation
+	Transient             // may pass: Policy.Attempts
+	Mismatch              // bytes failed their checksum: Policy.Mismatches
+	Throttled             // the store asked to slow down: the Gate's
+)
+
+// KindOf classifies err for the retry layers.
+func KindOf(err error) Kind {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return Permanent
+	case errors.Is(err, store.ErrChecksumMismatch):
+		return Mismatch
+	}
+	if t, _ := store.IsThrottle(err); t {
+		return Throttled
+	}
+	if store.IsTransient(err) {
+		return Transient
+	}
+	return Permanent
+}
+
+// Do calls fn until it succeeds, fails for good, or the attempts of the
+// kind of failure it keeps returning run out; it returns fn's last error.
+// A throttled error is returned as it is: the Gate that admits the request
+// waits out throttling, and one that reached here is final.
 func (p Policy) Do(ctx context.Context, fn func(attempt int) error) error {
 	sleep := p.Sleep
 	if sleep == nil {
 		sleep = Sleep
 	}
-	retryable := p.Retryable
-	if retryable == nil {
-		retryable = store.IsTransient
-	}
-	attempts := max(p.Attempts, 1)
-	var err error
+	var transient, mismatches int
 	for n := 1; ; n++ {
-		err = fn(n)
-		if err == nil || n >= attempts || !retryable(err) ||
-			errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		err := fn(n)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		switch KindOf(err) {
+		case Transient:
+			if transient++; transient >= max(p.Attempts, 1) {
+				return err
+			}
+		case Mismatch:
+			if mismatches++; mismatches >= max(p.Mismatches, 1) {
+				return err
+			}
+		default:
 			return err
 		}
 		if serr := sleep(ctx, p.Delay(n)); serr != nil {

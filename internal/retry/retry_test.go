@@ -3,14 +3,19 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/sortie-dev/sortie/internal/store"
 )
 
-var transient = &store.OpError{Op: "put", Err: errors.New("503 SlowDown"), Retry: true}
-var permanent = &store.OpError{Op: "put", Err: store.ErrPermission}
+var (
+	transient = &store.OpError{Op: "put", Err: errors.New("500 InternalError"), Retry: true}
+	permanent = &store.OpError{Op: "put", Err: store.ErrPermission}
+	badDigest = &store.OpError{Op: "upload part", Err: fmt.Errorf("%w (BadDigest)", store.ErrChecksumMismatch), Retry: true}
+	throttled = &store.OpError{Op: "put", Err: errors.New("503 SlowDown"), Retry: true, Throttle: true}
+)
 
 func TestDo(t *testing.T) {
 	for _, tc := range []struct {
@@ -22,13 +27,16 @@ func TestDo(t *testing.T) {
 		{"ok first time", []error{nil}, 1, nil},
 		{"transient then ok", []error{transient, transient, nil}, 3, nil},
 		{"permanent stops", []error{permanent, nil}, 1, permanent},
-		{"gives up", []error{transient, transient, transient, transient}, 3, transient},
+		{"gives up after Attempts", []error{transient, transient, transient, transient}, 3, transient},
 		{"checksum retried", []error{store.ErrChecksumMismatch, nil}, 2, nil},
+		{"checksum gives up after Mismatches", []error{badDigest, badDigest, nil}, 2, badDigest},
+		{"kinds counted apart", []error{transient, badDigest, transient, nil}, 4, nil},
+		{"throttle is the gate's", []error{throttled, nil}, 1, throttled},
 		{"cancel not retried", []error{context.Canceled, nil}, 1, context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var slept []time.Duration
-			p := Policy{Attempts: 3, Base: time.Second, Max: 4 * time.Second,
+			p := Policy{Attempts: 3, Mismatches: 2, Base: time.Second, Max: 4 * time.Second,
 				Sleep: func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
 			calls := 0
 			err := p.Do(context.Background(), func(int) error { calls++; return tc.errs[calls-1] })
@@ -42,6 +50,38 @@ func TestDo(t *testing.T) {
 				t.Errorf("slept %d times for %d calls", len(slept), calls)
 			}
 		})
+	}
+}
+
+// The zero Policy tries once: a mismatch or a transient error is reported
+// at once.
+func TestZeroPolicyTriesOnce(t *testing.T) {
+	for _, e := range []error{transient, badDigest} {
+		calls := 0
+		Policy{}.Do(context.Background(), func(int) error { calls++; return e })
+		if calls != 1 {
+			t.Errorf("%v: %d calls, want 1", e, calls)
+		}
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want Kind
+	}{
+		{nil, Permanent},
+		{permanent, Permanent},
+		{transient, Transient},
+		{badDigest, Mismatch},
+		{store.ErrChecksumMismatch, Mismatch},
+		{throttled, Throttled},
+		{fmt.Errorf("open: %w", context.Canceled), Permanent},
+		{&store.OpError{Op: "open", Err: context.DeadlineExceeded, Retry: true}, Permanent},
+	} {
+		if got := KindOf(tc.err); got != tc.want {
+			t.Errorf("KindOf(%v) = %d, want %d", tc.err, got, tc.want)
+		}
 	}
 }
 
