@@ -431,6 +431,18 @@ func (t *translator) statement(st Statement, user string) translated {
 			out.Condition[c.Operator] = map[string][]string{}
 		}
 		key := t.d.key(c.Key)
+		if prev, twice := out.Condition[c.Operator][key]; twice {
+			both, never, ok := conjoin(c.Operator, prev, vals)
+			switch {
+			case never:
+				return translated{outcome: Exact, buckets: x.buckets, reasons: append(x.reasons,
+					fmt.Sprintf("its two %s conditions on %s cannot both hold: AWS never applies it, nothing to carry", c.Operator, c.Key))}
+			case !ok:
+				dropped = append(dropped, fmt.Sprintf("%s cannot write two %s conditions on %s as one", t.d.Name, c.Operator, c.Key))
+				continue
+			}
+			vals = both
+		}
 		out.Condition[c.Operator][key] = vals
 	}
 	x.out = out
