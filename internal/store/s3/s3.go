@@ -11,9 +11,17 @@
 //     stores reject aws-chunked trailers; sortie instead sends Content-MD5 on
 //     every PutObject and UploadPart, which every S3 implementation checks,
 //     and compares the ETag the store returns with the MD5 it computed.
-//   - The SDK's client-side retry quota is disabled (it turns a throttling
-//     storm into "retry quota exceeded" failures); requests are retried with
-//     the SDK's capped exponential backoff and jitter, up to MaxAttempts.
+//   - Each request is retried by one layer only (package retry has the
+//     table). Data requests — GetObject, PutObject, and the calls that open,
+//     fill and complete a multipart upload — get one SDK attempt: the engine
+//     holding the body retries them, body read included, and answers their
+//     throttling by lowering its concurrency. Listing pages and Check get one
+//     SDK attempt too, and are retried by this package's own loops, which
+//     also see a page cut short while decoding. Control requests (HEAD,
+//     tagging, ListParts, ListMultipartUploads, abort, delete) are retried
+//     by the SDK alone, throttling included, with capped exponential backoff
+//     and jitter, up to MaxAttempts, and without the SDK's client-side retry
+//     quota (it turns a throttling storm into "retry quota exceeded").
 package s3
 
 import (
@@ -69,18 +77,17 @@ type Config struct {
 	// MaxConns bounds idle connections kept per host; set it to at least
 	// the number of workers so connections are reused.
 	MaxConns int
-	// MaxAttempts bounds the attempts of one request (default 10).
+	// MaxAttempts bounds the SDK's attempts of one control request (HEAD,
+	// tagging, part and upload listings, abort, delete; default 10). Data
+	// requests and listing pages get one SDK attempt: their retries are
+	// the caller's (package retry) and this package's list loop.
 	MaxAttempts int
 	Logger      *slog.Logger
 }
 
 // Store is one bucket (and prefix) on S3 or an S3-compatible store.
 type Store struct {
-	client *s3.Client
-	// data is the retryer of data-path requests (GET, PUT, parts): it does
-	// not retry throttling, which the transfer engine answers by lowering
-	// its concurrency; listings and HEADs keep the SDK's throttle retries.
-	data     aws.Retryer
+	client   *s3.Client
 	bucket   string
 	prefix   string
 	name     string
@@ -129,7 +136,6 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	name := "s3://" + cfg.Bucket + "/" + prefix
 	s := &Store{
 		client:   client,
-		data:     dataRetryer{awsconfig.Retryer(cfg.MaxAttempts)},
 		bucket:   cfg.Bucket,
 		prefix:   prefix,
 		name:     strings.TrimSuffix(name, "/"),
@@ -166,7 +172,7 @@ func (s *Store) Check(ctx context.Context) error {
 			Bucket:  aws.String(s.bucket),
 			Prefix:  aws.String(s.prefix),
 			MaxKeys: aws.Int32(1),
-		}, func(o *s3.Options) { o.RetryMaxAttempts = 2 })
+		}, oneAttempt)
 		if err != nil {
 			return s.wrap("list", "", err)
 		}
@@ -174,6 +180,9 @@ func (s *Store) Check(ctx context.Context) error {
 	})
 }
 
+// The loops of the requests this package retries itself; the SDK makes one
+// attempt at each. A throttled page waits here too: listings go through no
+// engine's gate.
 var (
 	listRetry  = backoff.Policy{Attempts: 8, Base: 250 * time.Millisecond, Max: 10 * time.Second}
 	checkRetry = backoff.Policy{Attempts: 3, Base: 200 * time.Millisecond, Max: time.Second}
@@ -225,7 +234,7 @@ func (s *Store) list(ctx context.Context, fullPrefix, startAfter string) iter.Se
 			var page *s3.ListObjectsV2Output
 			err := listRetry.Do(ctx, func(int) error {
 				var err error
-				if page, err = pages.NextPage(ctx); err != nil {
+				if page, err = pages.NextPage(ctx, oneAttempt); err != nil {
 					return s.wrap("list", "", err)
 				}
 				return nil
@@ -253,7 +262,7 @@ func (s *Store) FirstAfter(ctx context.Context, prefix, after string) (store.Obj
 		if after != "" {
 			in.StartAfter = aws.String(s.prefix + after)
 		}
-		out, err := s.client.ListObjectsV2(ctx, in)
+		out, err := s.client.ListObjectsV2(ctx, in, oneAttempt)
 		if err != nil {
 			return s.wrap("list", "", err)
 		}
@@ -652,7 +661,12 @@ func (s *Store) ListParts(ctx context.Context, key, uploadID string) ([]store.Pa
 	}
 }
 
-func (s *Store) dataPath(o *s3.Options) { o.Retryer = s.data }
+// dataPath marks a data request: one SDK attempt, since its caller retries
+// it with its body (package retry) and answers its throttling.
+func (s *Store) dataPath(o *s3.Options) { oneAttempt(o) }
+
+// oneAttempt makes the SDK send a request once, for a caller that retries.
+func oneAttempt(o *s3.Options) { o.RetryMaxAttempts = 1 }
 
 // unsignedPayload sends a body as UNSIGNED-PAYLOAD instead of signing its
 // SHA-256, for requests that carry Content-MD5. The MD5 header is itself
@@ -662,16 +676,6 @@ func (s *Store) dataPath(o *s3.Options) { o.Retryer = s.data }
 // plain HTTP too, which on-premises endpoints often are.
 func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
-}
-
-// dataRetryer retries what the standard retryer retries, except throttling.
-type dataRetryer struct{ aws.RetryerV2 }
-
-func (r dataRetryer) IsErrorRetryable(err error) bool {
-	if throttled, _ := throttle(err); throttled {
-		return false
-	}
-	return r.RetryerV2.IsErrorRetryable(err)
 }
 
 // throttle reports whether err asks the client to slow down, and for how
