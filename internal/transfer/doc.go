@@ -12,6 +12,14 @@
 // billed. One bad object never stops the run: failures are collected in the
 // Summary and the run goes on.
 //
+// Every data request goes through its side's throttle gate and is retried,
+// with its body, by one retry.Policy loop where it is made — a part by its
+// own read and send, never the object around it (package retry has the
+// table). The one retry of a whole object is a multipart source that fails
+// its whole-object checksum: the same upload is continued from the parts
+// the destination lists, every part read again, and only changed parts
+// sent again.
+//
 // It is not for deciding what the user asked (package cli) nor for showing
 // progress (listeners of package event).
 package transfer

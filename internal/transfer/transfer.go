@@ -53,10 +53,18 @@ type Options struct {
 	// Ledger, if set, records every object's progress durably (the
 	// journal); a run with a ledger keeps interrupted multipart uploads for
 	// the next run to continue instead of aborting them.
-	Ledger   Ledger
-	Retry    retry.Policy
-	Listener event.Listener
-	Log      *slog.Logger
+	Ledger Ledger
+	// Retry is the policy of every data request the engine sends (reads,
+	// writes, parts): their one retry layer for transient failures and
+	// checksum mismatches (package retry); zero Attempts means
+	// retry.Default.
+	Retry retry.Policy
+	// SrcGate and DstGate admit the requests to each side and answer its
+	// throttling; nil gives each side a gate of Workers of its own. Pass
+	// the same gates to verify.Run to share what they learnt.
+	SrcGate, DstGate *retry.Gate
+	Listener         event.Listener
+	Log              *slog.Logger
 }
 
 // Failure is one object the run gave up on.
@@ -93,7 +101,7 @@ type run struct {
 	pool     sync.Pool
 	ledger   Ledger
 	// srcGate and dstGate adapt each side's concurrency to its throttling.
-	srcGate, dstGate *gate
+	srcGate, dstGate *retry.Gate
 
 	mu  sync.Mutex
 	sum Summary
@@ -140,7 +148,13 @@ func newRun(src, dst store.Store, opts Options) *run {
 		r.ledger = nopLedger{}
 	}
 	r.mp, _ = dst.(store.Multipart)
-	r.srcGate, r.dstGate = newGate(opts.Workers), newGate(opts.Workers)
+	r.srcGate, r.dstGate = opts.SrcGate, opts.DstGate
+	if r.srcGate == nil {
+		r.srcGate = retry.NewGate(opts.Workers)
+	}
+	if r.dstGate == nil {
+		r.dstGate = retry.NewGate(opts.Workers)
+	}
 	r.memCap = int64(opts.Workers) * opts.PartSize
 	r.mem = semaphore.NewWeighted(r.memCap)
 	if opts.BandwidthLimit > 0 {
@@ -232,15 +246,13 @@ func (r *run) fail(key string, err error) {
 // settle decides a pair the listings could not (ETags of different shapes)
 // by the origin time each side records, then copies if they differ.
 func (r *run) settle(ctx context.Context, e diff.Entry) {
-	var si, di store.Info
-	err := r.opts.Retry.Do(ctx, func(int) error {
-		var err error
-		if si, err = r.src.Stat(ctx, e.Src.Key); err != nil {
-			return err
-		}
+	// Stat is a control request: the store retries it (store/s3 through
+	// the SDK), not the engine.
+	si, err := r.src.Stat(ctx, e.Src.Key)
+	var di store.Info
+	if err == nil {
 		di, err = r.dst.Stat(ctx, e.Dst.Key)
-		return err
-	})
+	}
 	if err != nil {
 		r.fail(e.Src.Key, err)
 		return
@@ -308,8 +320,9 @@ func (r *run) deletePhase(ctx context.Context) error {
 				r.deleted(k, event.WouldDelete)
 				return nil
 			}
-			err := r.opts.Retry.Do(gctx, func(int) error { return r.delete(gctx, k) })
-			if err != nil {
+			// A control request: retried by the store (the SDK), admitted
+			// by the gate.
+			if err := r.delete(gctx, k); err != nil {
 				r.fail(k, fmt.Errorf("delete: %w", err))
 				return nil
 			}

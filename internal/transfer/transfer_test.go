@@ -22,7 +22,7 @@ import (
 )
 
 // fast retries for tests: the logic is the same, the sleeps are not.
-var fast = retry.Policy{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}
+var fast = retry.Policy{Attempts: 3, Mismatches: 3, Base: time.Millisecond, Max: time.Millisecond}
 
 func opts() Options {
 	return Options{Workers: 4, PartSize: 1 << 20, Retry: fast, MaxDelete: -1}
