@@ -10,6 +10,10 @@
 // when that cannot work (an encrypted ETag, an uneven part layout) is the
 // remote side read too.
 //
+// Its reads go through each side's throttle gate and retry policy, as
+// copy's do (package retry): a store answering 503 SlowDown slows verify
+// down instead of failing its checks.
+//
 // It changes nothing on either side.
 package verify
 
@@ -45,9 +49,16 @@ type Options struct {
 	// SkipMetadata compares size and content only.
 	SkipMetadata bool
 	Filter       *filter.Filter
-	Retry        retry.Policy
-	Listener     event.Listener
-	Log          *slog.Logger
+	// Retry is the policy of every read verify makes: the one retry layer
+	// of transient failures (package retry); zero Attempts means
+	// retry.Default.
+	Retry retry.Policy
+	// SrcGate and DstGate admit the reads of each side and answer its
+	// throttling, as they do for copy; nil gives each side a gate of
+	// Workers of its own.
+	SrcGate, DstGate *retry.Gate
+	Listener         event.Listener
+	Log              *slog.Logger
 }
 
 // Problem is one object that is not as it should be.
@@ -82,7 +93,7 @@ func (r *Report) OK(exact bool) bool {
 }
 
 type run struct {
-	src, dst store.Store
+	src, dst side
 	opts     Options
 	mu       sync.Mutex
 	rep      Report
@@ -99,8 +110,14 @@ func Run(ctx context.Context, src, dst store.Store, opts Options) (*Report, erro
 	if opts.Listener == nil {
 		opts.Listener = event.Multi(nil)
 	}
+	if opts.SrcGate == nil {
+		opts.SrcGate = retry.NewGate(opts.Workers)
+	}
+	if opts.DstGate == nil {
+		opts.DstGate = retry.NewGate(opts.Workers)
+	}
 	start := time.Now()
-	r := &run{src: src, dst: dst, opts: opts}
+	r := &run{src: side{src, opts.SrcGate}, dst: side{dst, opts.DstGate}, opts: opts}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Workers)
 	var listErr error
@@ -163,19 +180,11 @@ func (r *run) check(ctx context.Context, e diff.Entry) {
 		r.problem(event.Mismatch, key, fmt.Sprintf("size %d at the destination, %d at the source", e.Dst.Size, e.Src.Size), e.Src.Size)
 		return
 	}
-	var byHash bool
-	var reason string
-	err := r.opts.Retry.Do(ctx, func(int) error {
-		var err error
-		byHash, reason, err = r.content(ctx, e)
-		return err
-	})
+	// Each read retries itself (digest, learnPartSize); Stat is a control
+	// request, retried by the store.
+	byHash, reason, err := r.content(ctx, e)
 	if err == nil && reason == "" && !r.opts.SkipMetadata {
-		err = r.opts.Retry.Do(ctx, func(int) error {
-			var err error
-			reason, err = r.metadata(ctx, key)
-			return err
-		})
+		reason, err = r.metadata(ctx, key)
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -216,12 +225,12 @@ func (r *run) content(ctx context.Context, e diff.Entry) (byHash bool, reason st
 	_, parts, parsed := store.ParseETag(ro.ETag)
 	var partSize int64
 	if parsed && parts > 0 {
-		partSize, err = learnPartSize(ctx, remote, ro.Key)
+		partSize, err = r.learnPartSize(ctx, remote, ro.Key)
 		if err != nil {
 			return true, "", err
 		}
 	}
-	whole, composite, err := digest(ctx, local, lo.Key, partSize)
+	whole, composite, err := r.digest(ctx, local, lo.Key, partSize)
 	if err != nil {
 		return true, "", err
 	}
@@ -234,7 +243,7 @@ func (r *run) content(ctx context.Context, e diff.Entry) (byHash bool, reason st
 		}
 	}
 	// The other side's ETag could not confirm it: read that side too.
-	other, _, err := digest(ctx, remote, ro.Key, 0)
+	other, _, err := r.digest(ctx, remote, ro.Key, 0)
 	if err != nil {
 		return true, "", err
 	}
@@ -244,24 +253,54 @@ func (r *run) content(ctx context.Context, e diff.Entry) (byHash bool, reason st
 	return true, "", nil
 }
 
+// side is one store with the gate its reads go through.
+type side struct {
+	store.Store
+	gate *retry.Gate
+}
+
+// open opens key through the side's gate, which waits out throttling.
+func (s side) open(ctx context.Context, key string, opts store.ReadOptions) (rc io.ReadCloser, info store.Info, err error) {
+	err = s.gate.Do(ctx, key, func() error {
+		rc, info, err = s.Open(ctx, key, opts)
+		return err
+	})
+	return rc, info, err
+}
+
 // learnPartSize asks for part 1 of a multipart object and reads only its
 // headers: the size of the first part is the layout's part size.
-func learnPartSize(ctx context.Context, s store.Store, key string) (int64, error) {
-	rc, info, err := s.Open(ctx, key, store.ReadOptions{PartNumber: 1, Length: -1})
-	if err != nil {
-		return 0, err
-	}
-	rc.Close()
-	if info.Parts == 0 {
-		return 0, nil
-	}
-	return info.Length, nil
+func (r *run) learnPartSize(ctx context.Context, s side, key string) (int64, error) {
+	var size int64
+	err := r.opts.Retry.Do(ctx, func(int) error {
+		rc, info, err := s.open(ctx, key, store.ReadOptions{PartNumber: 1, Length: -1})
+		if err != nil {
+			return err
+		}
+		rc.Close()
+		size = 0
+		if info.Parts > 0 {
+			size = info.Length
+		}
+		return nil
+	})
+	return size, err
 }
 
 // digest reads an object and returns the MD5 of its body and, when partSize
-// is positive, the multipart composite ETag for parts of that size.
-func digest(ctx context.Context, s store.Store, key string, partSize int64) ([]byte, string, error) {
-	rc, _, err := s.Open(ctx, key, store.ReadOptions{Length: -1})
+// is positive, the multipart composite ETag for parts of that size. A read
+// that fails is read again from the start, as one request.
+func (r *run) digest(ctx context.Context, s side, key string, partSize int64) (whole []byte, composite string, err error) {
+	err = r.opts.Retry.Do(ctx, func(int) error {
+		var err error
+		whole, composite, err = digestOnce(ctx, s, key, partSize)
+		return err
+	})
+	return whole, composite, err
+}
+
+func digestOnce(ctx context.Context, s side, key string, partSize int64) ([]byte, string, error) {
+	rc, _, err := s.open(ctx, key, store.ReadOptions{Length: -1})
 	if err != nil {
 		return nil, "", err
 	}
