@@ -43,6 +43,62 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// Bucket names: AWS's rules, loosened for a source as AWS documents for
+// buckets made in us-east-1 before March 2018 (upper case, '_', up to 255
+// characters); a destination follows the current rules.
+func TestBucketNames(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	for _, tc := range []struct {
+		bucket  string
+		source  string // "" when Parse accepts it, else part of its error
+		destErr string // "" when CheckDestination accepts it
+	}{
+		{"archive", "", ""},
+		{"uni-research.data-2024", "", ""},
+		{"a1b", "", ""},
+		{"Legacy_Bucket", "", `has 'L'; a destination bucket name uses lower case`},
+		{"legacy_bucket", "", `has '_'`},
+		{long, "", "is 64 characters; bucket names must be 3 to 63"},
+		{"my..bucket", "", "two adjacent periods"},
+		{"bucket-", "", "must end with a letter or a digit"},
+		{"ab", "is 2 characters; bucket names must be 3 to 63", "-"},
+		{strings.Repeat("a", 256), "3 to 63 characters (255 for buckets made in us-east-1", "-"},
+		{"-bucket", "must begin with a letter or a digit", "-"},
+		{".bucket", "must begin with a letter or a digit", "-"},
+		{"192.168.5.4", "formatted as an IP address", "-"},
+		{"bad bucket", "has the character ' '", "-"},
+		{"caf\u00e9", "has the character 'é'", "-"},
+		{"1.2.3.4.5", "", ""},
+	} {
+		t.Run(tc.bucket[:min(len(tc.bucket), 20)], func(t *testing.T) {
+			l, err := Parse("s3://" + tc.bucket + "/prefix")
+			switch {
+			case tc.source == "" && err != nil:
+				t.Fatalf("Parse: %v, want it accepted as a source", err)
+			case tc.source != "" && (err == nil || !strings.Contains(err.Error(), tc.source)):
+				t.Fatalf("Parse: %v, want an error saying %q", err, tc.source)
+			case err != nil:
+				if !strings.Contains(err.Error(), tc.bucket) {
+					t.Errorf("Parse: %v does not name the bucket", err)
+				}
+				return
+			}
+			err = l.CheckDestination()
+			switch {
+			case tc.destErr == "" && err != nil:
+				t.Errorf("CheckDestination: %v, want it accepted", err)
+			case tc.destErr != "" && (err == nil || !strings.Contains(err.Error(), tc.destErr)):
+				t.Errorf("CheckDestination: %v, want an error saying %q", err, tc.destErr)
+			case err != nil && (!strings.Contains(err.Error(), tc.bucket) || strings.Contains(err.Error(), "\n")):
+				t.Errorf("CheckDestination: %v does not name the bucket on one line", err)
+			}
+		})
+	}
+	if l, _ := Parse("/srv/Data_1"); l.CheckDestination() != nil {
+		t.Error("CheckDestination refused a directory")
+	}
+}
+
 func TestOverlaps(t *testing.T) {
 	p := func(s string) Location {
 		l, err := Parse(s)
