@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"time"
@@ -79,6 +80,61 @@ func (e *CredentialsError) Error() string {
 // that branch on store.ErrAuth.
 func (e *CredentialsError) Unwrap() error { return store.ErrAuth }
 
+// FileError reports an AWS shared-config or credentials file that exists
+// but cannot be read. The SDK skips such a file as if it were empty, so
+// without this the user would be told the profile or the credentials are
+// missing.
+type FileError struct {
+	Path string
+	What string // "config" or "credentials"
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	return fmt.Sprintf("cannot read the AWS %s file %s: %v; check its permissions (it must be a file that the user running sortie can read)", e.What, e.Path, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// unreadableFile returns a FileError for the first shared file that exists
+// but cannot be read, or nil. A missing file is not an error: the SDK's
+// default chain does without it.
+func unreadableFile() error {
+	for _, f := range []struct{ what, path string }{
+		{"credentials", pathOr("AWS_SHARED_CREDENTIALS_FILE", config.DefaultSharedCredentialsFilename())},
+		{"config", pathOr("AWS_CONFIG_FILE", config.DefaultSharedConfigFilename())},
+	} {
+		fi, err := os.Stat(f.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.IsDir() {
+			err = errors.New("it is a directory")
+		}
+		if err == nil {
+			var fh *os.File
+			if fh, err = os.Open(f.path); err == nil {
+				fh.Close()
+			}
+		}
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is in the message already
+			}
+			return &FileError{Path: f.path, What: f.what, Err: err}
+		}
+	}
+	return nil
+}
+
+func pathOr(env, def string) string {
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	return def
+}
+
 // ConfigFile is the shared config file the SDK reads.
 func ConfigFile() string { return fileOr("AWS_CONFIG_FILE", "config") }
 
@@ -143,6 +199,12 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
+		// A file that cannot be read is the cause the user can act on,
+		// whatever the SDK made of it: a directory fails to load, a file
+		// it may not open is skipped and its profiles seem undefined.
+		if ferr := unreadableFile(); ferr != nil {
+			return aws.Config{}, ferr
+		}
 		var notExist config.SharedConfigProfileNotExistError
 		if errors.As(err, &notExist) {
 			return aws.Config{}, &ProfileError{Profile: o.Profile}
@@ -153,6 +215,9 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		// Resolve credentials now: the SDK reports a missing or broken
 		// credential source with no error type to branch on, mid-request.
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			if ferr := unreadableFile(); ferr != nil {
+				return aws.Config{}, ferr
+			}
 			return aws.Config{}, &CredentialsError{Profile: o.Profile, Flag: o.Flag, Err: err}
 		}
 	}
