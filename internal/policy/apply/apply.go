@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -200,9 +203,15 @@ func missing(current string, want []string) []string {
 	return out
 }
 
-// same compares two policy documents as MinIO means them: MinIO returns
-// what it stored re-encoded (sets sorted, single values as strings), so
-// both sides are parsed and put in one canonical form.
+// same reports whether MinIO holds the document it is given: both sides
+// are put in one form that keeps what the policy means and drops what
+// MinIO rewrites on the way in (minio/pkg v3.1.3, policy.Policy and
+// BucketPolicy UnmarshalJSON, condition/*func.go): statements in any
+// order, one of several equal statements (equal without their Sid, as
+// MinIO compares them: it keeps the first and drops the rest), sets for
+// actions, resources, principals and condition values, address ranges as
+// net.IPNet prints them (lower case, host bits cleared, a bare address
+// read as /32), booleans, numbers and dates parsed.
 func same(a, b []byte) bool {
 	ca, err1 := canonical(a)
 	cb, err2 := canonical(b)
@@ -214,27 +223,68 @@ func canonical(doc []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var parts []string
+	set := func(s []string) string {
+		s = slices.Clone(s)
+		slices.Sort(s)
+		return strings.Join(slices.Compact(s), ",")
+	}
+	parts := []string{"Version " + p.Version}
 	for _, st := range p.Statements {
 		if st.Err != nil {
 			return "", st.Err
 		}
-		norm := func(s []string) string {
-			s = slices.Clone(s)
-			slices.Sort(s)
-			return strings.Join(s, ",")
-		}
 		var conds []string
 		for _, c := range st.Condition {
-			conds = append(conds, c.Operator+"/"+c.Key+"="+norm(c.Values))
+			vals, err := conditionValues(c.Operator, c.Values)
+			if err != nil {
+				return "", err
+			}
+			conds = append(conds, c.Operator+"/"+c.Key+"="+set(vals))
 		}
 		principal := ""
 		if st.Principal != nil {
-			principal = fmt.Sprint(st.Principal.All, norm(st.Principal.AWS))
+			principal = fmt.Sprint(st.Principal.All, set(st.Principal.AWS))
 		}
-		parts = append(parts, strings.Join([]string{st.Sid, st.Effect, principal, norm(st.Action), norm(st.NotAction),
-			norm(st.Resource), norm(st.NotResource), norm(conds)}, "|"))
+		parts = append(parts, strings.Join([]string{st.Effect, principal, set(st.Action), set(st.NotAction),
+			set(st.Resource), set(st.NotResource), set(conds)}, "|"))
 	}
 	slices.Sort(parts)
-	return strings.Join(parts, "\n"), nil
+	return strings.Join(slices.Compact(parts), "\n"), nil
+}
+
+// conditionValues writes the values of operator op as MinIO keeps them.
+func conditionValues(op string, vals []string) ([]string, error) {
+	_, base, _ := strings.Cut(op, ":")
+	if base == "" {
+		base = op
+	}
+	base = strings.TrimSuffix(base, "IfExists")
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		switch {
+		case base == "IpAddress" || base == "NotIpAddress":
+			if !strings.Contains(v, "/") {
+				v += "/32"
+			}
+			_, n, err := net.ParseCIDR(v)
+			if err != nil {
+				return nil, fmt.Errorf("condition %s: %q is not an address range", op, v)
+			}
+			v = n.String()
+		case base == "Bool" || base == "Null":
+			if b, err := strconv.ParseBool(v); err == nil {
+				v = strconv.FormatBool(b)
+			}
+		case strings.HasPrefix(base, "Numeric"):
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				v = strconv.FormatFloat(f, 'g', -1, 64)
+			}
+		case strings.HasPrefix(base, "Date"):
+			if t, err := time.Parse(time.RFC3339, v); err == nil {
+				v = t.UTC().Format(time.RFC3339Nano)
+			}
+		}
+		out[i] = v
+	}
+	return out, nil
 }
