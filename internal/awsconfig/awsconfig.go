@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/sortie-dev/sortie/internal/store"
 )
@@ -47,6 +50,11 @@ type Options struct {
 	MaxConns int
 	// MaxAttempts bounds the SDK's attempts of one request (default 10).
 	MaxAttempts int
+	// Logger receives the SDK's own warnings ("falling back to IMDSv1",
+	// skipped checksum validations) at debug level, so that they reach
+	// the terminal only with sortie --verbose; nil discards them. Without
+	// it the SDK writes them straight to the process's stderr.
+	Logger *slog.Logger
 }
 
 // ProfileError reports a profile that the AWS config files do not define.
@@ -184,6 +192,7 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
 		config.WithRetryer(func() aws.Retryer { return Retryer(o.MaxAttempts) }),
+		config.WithLogger(sdkLogger(o.Logger)),
 	}
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
@@ -222,6 +231,17 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// sdkLogger turns the SDK's log lines into debug records of l, marked
+// sdk=true; a nil l discards them.
+func sdkLogger(l *slog.Logger) logging.Logger {
+	if l == nil {
+		return logging.Nop{}
+	}
+	return logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		l.Debug(fmt.Sprintf(format, v...), "sdk", true, "level", strings.ToLower(string(c)))
+	})
 }
 
 // S3 returns an S3 client for cfg in region (cfg's own when ""). A custom

@@ -1,8 +1,12 @@
 package awsconfig
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,5 +80,60 @@ func TestUnreadableFile(t *testing.T) {
 	var pe *ProfileError
 	if _, err := Load(context.Background(), Options{Profile: "nosuch"}); !errors.As(err, &pe) {
 		t.Errorf("undefined profile: %v, want ProfileError", err)
+	}
+}
+
+// The SDK's own warnings go to Options.Logger at debug level, or nowhere;
+// never to the process's stderr. The warning here is the one a machine
+// outside EC2 gets from the default chain: the metadata service refuses the
+// IMDSv2 token and the SDK says it falls back to IMDSv1.
+func TestSDKWarningsGoToTheLogger(t *testing.T) {
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer imds.Close()
+	dir := t.TempDir()
+	isolate(t, filepath.Join(dir, "none"), filepath.Join(dir, "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+
+	stderr := captureStderr(t)
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err := Load(context.Background(), Options{Logger: log})
+	var ce *CredentialsError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Load: %v, want a CredentialsError", err)
+	}
+	if !strings.Contains(logged.String(), "falling back to IMDSv1") || !strings.Contains(logged.String(), "level=DEBUG") {
+		t.Errorf("logger got %q, want the SDK's IMDSv1 warning at debug level", logged.String())
+	}
+	// Without a logger the warning is dropped.
+	if _, err := Load(context.Background(), Options{}); !errors.As(err, &ce) {
+		t.Fatalf("Load without a logger: %v", err)
+	}
+	if got := stderr(); got != "" {
+		t.Errorf("the SDK wrote to stderr: %q", got)
+	}
+}
+
+// captureStderr sends os.Stderr to a file until the test ends; the returned
+// function reads what was written so far.
+func captureStderr(t *testing.T) func() string {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = f
+	t.Cleanup(func() { os.Stderr = saved; f.Close() })
+	return func() string {
+		b, _ := os.ReadFile(f.Name())
+		return string(b)
 	}
 }
