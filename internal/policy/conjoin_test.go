@@ -146,3 +146,26 @@ func TestConjoinRefuses(t *testing.T) {
 		}
 	}
 }
+
+// MinIO reads a bare address in IpAddress as a /32, an IPv6 one too: the
+// translation writes the one-address range AWS means.
+func TestBareAddressGetsItsPrefix(t *testing.T) {
+	a := campus(t, "uni-research-data")
+	a.IAM.UserDetailList = append(a.IAM.UserDetailList, account.IAMUser{UserName: "tess", Arn: "arn:aws:iam::123456789012:user/tess",
+		UserPolicyList: []account.InlinePolicy{{PolicyName: "p", PolicyDocument: account.Document(`{"Version":"2012-10-17","Statement":[
+			{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::uni-research-data/*","Condition":{"IpAddress":{"aws:SourceIp":["2001:db8::1","192.0.2.7","10.0.0.0/8"]}}}]}`)}}})
+	p, err := Build(a, Options{Target: "minio", Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range p.MinIO.Policies {
+		if d.Name == "user-tess-p" {
+			got := strings.Join(d.Document.Statement[0].Condition["IpAddress"]["aws:SourceIp"], " ")
+			if want := "2001:db8::1/128 192.0.2.7/32 10.0.0.0/8"; got != want {
+				t.Errorf("wrote %s, want %s", got, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no policy user-tess-p")
+}

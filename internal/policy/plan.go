@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -430,6 +431,9 @@ func (t *translator) statement(st Statement, user string) translated {
 		if out.Condition[c.Operator] == nil {
 			out.Condition[c.Operator] = map[string][]string{}
 		}
+		if _, base, _ := splitOperator(c.Operator); base == "IpAddress" || base == "NotIpAddress" {
+			vals = withPrefixes(vals)
+		}
 		key := t.d.key(c.Key)
 		if prev, twice := out.Condition[c.Operator][key]; twice {
 			both, never, ok := conjoin(c.Operator, prev, vals)
@@ -464,6 +468,20 @@ func (t *translator) statement(st Statement, user string) translated {
 		}
 	}
 	return x
+}
+
+// withPrefixes writes a bare address as the one-address range AWS means
+// by it: MinIO reads a bare address as /32 whatever its family, which for
+// an IPv6 address is a range of 2^96 addresses.
+func withPrefixes(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		if a, err := netip.ParseAddr(v); err == nil {
+			v = netip.PrefixFrom(a, a.BitLen()).String()
+		}
+		out[i] = v
+	}
+	return out
 }
 
 func abbreviate(s []string, n int) string {
