@@ -19,8 +19,12 @@ type Policy struct {
 	// counted apart from transient failures: a part that is cut short once
 	// and then corrupted once has used one of each.
 	Mismatches int
-	Base       time.Duration // the first delay's cap
-	Max        time.Duration // no delay is longer
+	// Throttles bounds the attempts of a throttled request in a loop that
+	// no Gate admits (listings, a store's preflight check); 0 returns a
+	// throttled error at once, to the Gate that admitted the request.
+	Throttles int
+	Base      time.Duration // the first delay's cap
+	Max       time.Duration // no delay is longer
 	// Sleep waits for d or until ctx is done; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -73,20 +77,28 @@ func KindOf(err error) Kind {
 
 // Do calls fn until it succeeds, fails for good, or the attempts of the
 // kind of failure it keeps returning run out; it returns fn's last error.
-// A throttled error is returned as it is: the Gate that admits the request
-// waits out throttling, and one that reached here is final.
+// A throttled error is returned as it is unless the policy has Throttles:
+// the Gate that admits the request waits out throttling.
 func (p Policy) Do(ctx context.Context, fn func(attempt int) error) error {
 	sleep := p.Sleep
 	if sleep == nil {
 		sleep = Sleep
 	}
-	var transient, mismatches int
+	var transient, mismatches, throttles int
 	for n := 1; ; n++ {
 		err := fn(n)
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
+		delay := p.Delay(n)
 		switch KindOf(err) {
+		case Throttled:
+			if throttles++; throttles >= p.Throttles {
+				return err
+			}
+			if _, after := store.IsThrottle(err); after > delay {
+				delay = after // the store said how long
+			}
 		case Transient:
 			if transient++; transient >= max(p.Attempts, 1) {
 				return err
@@ -98,7 +110,7 @@ func (p Policy) Do(ctx context.Context, fn func(attempt int) error) error {
 		default:
 			return err
 		}
-		if serr := sleep(ctx, p.Delay(n)); serr != nil {
+		if serr := sleep(ctx, delay); serr != nil {
 			return err
 		}
 	}

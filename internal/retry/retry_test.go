@@ -105,3 +105,25 @@ func TestSleepWakesOnCancel(t *testing.T) {
 		t.Errorf("Sleep = %v, want Canceled", err)
 	}
 }
+
+// A loop that no gate admits (listings, checks) waits out throttling
+// itself, for as long as the store's Retry-After says, within Throttles.
+func TestThrottlesWithoutAGate(t *testing.T) {
+	slow := &store.OpError{Op: "list", Err: errors.New("503 SlowDown"), Retry: true, Throttle: true, RetryAfter: 7 * time.Second}
+	var slept []time.Duration
+	p := Policy{Attempts: 2, Throttles: 3, Base: time.Millisecond, Max: time.Second,
+		Sleep: func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
+	calls := 0
+	errs := []error{slow, throttled, nil}
+	if err := p.Do(context.Background(), func(int) error { calls++; return errs[calls-1] }); err != nil || calls != 3 {
+		t.Fatalf("err %v after %d calls, want success on the third", err, calls)
+	}
+	if slept[0] != 7*time.Second || slept[1] > time.Second {
+		t.Errorf("slept %v, want the store's 7s then a backoff", slept)
+	}
+	calls = 0
+	errs = []error{throttled, throttled, throttled, nil}
+	if err := p.Do(context.Background(), func(int) error { calls++; return errs[calls-1] }); !errors.Is(err, throttled) || calls != 3 {
+		t.Errorf("err %v after %d calls, want the throttle after Throttles (3)", err, calls)
+	}
+}

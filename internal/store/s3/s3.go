@@ -184,8 +184,8 @@ func (s *Store) Check(ctx context.Context) error {
 // attempt at each. A throttled page waits here too: listings go through no
 // engine's gate.
 var (
-	listRetry  = backoff.Policy{Attempts: 8, Base: 250 * time.Millisecond, Max: 10 * time.Second}
-	checkRetry = backoff.Policy{Attempts: 3, Base: 200 * time.Millisecond, Max: time.Second}
+	listRetry  = backoff.Policy{Attempts: 8, Throttles: 12, Base: 250 * time.Millisecond, Max: 10 * time.Second}
+	checkRetry = backoff.Policy{Attempts: 3, Throttles: 8, Base: 200 * time.Millisecond, Max: 2 * time.Second}
 )
 
 // CreateBucket creates the store's bucket; an existing bucket owned by the
