@@ -144,22 +144,43 @@ store. Try "sortie demo" for the whole flow on an embedded sample.`,
 	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log each request-level decision to stderr")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &flagError{fmt.Errorf("%v (see sortie %s --help)", err, cmd.Name())}
+		return &flagError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
 	})
+	// --version, as well as the version command.
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCopyCmd(e, modeCopy), newCopyCmd(e, modeSync), newCopyCmd(e, modePlan), newVerifyCmd(e),
-		newJobsCmd(e), newCleanupCmd(e), newAssessCmd(e), newPolicyCmd(e), newDemoCmd(e))
+		newJobsCmd(e), newCleanupCmd(e), newAssessCmd(e), newPolicyCmd(e), newDemoCmd(e), newVersionCmd(e))
 	return root
 }
 
 // exactArgs is cobra.ExactArgs with an error that says what is expected.
+// Main prefixes every error with "sortie: ", so the command is named
+// without the program's name ("jobs show takes ..."); the help to read is
+// named in full.
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return &flagError{fmt.Errorf("%s takes %s (got %d arguments); see sortie %s --help", cmd.Name(), what, len(args), cmd.Name())}
+			return &flagError{fmt.Errorf("%s takes %s (got %s); see %s --help", subcommand(cmd), what, plural(len(args), "argument"), cmd.CommandPath())}
 		}
 		return nil
 	}
+}
+
+// subcommand is cmd's path below the root: "copy", "jobs show".
+func subcommand(cmd *cobra.Command) string {
+	if !cmd.HasParent() {
+		return cmd.Name()
+	}
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // lockedWriter serialises writes to one writer.
