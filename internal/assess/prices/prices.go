@@ -68,7 +68,10 @@ type Restore struct {
 type Waiver struct {
 	Days       int      `json:"days"`
 	Conditions []string `json:"conditions"`
-	Source     string   `json:"source"`
+	// ConditionsByLang are the conditions translated, by language code
+	// (fr): a report in that language prints them instead.
+	ConditionsByLang map[string][]string `json:"conditions_by_lang,omitempty"`
+	Source           string              `json:"source"`
 }
 
 // Default returns the embedded prices.
