@@ -14,11 +14,14 @@ import (
 	"github.com/sortie-dev/sortie/internal/account"
 	"github.com/sortie-dev/sortie/internal/assess/prices"
 	"github.com/sortie-dev/sortie/internal/bill"
+	"github.com/sortie-dev/sortie/internal/lang"
 )
 
 // SchemaVersion is the version of the plan's JSON schema (docs/assess.md).
-// It changes only when a field changes meaning or goes away.
-const SchemaVersion = 1
+// It changes only when a field changes meaning or goes away. 2: the
+// waiver's fits is false when bucket sizes are unknown (verdict says
+// "unknown"); an item's effort is at most 5; texts are in the plan's lang.
+const SchemaVersion = 2
 
 // PlanOptions are the assumptions a plan is computed under.
 type PlanOptions struct {
@@ -33,6 +36,8 @@ type PlanOptions struct {
 	TargetPrices  *TargetPrices
 	Bill          *bill.Summary
 	Now           time.Time
+	// Lang is the language of the plan's texts (targets, flags, notes).
+	Lang lang.Lang
 }
 
 // Plan is the exit plan: sortie assess's output in every format.
@@ -45,7 +50,23 @@ type Plan struct {
 	Items         []Item             `json:"items"`
 	Effort        int                `json:"effort_total"`
 	Bill          *bill.Summary      `json:"bill,omitempty"`
-	Costs         Costs              `json:"costs"`
+	// Services joins the bill to the items: each billed service's monthly
+	// spend and the items it pays for (none: spend nothing here maps).
+	Services []ServiceSpend `json:"services,omitempty"`
+	// BucketMap renames the buckets whose names the target refuses, as
+	// sortie policy's --bucket-map takes it: OLD=NEW.
+	BucketMap []string `json:"bucket_map,omitempty"`
+	Costs     Costs    `json:"costs"`
+}
+
+// ServiceSpend is one service of the bill and what it pays for.
+type ServiceSpend struct {
+	Service string   `json:"service"` // as the bill names it: AmazonS3, or FOCUS's Amazon Simple Storage Service
+	Monthly float64  `json:"monthly"` // average charges per month
+	Items   int      `json:"items"`   // items of the plan it pays for
+	Kinds   []string `json:"kinds,omitempty"`
+	// Note says what to do with spend no item explains.
+	Note string `json:"note,omitempty"`
 }
 
 // Assumptions are the inputs the figures depend on, printed with them.
@@ -62,10 +83,19 @@ type Assumptions struct {
 	EgressTiers   []prices.Tier `json:"egress_tiers"`
 	FreeGB        float64       `json:"egress_free_gb_per_month"`
 	Notes         []string      `json:"notes"`
+	Lang          lang.Lang     `json:"lang"`
 }
 
 // DataPlan is what moving the buckets involves.
 type DataPlan struct {
+	// Sizes says whether the figures below count every bucket: "complete",
+	// "partial" (some buckets' sizes are unknown: a lower bound) or
+	// "unknown" (none could be read; the figures are not zero, they are
+	// missing).
+	Sizes        string `json:"sizes"`
+	SizesUnknown int    `json:"buckets_sizes_unknown"`
+	// SizesProblems are the problem lines that explain the unknown sizes.
+	SizesProblems []string       `json:"sizes_problems,omitempty"`
 	Bytes         int64          `json:"bytes"`
 	Objects       int64          `json:"objects"`
 	Classes       []ClassPlan    `json:"classes"`
@@ -98,11 +128,16 @@ type ClassPlan struct {
 
 // BucketPlan is one bucket's share.
 type BucketPlan struct {
-	Name          string  `json:"name"`
-	Region        string  `json:"region"`
-	Bytes         int64   `json:"bytes"`
-	Objects       int64   `json:"objects"`
-	SizesFrom     string  `json:"sizes_from"`
+	Name      string `json:"name"`
+	Region    string `json:"region"`
+	Bytes     int64  `json:"bytes"`
+	Objects   int64  `json:"objects"`
+	SizesFrom string `json:"sizes_from"`
+	// SizesUnknownBecause says why, when SizesFrom is "unknown".
+	SizesUnknownBecause string `json:"sizes_unknown_because,omitempty"`
+	// TargetName is the bucket's name on the target: its own, or the name
+	// proposed when the target refuses it.
+	TargetName    string  `json:"target_name"`
 	NeedsRestore  bool    `json:"needs_restore"`
 	RequestCost   float64 `json:"request_cost"`
 	RestoreCost   float64 `json:"restore_cost"`
@@ -115,8 +150,11 @@ type BucketPlan struct {
 
 // WaiverPlan says whether the move fits AWS's exit waiver.
 type WaiverPlan struct {
-	Days       int      `json:"days"`
-	Fits       bool     `json:"fits"`
+	Days int `json:"days"`
+	// Verdict is "fits", "does_not_fit", or "unknown" when bucket sizes
+	// could not be read and the known part alone fits.
+	Verdict    string   `json:"verdict"`
+	Fits       bool     `json:"fits"` // verdict is "fits"
 	Conditions []string `json:"conditions"`
 	Source     string   `json:"source"`
 	// CostBeyond is the egress of the data still moving after the window,
@@ -128,14 +166,27 @@ type WaiverPlan struct {
 
 // Item is one resource and where it lands.
 type Item struct {
-	Kind   string   `json:"kind"` // bucket, instance, volume, snapshot, database, zone, iam, function, distribution, other
+	// Kind is bucket, instance, volume, snapshot, database, zone, iam,
+	// function, distribution, appstream-fleet, appstream-stack, workspace,
+	// file-system or other.
+	Kind   string   `json:"kind"`
 	Name   string   `json:"name"`
 	Region string   `json:"region,omitempty"`
 	Detail string   `json:"detail,omitempty"`
 	Target string   `json:"target"` // where it lands, or "manual"
 	Flags  []string `json:"flags,omitempty"`
 	Effort int      `json:"effort"` // 1 (routine) … 5 (a project of its own)
+	// Service is the bill's service the item is paid through, when the
+	// bill has spend on it.
+	Service string `json:"service,omitempty"`
+	// NewName is a bucket's name on the target when the target refuses
+	// its own; BucketMap the OLD=NEW that carries it.
+	NewName   string `json:"new_name,omitempty"`
+	BucketMap string `json:"bucket_map,omitempty"`
 }
+
+// MaxEffort is the top of the effort scale: a project of its own.
+const MaxEffort = 5
 
 // Costs compares spend before and after.
 type Costs struct {
@@ -186,27 +237,41 @@ func BuildPlan(inv *account.Inventory, o PlanOptions) *Plan {
 	if o.Utilization <= 0 || o.Utilization > 1 {
 		o.Utilization = 0.8
 	}
+	if o.Lang == "" {
+		o.Lang = lang.English
+	}
 	target, ok := Targets[o.Target]
 	if !ok {
 		target = Targets["s3"]
 	}
+	t := func(key string, args ...any) string { return messages.T(o.Lang, key, args...) }
 	plan := &Plan{SchemaVersion: SchemaVersion, Generated: o.Now.UTC().Format(time.RFC3339), Inventory: inv, Bill: o.Bill}
 	plan.Assumptions = Assumptions{
 		Bandwidth: o.Bandwidth, BitsPerSecond: o.BitsPerSecond, Utilization: o.Utilization, Start: o.Start.Format(time.DateOnly),
 		Target: target, PricesDate: p.Date, PricesSource: p.Source, Currency: p.Currency, GBBytes: p.GBBytes,
-		EgressTiers: p.Egress.Tiers, FreeGB: p.Egress.FreeGBPerMonth,
-		Notes: []string{
-			"Egress is priced on the move's own traffic; other traffic leaving the account in the same months shares the free allowance and the tiers.",
-			"Archived objects (Glacier Flexible Retrieval, Deep Archive) are restored with the Standard tier before they are copied; restores run before the transfer.",
-			"One GB is 2^30 bytes, as AWS bills.",
-		},
+		EgressTiers: p.Egress.Tiers, FreeGB: p.Egress.FreeGBPerMonth, Lang: o.Lang,
+		Notes: []string{t("note.egress"), t("note.restore"), t("note.gb"), t("note.effort")},
 	}
 	plan.Data = dataPlan(inv, p, o)
-	plan.Items = items(inv, target)
-	for _, it := range plan.Items {
-		plan.Effort += it.Effort
+	if d := plan.Data; d.SizesUnknown > 0 {
+		plan.Assumptions.Notes = append(plan.Assumptions.Notes, t("note.sizes", d.SizesUnknown, len(d.Buckets)))
 	}
-	plan.Costs = costs(inv, plan.Items, o)
+	if o.Lang != lang.English && len(p.Waiver.ConditionsByLang[string(o.Lang)]) == 0 {
+		plan.Assumptions.Notes = append(plan.Assumptions.Notes, t("note.waiverfr"))
+	}
+	plan.Items = items(inv, target, &plan.Data, o.Lang)
+	for i := range plan.Items {
+		it := &plan.Items[i]
+		it.Effort = min(max(it.Effort, 1), MaxEffort)
+		plan.Effort += it.Effort
+		if it.BucketMap != "" {
+			plan.BucketMap = append(plan.BucketMap, it.BucketMap)
+		}
+	}
+	if o.Bill != nil {
+		plan.Services = joinBill(o.Bill, plan.Items, o.Lang)
+	}
+	plan.Costs = costs(inv, plan.Items, &plan.Data, o)
 	return plan
 }
 
@@ -214,8 +279,14 @@ func dataPlan(inv *account.Inventory, p *prices.Prices, o PlanOptions) DataPlan 
 	var d DataPlan
 	classes := map[string]*ClassPlan{}
 	bytesPerDay := o.BitsPerSecond * o.Utilization / 8 * 86400
+	why := map[string]bool{}
 	for _, b := range inv.Buckets {
-		bp := BucketPlan{Name: b.Name, Region: b.Region, SizesFrom: b.Sizes}
+		bp := BucketPlan{Name: b.Name, Region: b.Region, SizesFrom: b.Sizes, TargetName: b.Name}
+		if b.Sizes == "unknown" {
+			d.SizesUnknown++
+			bp.SizesUnknownBecause = sizesProblem(inv, b, o.Lang)
+			why[bp.SizesUnknownBecause] = true
+		}
 		for _, class := range slices.Sorted(maps.Keys(b.Classes)) {
 			u := b.Classes[class]
 			c := classes[class]
@@ -288,9 +359,36 @@ func dataPlan(inv *account.Inventory, p *prices.Prices, o PlanOptions) DataPlan 
 	}
 	d.TotalDays = d.RestoreHours/24 + d.TransferDays
 	d.Cost = d.RequestCost + d.RetrievalCost + d.RestoreCost + d.EgressCost
+	// The account's listing itself refused: no bucket is known at all.
+	for _, pr := range inv.Problems {
+		if pr.Service == "s3" && pr.Region == "" {
+			why[problemLine(pr)] = true
+		}
+	}
+	d.SizesProblems = slices.Sorted(maps.Keys(why))
+	switch {
+	case len(why) == 0:
+		d.Sizes = "complete"
+	case d.SizesUnknown == len(d.Buckets):
+		d.Sizes = "unknown"
+	default:
+		d.Sizes = "partial"
+	}
 	w := p.Waiver
-	d.Waiver = WaiverPlan{Days: w.Days, Conditions: w.Conditions, Source: w.Source, Fits: d.TotalDays <= float64(w.Days)}
-	if !d.Waiver.Fits && bytesPerDay > 0 {
+	conditions := w.Conditions
+	if c := w.ConditionsByLang[string(o.Lang)]; len(c) > 0 {
+		conditions = c
+	}
+	d.Waiver = WaiverPlan{Days: w.Days, Conditions: conditions, Source: w.Source}
+	switch fits := d.TotalDays <= float64(w.Days); {
+	case !fits:
+		d.Waiver.Verdict = "does_not_fit" // what is known already does not fit
+	case d.Sizes != "complete":
+		d.Waiver.Verdict = "unknown"
+	default:
+		d.Waiver.Verdict, d.Waiver.Fits = "fits", true
+	}
+	if d.Waiver.Verdict == "does_not_fit" && bytesPerDay > 0 {
 		// What still moves after the window is billed at the tiers.
 		window := float64(w.Days) - d.RestoreHours/24
 		beyond := gb - p.GB(int64(bytesPerDay))*max(window, 0)
@@ -304,127 +402,175 @@ func dataPlan(inv *account.Inventory, p *prices.Prices, o PlanOptions) DataPlan 
 	return d
 }
 
-func items(inv *account.Inventory, t Target) []Item {
+// sizesProblem says why b's size is unknown: the problem that stopped its
+// reading (CloudWatch refused in its Region, or its listing refused), or
+// CloudWatch's silence.
+func sizesProblem(inv *account.Inventory, b account.Bucket, l lang.Lang) string {
+	for _, pr := range inv.Problems {
+		switch {
+		case pr.Service == "cloudwatch" && pr.Region == b.Region,
+			pr.Service == "s3 (listing)" && strings.HasPrefix(pr.Error, "bucket "+b.Name+":"):
+			return problemLine(pr)
+		}
+	}
+	return messages.T(l, "sizes.nometrics")
+}
+
+func problemLine(pr account.Problem) string {
+	where := pr.Service
+	if pr.Region != "" {
+		where += " " + pr.Region
+	}
+	return where + ": " + pr.Error
+}
+
+func items(inv *account.Inventory, t Target, d *DataPlan, l lang.Lang) []Item {
+	tr := func(key string, args ...any) string { return messages.T(l, key, args...) }
 	var out []Item
+	// Names taken on the target: every bucket's own, so that a proposed
+	// name never lands on another bucket.
+	taken := map[string]bool{}
 	for _, b := range inv.Buckets {
+		taken[b.Name] = true
+	}
+	for bi, b := range inv.Buckets {
 		u := b.Total()
-		it := Item{Kind: "bucket", Name: b.Name, Region: b.Region, Detail: fmt.Sprintf("%d objects", u.Objects),
-			Target: "bucket " + b.Name + " on " + t.Name, Effort: 1}
+		it := Item{Kind: "bucket", Name: b.Name, Region: b.Region, Detail: tr("bucket.detail", l.Int(u.Objects)), Effort: 1}
 		flag := func(s string) { it.Flags = append(it.Flags, s); it.Effort++ }
+		name := b.Name
+		if why := BucketNameProblems(b.Name); len(why) > 0 {
+			name = ProposeBucketName(b.Name, taken)
+			taken[name] = true
+			reasons := make([]string, len(why))
+			for i, w := range why {
+				reasons[i] = tr("name." + w)
+			}
+			it.NewName, it.BucketMap = name, b.Name+"="+name
+			flag(tr("bucket.rename", t.Name, b.Name, strings.Join(reasons, ", "), name, b.Name, name, it.BucketMap))
+			for i := range d.Buckets {
+				if d.Buckets[i].Name == b.Name {
+					d.Buckets[i].TargetName = name
+				}
+			}
+		}
+		it.Target = tr("bucket.target", name, t.Name)
+		if b.Sizes == "unknown" {
+			it.Detail = tr("bucket.detail.unknown")
+			flag(tr("bucket.sizes", d.Buckets[bi].SizesUnknownBecause))
+		}
 		if b.Versioning == "Enabled" || b.Versioning == "Suspended" {
 			if t.Versioning {
-				it.Flags = append(it.Flags, "versioning: enable it on the target before copying (only current versions are copied)")
+				it.Flags = append(it.Flags, tr("bucket.versioning"))
 			} else {
-				flag(t.Name + " has no versioning: older versions stay behind")
+				flag(tr("bucket.noversioning", t.Name))
 			}
 		}
 		if b.LifecycleRules > 0 && !t.Lifecycle {
-			flag(fmt.Sprintf("%d lifecycle rules: %s has no lifecycle; expire objects another way", b.LifecycleRules, t.Name))
+			flag(tr("bucket.nolifecycle", b.LifecycleRules, t.Name))
 		} else if b.LifecycleRules > 0 {
-			it.Flags = append(it.Flags, fmt.Sprintf("%d lifecycle rules to recreate; storage-class transitions have no equivalent", b.LifecycleRules))
+			it.Flags = append(it.Flags, tr("bucket.lifecycle", b.LifecycleRules))
 		}
 		if b.Replication {
-			flag("replication: set up the target's own replication by hand")
+			flag(tr("bucket.replication"))
 		}
 		if strings.HasPrefix(b.Encryption, "aws:kms") {
 			if t.KMS {
-				flag("SSE-KMS: keys stay at AWS; configure the target's KMS (MinIO KES, Ceph with Vault)")
+				flag(tr("bucket.kms"))
 			} else {
-				flag("SSE-KMS: keys stay at AWS and " + t.Name + " has no KMS; encrypt at rest on the disks instead")
+				flag(tr("bucket.nokms", t.Name))
 			}
 		}
 		if b.ObjectLock && !t.ObjectLock {
-			flag("Object Lock (retention, legal holds): " + t.Name + " cannot enforce it")
+			flag(tr("bucket.nolock", t.Name))
 		} else if b.ObjectLock {
-			flag("Object Lock: create the target bucket with locking on; retention dates are carried per object by hand")
+			flag(tr("bucket.lock"))
 		}
 		if !t.Tagging {
-			it.Flags = append(it.Flags, t.Name+" has no object tagging: tags are not carried")
+			it.Flags = append(it.Flags, tr("bucket.notagging", t.Name))
 		}
 		if !t.Policies {
-			flag(t.Name + " has no bucket policies: access becomes per-key read/write/owner (sortie policy)")
+			flag(tr("bucket.nopolicies", t.Name))
 		}
 		if !b.PublicBlocked {
-			flag("public access is not fully blocked on AWS: check who reads it anonymously (sortie policy)")
+			flag(tr("bucket.public"))
 		}
 		if u.Bytes > 1<<40 {
 			it.Effort++
 		}
 		for class := range b.Classes {
 			if class == "GLACIER" || class == "DEEP_ARCHIVE" {
-				flag("archived objects: restore before copying")
+				flag(tr("bucket.archived"))
 				break
 			}
 		}
 		out = append(out, it)
 	}
 	for _, in := range inv.Instances {
-		it := Item{Kind: "instance", Name: nameOr(in.Name, in.ID), Region: in.Region, Detail: in.Type + ", " + in.State, Effort: 3}
+		it := Item{Kind: "instance", Name: nameOr(in.Name, in.ID), Region: in.Region, Detail: tr("instance.detail", in.Type, state(l, in.State)), Effort: 3}
 		name, standard, gpu, ok := Flavour(in.Type)
 		switch {
 		case !ok:
 			it.Target = "manual"
-			it.Flags = append(it.Flags, "unknown instance type "+in.Type+": choose a flavour by hand")
+			it.Flags = append(it.Flags, tr("instance.unknown", in.Type))
 			it.Effort = 4
 		default:
-			it.Target = "OpenStack server, flavour " + name
+			it.Target = tr("instance.target", name)
 			if !standard {
-				it.Flags = append(it.Flags, "larger than the standard SCS flavours: ask the provider for "+name)
+				it.Flags = append(it.Flags, tr("instance.large", name))
 				it.Effort++
 			}
 		}
 		if gpu {
-			it.Flags = append(it.Flags, "GPU or accelerator: check the provider offers one")
+			it.Flags = append(it.Flags, tr("instance.gpu"))
 			it.Effort++
 		}
 		if strings.Contains(strings.ToLower(in.Platform), "windows") {
-			it.Flags = append(it.Flags, "Windows: licences are no longer included; bring your own")
+			it.Flags = append(it.Flags, tr("instance.windows"))
 			it.Effort++
 		}
 		out = append(out, it)
 	}
 	for _, v := range inv.Volumes {
-		it := Item{Kind: "volume", Name: v.ID, Region: v.Region, Detail: fmt.Sprintf("%d GiB %s", v.GiB, v.Type),
-			Target: fmt.Sprintf("Cinder block volume, %d GiB", v.GiB), Effort: 1}
+		it := Item{Kind: "volume", Name: v.ID, Region: v.Region, Detail: tr("volume.detail", v.GiB, v.Type),
+			Target: tr("volume.target", v.GiB), Effort: 1}
 		if v.Attached == "" {
-			it.Flags = append(it.Flags, "not attached: archive or drop it")
+			it.Flags = append(it.Flags, tr("volume.unattached"))
 		}
 		if v.Type == "io1" || v.Type == "io2" {
-			it.Flags = append(it.Flags, "provisioned IOPS: ask for a matching volume type")
+			it.Flags = append(it.Flags, tr("volume.iops"))
 		}
 		out = append(out, it)
 	}
 	for _, s := range inv.Snapshots {
-		out = append(out, Item{Kind: "snapshot", Name: s.ID, Region: s.Region, Detail: fmt.Sprintf("%d GiB", s.GiB),
-			Target: "Cinder backup or Glance image (export it first)", Effort: 1})
+		out = append(out, Item{Kind: "snapshot", Name: s.ID, Region: s.Region, Detail: tr("snapshot.detail", s.GiB),
+			Target: tr("snapshot.target"), Effort: 1})
 	}
 	for _, db := range inv.Databases {
-		it := Item{Kind: "database", Name: db.ID, Region: db.Region, Detail: fmt.Sprintf("%s %s, %s, %d GiB", db.Engine, db.Version, db.Class, db.GiB), Effort: 3}
+		it := Item{Kind: "database", Name: db.ID, Region: db.Region, Detail: tr("database.detail", db.Engine, db.Version, db.Class, db.GiB), Effort: 3}
 		engine := strings.ToLower(db.Engine)
 		switch {
 		case strings.Contains(engine, "postgres"):
-			it.Target = "PostgreSQL " + major(db.Version) + " on the target (managed or a VM): pg_dump/pg_restore or logical replication"
+			it.Target = tr("database.postgres", major(db.Version))
 		case strings.Contains(engine, "mysql"), strings.Contains(engine, "mariadb"):
-			it.Target = "MySQL/MariaDB on the target (managed or a VM): mysqldump or binlog replication"
+			it.Target = tr("database.mysql")
 		default:
 			it.Target = "manual"
-			it.Flags = append(it.Flags, db.Engine+": a commercial engine; licences and hosting need a decision")
+			it.Flags = append(it.Flags, tr("database.commercial", db.Engine))
 			it.Effort = 5
 		}
 		if strings.HasPrefix(engine, "aurora") {
-			it.Flags = append(it.Flags, "Aurora: check for Aurora-only features (global databases, backtrack)")
+			it.Flags = append(it.Flags, tr("database.aurora"))
 			it.Effort++
 		}
 		if db.MultiAZ {
-			it.Flags = append(it.Flags, "Multi-AZ: plan high availability on the target (Patroni, Galera or the provider's DBaaS)")
+			it.Flags = append(it.Flags, tr("database.multiaz"))
 		}
-		it.Effort = min(it.Effort, 5)
 		out = append(out, it)
 	}
 	for _, z := range inv.Zones {
-		it := Item{Kind: "zone", Name: z.Name, Detail: fmt.Sprintf("%d records", z.Records), Target: "zone file for the target's DNS (BIND format)", Effort: 1}
+		it := Item{Kind: "zone", Name: z.Name, Detail: tr("zone.detail", z.Records), Target: tr("zone.target"), Effort: 1}
 		if z.Private {
-			it.Flags = append(it.Flags, "private zone tied to a VPC: recreate it on the target's internal DNS")
+			it.Flags = append(it.Flags, tr("zone.private"))
 			it.Effort++
 		}
 		if z.Records > 500 {
@@ -434,13 +580,13 @@ func items(inv *account.Inventory, t Target) []Item {
 	}
 	if inv.IAM != nil {
 		i := inv.IAM
-		it := Item{Kind: "iam", Name: "IAM", Detail: fmt.Sprintf("%d users, %d groups, %d roles, %d policies", i.Users, i.Groups, i.Roles+i.ServiceRoles, i.ManagedPolicies+i.InlinePolicies),
-			Target: "users, groups and policies in the target's dialect (sortie policy)", Effort: 2}
+		it := Item{Kind: "iam", Name: "IAM", Detail: tr("iam.detail", i.Users, i.Groups, i.Roles+i.ServiceRoles, i.ManagedPolicies+i.InlinePolicies),
+			Target: tr("iam.target"), Effort: 2}
 		if i.ServiceRoles > 0 {
-			it.Flags = append(it.Flags, fmt.Sprintf("%d roles used only by AWS services: nothing to carry", i.ServiceRoles))
+			it.Flags = append(it.Flags, tr("iam.service", i.ServiceRoles))
 		}
 		if i.Roles > 0 {
-			it.Flags = append(it.Flags, fmt.Sprintf("%d roles assumed by people or other accounts: no direct equivalent; map to users or OIDC", i.Roles))
+			it.Flags = append(it.Flags, tr("iam.roles", i.Roles))
 			it.Effort++
 		}
 		if i.Users+i.Groups > 50 {
@@ -450,17 +596,46 @@ func items(inv *account.Inventory, t Target) []Item {
 	}
 	for _, f := range inv.Functions {
 		out = append(out, Item{Kind: "function", Name: f.Name, Region: f.Region, Detail: f.Runtime, Target: "manual",
-			Flags: []string{"no Lambda on the target: run it as a container or a job (Knative, OpenFaaS, cron)"}, Effort: 4})
+			Flags: []string{tr("function.flag")}, Effort: 4})
 	}
 	for _, d := range inv.Distributions {
 		out = append(out, Item{Kind: "distribution", Name: d.ID, Detail: strings.Join(d.Origins, ", "), Target: "manual",
-			Flags: []string{"CDN: the provider's CDN or a caching proxy (Varnish, nginx); certificates and aliases move by hand"}, Effort: 3})
+			Flags: []string{tr("distribution.flag")}, Effort: 3})
 	}
+	out = append(out, virtualLab(inv, l)...)
 	for _, o := range inv.Other {
-		out = append(out, Item{Kind: "other", Name: o.Type, Detail: fmt.Sprintf("%d resources", o.Count), Target: "manual",
-			Flags: []string{"not read in detail by sortie: review these by hand"}, Effort: 2})
+		if kind := countedKinds[o.Type]; kind != "" {
+			// Only counted, by the tagging API: the same mapping as one
+			// read in detail, without its particulars.
+			it := Item{Kind: kind, Name: o.Type, Detail: tr("counted.detail", o.Count), Target: tr(countedTargets[kind]), Effort: countedEffort[kind]}
+			out = append(out, it)
+			continue
+		}
+		out = append(out, Item{Kind: "other", Name: o.Type, Detail: tr("other.detail", o.Count), Target: "manual",
+			Flags: []string{tr("other.flag")}, Effort: 2})
 	}
 	return out
+}
+
+// countedKinds are the tagging API's types that have an item kind of their
+// own when their reader was refused.
+var countedKinds = map[string]string{
+	"appstream:fleet": "appstream-fleet", "appstream:stack": "appstream-stack",
+	"workspaces:workspace": "workspace", "elasticfilesystem:file-system": "file-system",
+}
+
+var countedTargets = map[string]string{
+	"appstream-fleet": "fleet.target.unknown", "appstream-stack": "stack.target",
+	"workspace": "workspace.target.unknown", "file-system": "efs.target",
+}
+
+var countedEffort = map[string]int{"appstream-fleet": 4, "appstream-stack": 2, "workspace": 2, "file-system": 2}
+
+func state(l lang.Lang, s string) string {
+	if messages.Has("state." + s) {
+		return messages.T(l, "state."+s)
+	}
+	return s
 }
 
 func nameOr(name, id string) string {
@@ -475,7 +650,8 @@ func major(v string) string {
 	return m
 }
 
-func costs(inv *account.Inventory, its []Item, o PlanOptions) Costs {
+func costs(inv *account.Inventory, its []Item, d *DataPlan, o PlanOptions) Costs {
+	tr := func(key string, args ...any) string { return messages.T(o.Lang, key, args...) }
 	c := Costs{Currency: o.Prices.Currency}
 	if o.Bill != nil {
 		c.AWSMonthly, c.AWSFromBill = o.Bill.MonthlyCharges(), true
@@ -490,11 +666,11 @@ func costs(inv *account.Inventory, its []Item, o PlanOptions) Costs {
 		c.TargetLines = append(c.TargetLines, CostLine{What: what, Monthly: v})
 		c.TargetMonthly += v
 	}
-	var bytes int64
-	for _, b := range inv.Buckets {
-		bytes += b.Total().Bytes
+	gb := o.Prices.GB(d.Bytes)
+	add(tr("cost.storage", o.Lang.Number(gb, 0)), gb*tp.StorageGBMonth)
+	if d.SizesUnknown > 0 {
+		c.Unpriced = append(c.Unpriced, tr("unpriced.sizes", d.SizesUnknown))
 	}
-	add(fmt.Sprintf("object storage, %.0f GB", o.Prices.GB(bytes)), o.Prices.GB(bytes)*tp.StorageGBMonth)
 	var block int64
 	for _, v := range inv.Volumes {
 		block += v.GiB
@@ -505,29 +681,49 @@ func costs(inv *account.Inventory, its []Item, o PlanOptions) Costs {
 	for _, d := range inv.Databases {
 		block += d.GiB
 	}
-	add(fmt.Sprintf("block storage, %d GiB (volumes, snapshots, databases)", block), float64(block)*tp.BlockGBMonth)
+	add(tr("cost.block", block), float64(block)*tp.BlockGBMonth)
 	for _, in := range inv.Instances {
 		name, _, _, ok := Flavour(in.Type)
 		price, priced := tp.Flavours[name]
 		if !ok || !priced {
-			c.Unpriced = append(c.Unpriced, fmt.Sprintf("%s (%s → %s)", nameOr(in.Name, in.ID), in.Type, name))
+			c.Unpriced = append(c.Unpriced, tr("unpriced.instance", nameOr(in.Name, in.ID), in.Type, name))
 			continue
 		}
-		add(fmt.Sprintf("%s for %s", name, nameOr(in.Name, in.ID)), price)
+		add(tr("cost.instance", name, nameOr(in.Name, in.ID)), price)
 	}
 	for _, d := range inv.Databases {
 		class := strings.TrimPrefix(d.Class, "db.")
 		name, _, _, ok := Flavour(class)
 		price, priced := tp.Flavours[name]
 		if !ok || !priced {
-			c.Unpriced = append(c.Unpriced, fmt.Sprintf("database %s (%s)", d.ID, d.Class))
+			c.Unpriced = append(c.Unpriced, tr("unpriced.database", d.ID, d.Class))
 			continue
 		}
-		add(fmt.Sprintf("%s for database %s", name, d.ID), price)
+		add(tr("cost.database", name, d.ID), price)
+	}
+	for _, f := range inv.AppStreamFleets {
+		name, _, _, ok := streamFlavour(f.InstanceType)
+		price, priced := tp.Flavours[name]
+		if ok && priced && f.FleetType == "ALWAYS_ON" {
+			add(tr("cost.fleet", f.Desired, name, f.Name), price*float64(f.Desired))
+			continue
+		}
+		c.Unpriced = append(c.Unpriced, tr("unpriced.fleet", f.Name, f.InstanceType, tr("fleet."+fleetType(f.FleetType))))
+	}
+	for _, w := range inv.WorkSpaces {
+		name, ok := workspaceFlavour(w.ComputeType)
+		if price, priced := tp.Flavours[name]; ok && priced {
+			add(tr("cost.workspace", name, w.ID), price)
+			continue
+		}
+		c.Unpriced = append(c.Unpriced, tr("unpriced.instance", "WorkSpace "+w.ID, w.ComputeType, name))
+	}
+	for _, f := range inv.FileSystems {
+		c.Unpriced = append(c.Unpriced, tr("unpriced.efs", nameOr(f.Name, f.ID), o.Lang.Bytes(f.Bytes)))
 	}
 	for _, it := range its {
 		if it.Target == "manual" && it.Kind != "other" {
-			c.Unpriced = append(c.Unpriced, it.Kind+" "+it.Name)
+			c.Unpriced = append(c.Unpriced, KindName(o.Lang, it.Kind)+" "+it.Name)
 		}
 	}
 	return c
