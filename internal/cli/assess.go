@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -40,12 +39,14 @@ func newAssessCmd(e *env) *cobra.Command {
 		Short: "Inventory an AWS account and its bill; write the exit plan (HTML, JSON or Markdown)",
 		Long: `Read what an AWS account holds — S3 buckets (sizes per storage class and
 settings), EC2 instances, EBS volumes and snapshots, RDS, IAM, Route 53,
-Lambda, CloudFront, and a count of everything else — live through a profile
+Lambda, CloudFront, AppStream fleets and stacks, WorkSpaces, EFS, and a
+count of everything else — live through a profile
 (read-only calls) or offline from the directory "sortie assess export-script"
 fills with aws-cli. With --cur, read the bill too (CUR 2.0 Parquet or CSV,
 legacy CUR, FOCUS). Then write the exit plan: volumes, egress cost month by
 month on AWS's public tiers, transfer time at --bandwidth, whether it fits
-AWS's 60-day exit waiver, where each resource lands and the effort.
+AWS's 60-day exit waiver, where each resource lands and the effort, and
+each billed service's monthly spend beside what it pays for.
 
 A service the credentials may not read becomes a line of the plan, not a
 failure. Prices come from a dated file embedded in sortie (--prices to use
@@ -155,7 +156,7 @@ func runAssess(ctx context.Context, e *env, o *assessOptions) error {
 		return err
 	}
 	plan := assess.BuildPlan(inv, assess.PlanOptions{Prices: p, BitsPerSecond: bps, Bandwidth: o.bandwidth, Utilization: o.utilization,
-		Start: start, Target: o.target, TargetPrices: tp, Bill: b, Now: now})
+		Start: start, Target: o.target, TargetPrices: tp, Bill: b, Now: now, Lang: l})
 	if err := writeReport(plan, o.format, output, l, e.stdout); err != nil {
 		return err
 	}
@@ -163,8 +164,7 @@ func runAssess(ctx context.Context, e *env, o *assessOptions) error {
 	if output == "-" {
 		summary = e.stderr
 	}
-	printAssessSummary(summary, plan, l, output)
-	return nil
+	return report.Summary(summary, plan, l, output)
 }
 
 func readAccount(ctx context.Context, e *env, o *assessOptions) (*account.Inventory, error) {
@@ -199,23 +199,4 @@ func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) err
 		return usage("%v", pe)
 	}
 	return err
-}
-
-func printAssessSummary(w io.Writer, plan *assess.Plan, l lang.Lang, output string) {
-	inv := plan.Inventory
-	fmt.Fprintf(w, "Account %s, %s: %d buckets, %d instances, %d volumes, %d databases, %d zones, %d functions, %d other resource types\n",
-		inv.Account, inv.Source, len(inv.Buckets), len(inv.Instances), len(inv.Volumes), len(inv.Databases), len(inv.Zones), len(inv.Functions), len(inv.Other))
-	for _, line := range report.Headlines(plan, l) {
-		fmt.Fprintf(w, "  %s\n", line)
-	}
-	if n := len(inv.Problems); n > 0 {
-		fmt.Fprintf(w, "  Not readable (%d, all listed in the report), first: %s %s: %s\n", n, inv.Problems[0].Service, inv.Problems[0].Region, inv.Problems[0].Error)
-	}
-	if output != "-" {
-		abs, err := filepath.Abs(output)
-		if err != nil {
-			abs = output
-		}
-		fmt.Fprintf(w, "Assessment written to %s\n", abs)
-	}
 }

@@ -25,7 +25,7 @@ func TestAssessOfflineJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("stdout is not the JSON plan: %v", err)
 	}
-	if plan.SchemaVersion != 1 || plan.Data.Objects != 43960000 || plan.Inventory.Account != "123456789012" {
+	if plan.SchemaVersion != 2 || plan.Data.Objects != 43960000 || plan.Inventory.Account != "123456789012" {
 		t.Errorf("plan: schema %d, %d objects, account %s", plan.SchemaVersion, plan.Data.Objects, plan.Inventory.Account)
 	}
 	if !strings.Contains(errs, "Object data to move: 93.6") {
@@ -35,10 +35,10 @@ func TestAssessOfflineJSON(t *testing.T) {
 
 func TestAssessWritesEachFormatAndLanguage(t *testing.T) {
 	dir := t.TempDir()
-	for _, c := range []struct{ format, lang, file, want string }{
-		{"html", "fr", "r.html", "<h1>Évaluation de sortie d&#39;AWS</h1>"},
-		{"html", "en", "r-en.html", "AWS exit assessment"},
-		{"md", "fr", "r.md", "# Évaluation de sortie d'AWS"},
+	for _, c := range []struct{ format, lang, file, want, written string }{
+		{"html", "fr", "r.html", "<h1>Évaluation de sortie d&#39;AWS</h1>", "Évaluation écrite dans "},
+		{"html", "en", "r-en.html", "AWS exit assessment", "Assessment written to "},
+		{"md", "fr", "r.md", "# Évaluation de sortie d'AWS", "Évaluation écrite dans "},
 	} {
 		out := filepath.Join(dir, c.file)
 		code, stdout, errs := sortie(t, "assess", "--offline", sampleAccount, "--format", c.format, "--lang", c.lang, "-o", out)
@@ -49,7 +49,7 @@ func TestAssessWritesEachFormatAndLanguage(t *testing.T) {
 		if err != nil || !strings.Contains(string(b), c.want) {
 			t.Errorf("%s lacks %q (%v)", out, c.want, err)
 		}
-		if !strings.Contains(stdout, "Assessment written to "+out) {
+		if !strings.Contains(stdout, c.written+out) {
 			t.Errorf("summary does not say where: %s", stdout)
 		}
 	}
@@ -60,6 +60,26 @@ func TestAssessWritesEachFormatAndLanguage(t *testing.T) {
 	_, out, _ := sortie(t, "assess", "--offline", sampleAccount, "--format", "md", "-o", "-")
 	if !strings.HasPrefix(out, "# Évaluation de sortie d'AWS") {
 		t.Errorf("LANG=fr_CA gave: %.60s", out)
+	}
+}
+
+// In French the printed summary is French too, from its first word to
+// where the report went.
+func TestAssessSummaryInFrench(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.html")
+	code, stdout, errs := sortie(t, "assess", "--offline", sampleAccount, "--lang", "fr", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Compte 123456789012, hors ligne (", "Données objets à déplacer", "Illisible (1, tous dans le rapport)", "Évaluation écrite dans " + out} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, en := range []string{"Account", "Not readable", "Assessment written to", "offline (", "buckets", "objects"} {
+		if strings.Contains(stdout, en) {
+			t.Errorf("French summary says %q:\n%s", en, stdout)
+		}
 	}
 }
 

@@ -59,15 +59,42 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// The report opens in a real browser, offline: the headline figures are on
-// the page, nothing is fetched, nothing is logged as an error. A screenshot
-// of each language is kept.
+// overflowJS lists what does not fit a window: the page wider than it, a
+// chart wider than its column, a chart's text outside its drawing (cut).
+const overflowJS = `(() => {
+  const bad = [];
+  const W = window.innerWidth;
+  if (document.documentElement.scrollWidth > W) bad.push("page " + document.documentElement.scrollWidth + "px wide in a " + W + "px window");
+  const body = document.body.getBoundingClientRect();
+  const column = body.right - parseFloat(getComputedStyle(document.body).paddingRight);
+  for (const t of document.querySelectorAll("table")) {
+    const r = t.getBoundingClientRect();
+    if (r.right > column + 0.5) bad.push("table under " + JSON.stringify(t.previousElementSibling && t.previousElementSibling.textContent) + " ends at " + Math.round(r.right) + "px, past the column's " + Math.round(column) + "px");
+  }
+  for (const svg of document.querySelectorAll("svg")) {
+    const r = svg.getBoundingClientRect();
+    const fig = svg.parentElement.getBoundingClientRect();
+    const name = svg.getAttribute("aria-label");
+    if (r.right > fig.right + 0.5 || r.left < fig.left - 0.5) bad.push(name + ": chart " + Math.round(r.width) + "px in a " + Math.round(fig.width) + "px column");
+    if (r.right > W) bad.push(name + ": chart ends at " + Math.round(r.right) + "px");
+    for (const t of svg.querySelectorAll("text")) {
+      const b = t.getBoundingClientRect();
+      if (b.left < r.left - 0.5 || b.right > r.right + 0.5) bad.push(name + ": text " + JSON.stringify(t.textContent) + " cut (" + Math.round(b.left - r.left) + " to " + Math.round(b.right - r.left) + " of " + Math.round(r.width) + "px)");
+    }
+  }
+  return bad;
+})()`
+
+// The report opens in a real browser, offline, in a 1280-pixel window: the
+// headline figures are on the page, everything fits the window (no chart
+// overflows its column, no label is cut), nothing is fetched, nothing is
+// logged as an error. A screenshot of each language is kept.
 func TestReportInChromium(t *testing.T) {
 	exe := chromium(t)
-	plan := samplePlan(t)
 	out := artefacts(t)
 	for _, lang := range []report.Lang{report.English, report.French} {
 		t.Run(string(lang), func(t *testing.T) {
+			plan := planOf(t, "inventory.json", universityBill(), lang)
 			var page bytes.Buffer
 			if err := report.HTML(&page, plan, lang); err != nil {
 				t.Fatal(err)
@@ -79,7 +106,7 @@ func TestReportInChromium(t *testing.T) {
 				chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
 				chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 				chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
-				chromedp.UserDataDir(profileDir(t)), chromedp.WindowSize(1200, 900))
+				chromedp.UserDataDir(profileDir(t)), chromedp.WindowSize(1280, 900))
 			actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 			defer cancel()
 			ctx, cancel := chromedp.NewContext(actx)
@@ -105,11 +132,13 @@ func TestReportInChromium(t *testing.T) {
 			})
 			var text string
 			var shot []byte
+			var overflow []string
 			err := chromedp.Run(ctx,
 				network.Enable(), runtime.Enable(),
 				chromedp.Navigate("file://"+path),
 				chromedp.WaitVisible("#h-data", chromedp.ByID),
 				chromedp.Text("body", &text, chromedp.ByQuery),
+				chromedp.Evaluate(overflowJS, &overflow),
 				chromedp.FullScreenshot(&shot, 100), // 100: PNG,
 			)
 			if err != nil {
@@ -117,6 +146,9 @@ func TestReportInChromium(t *testing.T) {
 			}
 			headlines := report.Headlines(plan, lang)
 			flat := strings.Join(strings.Fields(text), " ")
+			for _, o := range overflow {
+				t.Errorf("does not fit 1280 pixels: %s", o)
+			}
 			for _, want := range []string{"93.6", "43", "12.4", "7", "518.23"} {
 				if lang == report.French {
 					want = strings.ReplaceAll(want, ".", ",")

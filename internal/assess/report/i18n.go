@@ -2,22 +2,18 @@ package report
 
 import "github.com/sortie-dev/sortie/internal/lang"
 
-// Lang is a report language.
-//
-// Deprecated: use lang.Lang; kept while cli's policy command still names it.
+// Lang is lang.Lang, kept under this name while cli's policy command still
+// names it; new code uses internal/lang.
 type Lang = lang.Lang
 
-// The report's languages.
-//
-// Deprecated: use lang.English and lang.French.
+// The report's languages, as lang names them.
 const (
 	English = lang.English
 	French  = lang.French
 )
 
-// ParseLang is lang.ParseLang.
-//
-// Deprecated: use lang.ParseLang; kept while cli's policy command still calls it.
+// ParseLang is lang.ParseLang, kept while cli's policy command still calls
+// it here.
 func ParseLang(s string) (Lang, error) { return lang.ParseLang(s) }
 
 // messages are the report's own words; the plan's texts are assess's.
@@ -90,8 +86,8 @@ var messages = lang.NewCatalog("assess report", map[string]lang.Text{
 	"start":             {"Start of the move", "Début du transfert"},
 	"prices":            {"AWS prices", "Prix AWS"},
 	"tiers":             {"Egress tiers per month", "Paliers de sortie par mois"},
-	"free":              {"first %s GB free", "%s premiers Go gratuits"},
-	"upto":              {"up to %s GB", "jusqu'à %s Go"},
+	"free":              {"first %s %s free", "%s premiers %s gratuits"},
+	"upto":              {"up to %s %s", "jusqu'à %s %s"},
 	"beyond":            {"beyond", "au-delà"},
 	"nobill":            {"No bill given (--cur): current spend unknown.", "Aucune facture fournie (--cur) : dépense actuelle inconnue."},
 	"notarget":          {"No target prices given (--target-prices).", "Aucun prix cible fourni (--target-prices)."},
@@ -105,5 +101,35 @@ var messages = lang.NewCatalog("assess report", map[string]lang.Text{
 	"functions":         {"Lambda functions", "Fonctions Lambda"},
 	"distributions":     {"CloudFront distributions", "Distributions CloudFront"},
 	"other":             {"Other resources", "Autres ressources"},
+	"pair":              {"%s: %s", "%s\u00a0: %s"},
+	"unknown.data":      {"unknown", "inconnues"},
+	"unknown.days":      {"unknown", "inconnue"},
+	"unknown.egress":    {"unknown", "inconnu"},
+	"source.offline":    {"offline (%s)", "hors ligne (%s)"},
+	"source.profile":    {"live (profile %s)", "en direct (profil %s)"},
+	"source.default":    {"live (default profile)", "en direct (profil par défaut)"},
+	"atleast":           {"at least %s", "au moins %s"},
+	"sizes.why":         {"Bucket sizes unknown for %d of %d buckets: %s", "Taille inconnue pour %d compartiments sur %d : %s"},
+	"transfer.parts":    {"%s days of restores, then %s days of copying", "%s jours de restauration, puis %s jours de copie"},
+	"transfer.copy":     {"%s days of copying", "%s jours de copie"},
+	"months.note":       {"The months above are the %s days of copying; the restores of archived objects take %s days before it: %s days in all, the transfer time at a glance.", "Les mois ci-dessus sont les %s jours de copie ; les restaurations des objets archivés prennent %s jours avant : %s jours en tout, la durée du transfert en bref."},
+	"waiver.unknown":    {"Cannot tell whether the move fits AWS's %d-day exit waiver", "Impossible de dire si le transfert tient dans les %d jours de l'exonération de sortie d'AWS"},
+	"target.name":       {"On the target", "Sur la cible"},
+	"bucket.map":        {"The target refuses some names: copy each bucket to its new name, and give sortie policy --bucket-map %s", "La cible refuse certains noms : copiez chaque compartiment vers son nouveau nom, et donnez à sortie policy --bucket-map %s"},
+	"per.month":         {"%s a month", "%s par mois"},
+	"nospend":           {"Without spend on the bill", "Sans dépense sur la facture"},
+	"unmapped":          {"Spend with nothing in the plan", "Dépense sans élément du plan"},
+	"monthly":           {"Per month", "Par mois"},
+	"what":              {"What it is", "Ce que c'est"},
+	"lines":             {"%s line items", "%s lignes"},
+	"from.cloudwatch":   {"CloudWatch", "CloudWatch"},
+	"from.listing":      {"listing", "listage"},
+	"from.unknown":      {"unknown", "inconnue"},
+	"summary.account":   {"Account %s, %s: %d buckets, %d instances, %d volumes, %d databases, %d zones, %d functions, %d streamed desktops and fleets, %d file systems, %d other resource types", "Compte %s, %s : %d compartiments, %d instances, %d volumes, %d bases, %d zones, %d fonctions, %d bureaux et flottes à distance, %d systèmes de fichiers, %d autres types de ressources"},
+	"summary.problems":  {"Not readable (%d, all listed in the report), first: %s", "Illisible (%d, tous dans le rapport), d'abord : %s"},
+	"summary.written":   {"Assessment written to %s", "Évaluation écrite dans %s"},
 	"estimated":         {"objects per class estimated from bytes", "objets par classe estimés d'après les octets"},
 })
+
+// Messages is the report's catalog, for tests that check it is complete.
+func Messages() *lang.Catalog { return messages }
