@@ -361,7 +361,7 @@ func dataPlan(inv *account.Inventory, p *prices.Prices, o PlanOptions) DataPlan 
 	d.Cost = d.RequestCost + d.RetrievalCost + d.RestoreCost + d.EgressCost
 	// The account's listing itself refused: no bucket is known at all.
 	for _, pr := range inv.Problems {
-		if pr.Service == "s3" && pr.Region == "" {
+		if pr.Service == "s3" && pr.Region == "" && !strings.HasPrefix(pr.Error, "bucket ") {
 			why[problemLine(pr)] = true
 		}
 	}

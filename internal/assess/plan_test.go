@@ -329,3 +329,19 @@ func TestPlanInFrench(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a-b < 0.005 && b-a < 0.005 }
+
+// ListBuckets refused: there is no bucket to count, which is not an
+// account with no data. A bucket's settings refused is not that.
+func TestBucketListingRefused(t *testing.T) {
+	inv := inventory(t, "inventory.json")
+	inv.Buckets = nil
+	inv.Problems = append(inv.Problems, account.Problem{Service: "s3", Error: "AccessDenied: Access Denied"})
+	if p := plan(inv, nil, lang.English); p.Data.Sizes != "unknown" || p.Data.Waiver.Fits || len(p.Data.SizesProblems) != 1 {
+		t.Errorf("listing refused: sizes %q fits %v problems %q", p.Data.Sizes, p.Data.Waiver.Fits, p.Data.SizesProblems)
+	}
+	inv = inventory(t, "inventory.json")
+	inv.Problems = append(inv.Problems, account.Problem{Service: "s3", Error: "bucket uni-website: AccessDenied: Access Denied"})
+	if p := plan(inv, nil, lang.English); p.Data.Sizes != "complete" || !p.Data.Waiver.Fits {
+		t.Errorf("settings refused: sizes %q fits %v", p.Data.Sizes, p.Data.Waiver.Fits)
+	}
+}
