@@ -28,6 +28,7 @@ type policyOptions struct {
 	format, output   string
 	lang             string
 	to, secrets      string
+	grid             bool
 }
 
 func newPolicyCmd(e *env) *cobra.Command {
@@ -80,6 +81,7 @@ statement, what is carried exactly, narrower, broader or not at all.
 	}
 	source(plan)
 	output(plan, "text")
+	plan.Flags().BoolVar(&o.grid, "grid", false, "text and md: the effective permissions of every principal, bucket and prefix, not one line per principal (the JSON has them all)")
 	applyCmd := &cobra.Command{
 		Use:     "apply",
 		Short:   "Create the plan's users, groups and policies on MinIO, idempotently",
@@ -168,9 +170,9 @@ func runPolicyPlan(ctx context.Context, e *env, o *policyOptions) error {
 		case "json":
 			return policy.WriteJSON(w, p)
 		case "md":
-			return policy.WriteMarkdown(w, p, lang)
+			return policy.WriteMarkdown(w, p, policy.Format{Lang: lang, Grid: o.grid})
 		}
-		return policy.WriteText(w, p, lang)
+		return policy.WriteText(w, p, policy.Format{Lang: lang, Grid: o.grid})
 	})
 	if err != nil {
 		return err

@@ -179,7 +179,7 @@ func TestPolicyPlanFormats(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	b, _ := os.ReadFile(md)
-	for _, w := range []string{"# Traduction des accès — Garage", "Rapport des pertes", "non reprise", "plus étroite", "Permissions effectives sur AWS"} {
+	for _, w := range []string{"# Traduction des accès — Garage", "Rapport des pertes", "non reprise", "plus étroite", "## Traduction pour Garage", "Permissions effectives, AWS et Garage"} {
 		if !strings.Contains(string(b), w) {
 			t.Errorf("markdown lacks %q", w)
 		}
@@ -190,5 +190,11 @@ func TestPolicyPlanFormats(t *testing.T) {
 	code, _, errs = sortie(t, "policy", "plan", "--offline", campus, moved, "--target", "garage", "--allow-broader")
 	if code != 0 {
 		t.Errorf("garage with --allow-broader: exit %d %s", code, errs)
+	}
+	// One line per principal by default; every prefix with --grid.
+	_, short, _ := sortie(t, "policy", "plan", "--offline", campus, moved)
+	code, full, errs := sortie(t, "policy", "plan", "--offline", campus, moved, "--grid")
+	if code != 0 || strings.Count(full, "\n") <= strings.Count(short, "\n")+50 || !strings.Contains(full, "home/alice/") {
+		t.Errorf("--grid: exit %d, %d lines against %d without %s", code, strings.Count(full, "\n"), strings.Count(short, "\n"), errs)
 	}
 }

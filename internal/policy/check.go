@@ -19,6 +19,10 @@ type Check struct {
 	AWS       Decision `json:"-"`
 	AWSText   string   `json:"aws"`
 	Why       []string `json:"why,omitempty"`
+	// OnTarget is the plan's answer: the target's objects evaluated with
+	// AWS's rules (see Plan.Effective). Probe's checks leave it unset.
+	OnTarget     Decision `json:"-"`
+	OnTargetText string   `json:"on_target,omitempty"`
 }
 
 // Anonymous is the principal name of unsigned requests.

@@ -180,6 +180,7 @@ func Build(a *account.Access, opts Options) (*Plan, error) {
 	case "garage":
 		t.garage()
 	}
+	t.onTarget(facts)
 	return p, nil
 }
 

@@ -19,8 +19,6 @@ var words = map[string][2]string{ // en, fr
 	"buckets":       {"Buckets", "Compartiments"},
 	"principals":    {"Principals", "Identités"},
 	"loss":          {"Loss report", "Rapport des pertes"},
-	"effective":     {"Effective permissions on AWS", "Permissions effectives sur AWS"},
-	"legend":        {"✓ allowed, · denied, ? depends on the request (see the JSON)", "✓ autorisé, · refusé, ? dépend de la requête (voir le JSON)"},
 	"carried":       {"carried", "reprise"},
 	"notcarried":    {"not carried", "non reprise"},
 	"outcome":       {"Outcome", "Résultat"},
@@ -52,6 +50,46 @@ var words = map[string][2]string{ // en, fr
 	"summary":       {"Summary", "Bilan"},
 	"refused":       {"Broader than AWS: refused without --allow-broader", "Plus large qu'AWS : refusé sans --allow-broader"},
 	"problems":      {"Could not be read", "Illisible"},
+
+	"effective.title":  {"Effective permissions, AWS and %s", "Permissions effectives, AWS et %s"},
+	"effective.legend": {"l list, g get, p put, d delete allowed; · denied; ? depends on the request (see the JSON); AWS→%s where they differ; a prefix is listed where it differs from its bucket", "l lister, g lire, p écrire, d supprimer autorisé ; · refusé ; ? dépend de la requête (voir le JSON) ; AWS→%s là où ils diffèrent ; un préfixe n'est listé que s'il diffère de son compartiment"},
+	"access":           {"Access", "Accès"},
+	"no.access":        {"no access", "aucun accès"},
+	"anonymous.name":   {"(anonymous)", "(anonyme)"},
+	"kind.user":        {"user", "utilisateur"},
+	"kind.group":       {"group", "groupe"},
+	"kind.role":        {"role", "rôle"},
+	"kind.anonymous":   {"anonymous", "anonyme"},
+	"op.list":          {"list", "lister"},
+	"op.get":           {"get", "lire"},
+	"op.put":           {"put", "écrire"},
+	"op.delete":        {"delete", "supprimer"},
+	"translated.title": {"Translated for %s", "Traduction pour %s"},
+	"users":            {"Users", "Utilisateurs"},
+	"users.inline":     {"Users and their inline policies", "Utilisateurs et leurs politiques intégrées"},
+	"user":             {"User", "Utilisateur"},
+	"groups":           {"Groups", "Groupes"},
+	"group":            {"Group", "Groupe"},
+	"members":          {"Members", "Membres"},
+	"members.lc":       {"members", "membres"},
+	"policies":         {"Policies", "Politiques"},
+	"policies.lc":      {"policies", "politiques"},
+	"no.policy":        {"no policy", "aucune politique"},
+	"bucket.policies":  {"Bucket policies", "Politiques de compartiment"},
+	"public.access":    {"Block Public Access", "Blocage de l'accès public"},
+	"settings":         {"Settings", "Réglages"},
+	"keys":             {"Keys and their bucket flags", "Clés et leurs droits par compartiment"},
+	"key":              {"Key", "Clé"},
+	"garage.read":      {"read", "lecture"},
+	"garage.write":     {"write", "écriture"},
+	"garage.owner":     {"owner", "propriétaire"},
+	"effect.Allow":     {"Allow", "Autoriser"},
+	"effect.Deny":      {"Deny", "Refuser"},
+	"everyone":         {"everyone", "tout le monde"},
+	"stmt.on":          {"on", "sur"},
+	"stmt.noton":       {"on all but", "sur tout sauf"},
+	"stmt.if":          {"if", "si"},
+	"stmt.and":         {"and", "et"},
 }
 
 func (l Lang) t(key string) string {
@@ -83,7 +121,8 @@ func (p *Plan) Summary(l Lang) string {
 }
 
 // WriteText writes the plan as terminal tables.
-func WriteText(w io.Writer, p *Plan, l Lang) error {
+func WriteText(w io.Writer, p *Plan, f Format) error {
+	l := f.Lang
 	fmt.Fprintf(w, "%s — %s %s → %s (%s)\n", l.t("plan.title"), l.t("account"), p.Account, p.TargetName, strings.Join(p.Buckets, ", "))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "\n%s\n", l.t("principals"))
@@ -92,7 +131,7 @@ func WriteText(w io.Writer, p *Plan, l Lang) error {
 		if !pi.Carried {
 			state = l.t("notcarried")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", pi.Kind, pi.Name, state, pi.Reason)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.t("kind."+pi.Kind), pi.Name, state, pi.Reason)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%s: %s\n", l.t("loss"), p.Summary(l))
@@ -105,9 +144,8 @@ func WriteText(w io.Writer, p *Plan, l Lang) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.t(string(r.Outcome)), r.Source, stmtLabel(r), short(idStrings(r.AppliesTo), 3), strings.Join(r.Reasons, "; "))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%s (%s)\n", l.t("effective"), l.t("legend"))
-	writeEffective(tw, p.Effective, "  ", "\t")
-	tw.Flush()
+	writeTargetText(w, p, l)
+	writeEffectiveText(w, p, f)
 	if len(p.Problems) > 0 {
 		fmt.Fprintf(w, "\n%s:\n", l.t("problems"))
 		for _, pr := range p.Problems {
@@ -155,29 +193,13 @@ func mark(d Decision) string {
 	return "·"
 }
 
-// writeEffective prints one line per principal, bucket and prefix.
-func writeEffective(w io.Writer, checks []Check, indent, sep string) {
-	fmt.Fprintf(w, "%s%s\n", indent, strings.Join([]string{"PRINCIPAL", "BUCKET", "PREFIX", "list", "get", "put", "delete"}, sep))
-	for i := 0; i+len(Ops) <= len(checks); i += len(Ops) {
-		c := checks[i]
-		prefix := c.Prefix
-		if prefix == "" {
-			prefix = "/"
-		}
-		cells := []string{c.Principal, c.Bucket, prefix}
-		for _, x := range checks[i : i+len(Ops)] {
-			cells = append(cells, mark(x.AWS))
-		}
-		fmt.Fprintf(w, "%s%s\n", indent, strings.Join(cells, sep))
-	}
-}
-
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "*", `\*`, "_", `\_`, "<", "&lt;").Replace(s)
 }
 
 // WriteMarkdown writes the plan for people who do not read JSON.
-func WriteMarkdown(w io.Writer, p *Plan, l Lang) error {
+func WriteMarkdown(w io.Writer, p *Plan, f Format) error {
+	l := f.Lang
 	fmt.Fprintf(w, "# %s — %s\n\n", l.t("plan.title"), p.TargetName)
 	fmt.Fprintf(w, "- %s: %s\n- %s: %s\n- %s: %s\n\n", l.t("account"), p.Account, l.t("target"), p.TargetName, l.t("buckets"), strings.Join(p.Buckets, ", "))
 	fmt.Fprintf(w, "## %s\n\n| %s | %s | | %s |\n|---|---|---|---|\n", l.t("principals"), l.t("kind"), l.t("principal"), l.t("reason"))
@@ -186,7 +208,7 @@ func WriteMarkdown(w io.Writer, p *Plan, l Lang) error {
 		if !pi.Carried {
 			state = "**" + l.t("notcarried") + "**"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", pi.Kind, mdEscape(pi.Name), state, mdEscape(pi.Reason))
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", l.t("kind."+pi.Kind), mdEscape(pi.Name), state, mdEscape(pi.Reason))
 	}
 	fmt.Fprintf(w, "\n## %s\n\n%s\n\n| %s | %s | %s | %s | %s |\n|---|---|---|---|---|\n", l.t("loss"), p.Summary(l),
 		l.t("outcome"), l.t("source"), l.t("statement"), l.t("applies"), l.t("reason"))
@@ -200,25 +222,12 @@ func WriteMarkdown(w io.Writer, p *Plan, l Lang) error {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", o, mdEscape(r.Source), mdEscape(stmtLabel(r)), mdEscape(short(idStrings(r.AppliesTo), 4)), mdEscape(strings.Join(r.Reasons, "; ")))
 	}
-	fmt.Fprintf(w, "\n## %s\n\n%s\n\n", l.t("effective"), l.t("legend"))
-	var b strings.Builder
-	writeEffective(&b, p.Effective, "| ", " | ")
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	for i, line := range lines {
-		fmt.Fprintf(w, "%s |\n", mdEscapeCells(line))
-		if i == 0 {
-			fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
-		}
-	}
+	writeTargetMarkdown(w, p, l)
+	writeEffectiveMarkdown(w, p, f)
 	if p.Refused() {
 		fmt.Fprintf(w, "\n**%s**\n", l.t("refused"))
 	}
 	return nil
-}
-
-// mdEscapeCells escapes a table line's underscores and stars, not its pipes.
-func mdEscapeCells(s string) string {
-	return strings.NewReplacer("*", `\*`, "_", `\_`).Replace(s)
 }
 
 // T returns the report word for key in l.
