@@ -75,7 +75,7 @@ type jsonJob struct {
 	InProgress   int64     `json:"in_progress"`
 	Uploads      int64     `json:"multipart_uploads_in_flight"`
 	Runs         int64     `json:"runs"`
-	LastActivity time.Time `json:"last_activity"`
+	LastActivity time.Time `json:"last_activity,omitzero"`
 	Journal      string    `json:"journal"`
 }
 
@@ -109,11 +109,30 @@ func runJobs(ctx context.Context, e *env, asJSON bool) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCOMMAND\tSTATE\tDONE\tBYTES\tFAILED\tLAST ACTIVITY\tSOURCE → DESTINATION")
+	notStarted := 0
 	for _, in := range infos {
+		if in.State == journal.StateNotStarted {
+			notStarted++
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s → %s\n", in.ID, in.Command, in.State, humanize.Comma(in.Done),
-			humanize.IBytes(uint64(in.DoneBytes)), in.Failed, in.LastActivity.Format("2006-01-02 15:04"), in.Source, in.Destination)
+			humanize.IBytes(uint64(in.DoneBytes)), in.Failed, when(in.LastActivity, "2006-01-02 15:04"), in.Source, in.Destination)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if notStarted > 0 {
+		fmt.Fprintf(e.stdout, "note: %s never started a run: its process stopped before the run began, or is checking source and destination now; sortie jobs rm ID removes one\n",
+			plural(notStarted, "job"))
+	}
+	return nil
+}
+
+// when formats t, or "-" for a journal that records no time.
+func when(t time.Time, layout string) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(layout)
 }
 
 func runJobShow(ctx context.Context, e *env, arg string) error {
@@ -132,7 +151,7 @@ func runJobShow(ctx context.Context, e *env, arg string) error {
 	fmt.Fprintf(w, "  %-14s %s objects, %s\n", "done", humanize.Comma(in.Done), humanize.IBytes(uint64(in.DoneBytes)))
 	fmt.Fprintf(w, "  %-14s %s\n", "failed", humanize.Comma(in.Failed))
 	fmt.Fprintf(w, "  %-14s %s objects, %s multipart uploads to resume\n", "in progress", humanize.Comma(in.InProgress), humanize.Comma(in.Uploads))
-	fmt.Fprintf(w, "  %-14s %s\n", "last activity", in.LastActivity.Format(time.RFC3339))
+	fmt.Fprintf(w, "  %-14s %s\n", "last activity", when(in.LastActivity, time.RFC3339))
 	fails, err := journal.Failures(ctx, path, 1000)
 	if err != nil {
 		return usage("%v", err)
@@ -146,7 +165,11 @@ func runJobShow(ctx context.Context, e *env, arg string) error {
 			fmt.Fprintf(w, "  … and %d more\n", in.Failed-int64(len(fails)))
 		}
 	}
-	if in.State != "done" {
+	switch in.State {
+	case "done":
+	case journal.StateNotStarted:
+		fmt.Fprintf(w, "no run of this job has started; run the %s command to start it, or sortie jobs rm %s\n", in.Command, in.ID)
+	default:
 		fmt.Fprintf(w, "run the same %s command again to resume\n", in.Command)
 	}
 	return nil

@@ -5,9 +5,14 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sortie-dev/sortie/internal/journal"
 	"github.com/sortie-dev/sortie/internal/store"
 	"github.com/sortie-dev/sortie/internal/store/storetest"
 )
@@ -50,6 +55,81 @@ func TestJobs(t *testing.T) {
 	}
 	if _, out, _ := sortie(t, "jobs"); !strings.Contains(out, "no jobs") {
 		t.Errorf("after rm: %s", out)
+	}
+}
+
+// A run that fails before it starts leaves no journal behind, so sortie
+// jobs never lists a job that never ran.
+func TestJobsNoJournalWhenARunFailsBeforeItStarts(t *testing.T) {
+	src, _, _ := servers(t)
+	sb := src.Bucket(t)
+	storetest.Put(t, src.Store(t, sb, ""), "a.txt", []byte("a"), store.Metadata{})
+	f, _ := os.OpenFile(os.Getenv("AWS_CONFIG_FILE"), os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "\n[profile wrongkey]\nregion = us-east-1\nendpoint_url = %s\n", src.Endpoint)
+	f.Close()
+	f, _ = os.OpenFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "\n[wrongkey]\naws_access_key_id = %s\naws_secret_access_key = not-the-secret\n", src.AccessKey)
+	f.Close()
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"copy", "s3://no-such-bucket-here", dir, "--from-profile", "src"},
+		{"sync", "s3://" + sb, "s3://no-such-dest-bucket", "--from-profile", "src", "--to-profile", "dst"},
+		{"copy", "s3://" + sb, dir, "--from-profile", "wrongkey"},
+	} {
+		if code, _, errs := sortie(t, args...); code != 2 {
+			t.Fatalf("sortie %s: exit %d, want 2: %s", strings.Join(args, " "), code, errs)
+		}
+	}
+	jdir, err := journal.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(jdir, "*")); len(left) != 0 {
+		t.Errorf("runs that never started left %q", left)
+	}
+	if code, out, _ := sortie(t, "jobs"); code != 0 || !strings.Contains(out, "no jobs") {
+		t.Errorf("jobs: %d\n%s", code, out)
+	}
+	// A run that started keeps its journal.
+	if code, out, errs := sortie(t, "copy", "s3://"+sb, dir, "--from-profile", "src"); code != 0 {
+		t.Fatalf("copy: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := sortie(t, "jobs"); code != 0 || strings.Contains(out, "no jobs") || !strings.Contains(out, "done") {
+		t.Errorf("jobs after a copy: %d\n%s", code, out)
+	}
+}
+
+// A journal in which no run has started — its process is in its preflight
+// checks now, or was killed in them — is listed as such, dated by its
+// creation: never an empty state and a 1970 date.
+func TestJobsNotStarted(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	dir, err := journal.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := journal.CopyJob("sync", "s3://archive at http://127.0.0.1:9", "/srv/backup", nil, nil, "")
+	j, err := journal.Open(context.Background(), filepath.Join(dir, job.ID()+".db"), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	code, out, errs := sortie(t, "jobs")
+	if code != 0 || errs != "" {
+		t.Fatalf("jobs: %d %s", code, errs)
+	}
+	if !strings.Contains(out, job.ID()+"  sync     not started") || strings.Contains(out, "1970") || !strings.Contains(out, time.Now().Format("2006-01-02")) ||
+		!strings.Contains(out, "never started a run") {
+		t.Errorf("jobs:\n%s", out)
+	}
+	_, out, _ = sortie(t, "jobs", "--json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got["state"] != journal.StateNotStarted || got["command"] != "sync" ||
+		!strings.HasPrefix(got["last_activity"].(string), time.Now().Format("2006-01-02")) {
+		t.Errorf("jobs --json: %s (%v)", out, err)
+	}
+	if _, out, _ := sortie(t, "jobs", "show", job.ID()); !strings.Contains(out, "no run of this job has started") || strings.Contains(out, "1970") {
+		t.Errorf("jobs show:\n%s", out)
 	}
 }
 
