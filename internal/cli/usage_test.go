@@ -1,10 +1,12 @@
 package cli_test
 
 import (
+	"bufio"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -121,5 +123,58 @@ func TestUsageNoSDKWarnings(t *testing.T) {
 	oneLine(t, code, errs, "no usable AWS credentials")
 	if len(direct) != 0 || strings.Contains(errs, "WARN") {
 		t.Errorf("SDK output reached the terminal: %q %q", direct, errs)
+	}
+}
+
+// The examples under "Using it" in the README run as written after its
+// build command: the binary they call is the one it builds, on PATH, and
+// each command and flag exists.
+func TestUsageReadmeExamples(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Using it\n")
+	if !ok {
+		t.Fatal(`README has no "## Using it" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	_, block, ok := strings.Cut(section, "```sh\n")
+	block, _, _ = strings.Cut(block, "```")
+	if !ok {
+		t.Fatal("no sh block under Using it")
+	}
+	output := regexp.MustCompile(`go build -o (\S+) \./cmd/sortie`)
+	var built string
+	onPath := false
+	calls := 0
+	sc := bufio.NewScanner(strings.NewReader(block))
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		fields := strings.Fields(line)
+		if m := output.FindStringSubmatch(line); m != nil {
+			built = m[1]
+			onPath = !strings.Contains(built, "/") && regexp.MustCompile(`export PATH="?\$PWD:\$PATH"?`).MatchString(line)
+			continue
+		}
+		if len(fields) == 0 {
+			continue
+		}
+		calls++
+		switch {
+		case built == "":
+			t.Fatalf("%q comes before the build command", line)
+		case fields[0] == built && onPath, fields[0] == "./"+built:
+		default:
+			t.Errorf("%q calls %s, but the build writes ./%s%s", line, fields[0], built, map[bool]string{true: " and puts it on PATH"}[onPath])
+		}
+		// --help after the example's own arguments: cobra parses every
+		// flag first, so an unknown one is exit 2.
+		if code, _, errs := sortie(t, append(fields[1:], "--help")...); code != 0 {
+			t.Errorf("%q: exit %d: %s", line, code, errs)
+		}
+	}
+	if calls == 0 {
+		t.Error("no examples under Using it")
 	}
 }
