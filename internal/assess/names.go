@@ -3,7 +3,6 @@ package assess
 import (
 	"crypto/sha256"
 	"fmt"
-	"net/netip"
 	"strings"
 )
 
@@ -60,7 +59,7 @@ func BucketNameProblems(name string) []string {
 	if strings.Contains(name, "..") || strings.Contains(name, ".-") || strings.Contains(name, "-.") {
 		add(nameDots)
 	}
-	if a, err := netip.ParseAddr(name); err == nil && a.Is4() {
+	if ipLike(name) {
 		add(nameIP)
 	}
 	for _, p := range reservedPrefixes {
@@ -74,6 +73,22 @@ func BucketNameProblems(name string) []string {
 		}
 	}
 	return why
+}
+
+// ipLike reports whether s is four dot-separated groups of one to three
+// digits: S3 refuses 999.1.1.1 as it does 192.168.5.4 (and so does the
+// destination check of sortie copy, internal/location).
+func ipLike(s string) bool {
+	groups := strings.Split(s, ".")
+	if len(groups) != 4 {
+		return false
+	}
+	for _, g := range groups {
+		if len(g) == 0 || len(g) > 3 || strings.Trim(g, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
@@ -99,7 +114,7 @@ func ProposeBucketName(name string, taken map[string]bool) string {
 			s = strings.ReplaceAll(s, r[0], r[1])
 		}
 	}
-	if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
+	if ipLike(s) {
 		s = strings.ReplaceAll(s, ".", "-")
 	}
 	for changed := true; changed; {

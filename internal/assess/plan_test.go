@@ -72,6 +72,7 @@ func TestBucketNameRules(t *testing.T) {
 		{"doc-example-bucket-", []string{"ends"}, "doc-example-bucket"},
 		{"Uni_Lab_Backups", []string{"upper", "underscore"}, "uni-lab-backups"},
 		{"192.168.5.4", []string{"ip"}, "192-168-5-4"},
+		{"999.1.1.1", []string{"ip"}, "999-1-1-1"},
 		{"doc..example", []string{"dots"}, "doc.example"},
 		{"xn--doc-example", []string{"reserved-fix"}, "doc-example"},
 		{"ab", []string{"length"}, "bucket-ab"},
