@@ -63,6 +63,9 @@ type Info struct {
 	// OpaqueETag says this object's ETag is not an MD5 of its body even
 	// though it looks like one (S3 objects encrypted with SSE-KMS or SSE-C).
 	OpaqueETag bool
+	// VersionID is the ID of the version read, when the store keeps
+	// versions (Versioned); "" otherwise.
+	VersionID string
 }
 
 // ReadOptions selects what Open returns.
@@ -81,6 +84,11 @@ type ReadOptions struct {
 	// from the same version of the source. It holds for ranges and part
 	// numbers too; an object the store has no ETag for matches no IfMatch.
 	IfMatch string
+	// VersionID, when set, reads that version of the object instead of the
+	// current one (ErrNotExist if the key has no such version, or if it is
+	// a delete marker). Only stores that implement Versioned honour it;
+	// callers must not set it for others.
+	VersionID string
 }
 
 // PutInput is one whole-object write.
@@ -208,4 +216,119 @@ type UploadLister interface {
 	// upload of a key that has several; completed and aborted uploads are
 	// not listed.
 	ListUploads(ctx context.Context, prefix string) ([]Upload, error)
+}
+
+// Versioning is a bucket's versioning state, as S3 names it.
+type Versioning string
+
+// The versioning states. A bucket that was never versioned is
+// VersioningOff; once enabled it can only be suspended, never turned off.
+const (
+	VersioningOff       Versioning = ""
+	VersioningEnabled   Versioning = "Enabled"
+	VersioningSuspended Versioning = "Suspended"
+)
+
+// NullVersion is the ID of the version a key gets while its bucket's
+// versioning is off or suspended; a key has at most one.
+const NullVersion = "null"
+
+// Version is one entry of a key's history: a version of the object, or a
+// delete marker.
+type Version struct {
+	// Key is relative to the store's root, as in Object.
+	Key string
+	// VersionID is the store's ID of this version, NullVersion for one
+	// written while versioning was off or suspended.
+	VersionID string
+	// IsLatest says this is the key's current entry: its object, or the
+	// delete marker that hides it. Exactly the first entry of each key has
+	// it.
+	IsLatest bool
+	// DeleteMarker says this entry is a delete marker: it has no body, and
+	// Size, ETag and StorageClass are zero.
+	DeleteMarker bool
+	Size         int64
+	// ETag is without quotes, as in Object.
+	ETag string
+	// ModTime is the store's time for this entry. Its precision differs
+	// between servers, and between versions and markers of one server
+	// (versitygw: seconds for versions, nanoseconds for markers): it never
+	// orders a key's history; the listing's order does.
+	ModTime      time.Time
+	StorageClass string
+}
+
+// Versioned is implemented by stores that keep object history (S3 buckets
+// with versioning): every version and delete marker of each key, and a way
+// to read any of them (ReadOptions.VersionID).
+type Versioned interface {
+	// Versioning returns the bucket's versioning state: VersioningOff for a
+	// bucket that was never versioned.
+	Versioning(ctx context.Context) (Versioning, error)
+
+	// Versions yields every version and delete marker of the keys that
+	// sort after startAfter ("" for all): keys in ascending bytewise order,
+	// and each key's entries newest first, versions and delete markers
+	// interleaved exactly as the store orders them (ListObjectVersions
+	// order), never re-sorted by ModTime. Each (Key, VersionID) appears
+	// once. A bucket that was never versioned yields each object once, as
+	// its NullVersion, latest. The sequence stops at the first error, which
+	// it yields with a zero Version; a cancelled ctx ends it with such an
+	// error (wrapping ctx's), never as if the listing were complete.
+	Versions(ctx context.Context, startAfter string) iter.Seq2[Version, error]
+
+	// StatVersion returns one version of an object with its metadata and
+	// tags, as Stat does for the current one. ErrNotExist if the key has no
+	// such version, or if that version is a delete marker (which has no
+	// metadata to read).
+	StatVersion(ctx context.Context, key, versionID string) (Info, error)
+}
+
+// History counts what a versioned listing holds: the current objects, and
+// what a copy of only the current objects leaves behind.
+type History struct {
+	// Current is the number of keys whose latest entry is an object.
+	Current int
+	// Noncurrent is the number of versions that are not their key's
+	// latest, and NoncurrentBytes their total size.
+	Noncurrent      int
+	NoncurrentBytes int64
+	// DeleteMarkers counts every delete marker, latest or not: Hidden of
+	// them are the latest entry of their key (the key looks deleted).
+	DeleteMarkers int
+	Hidden        int
+}
+
+// Add counts one entry of a listing.
+func (h *History) Add(v Version) {
+	switch {
+	case v.DeleteMarker:
+		h.DeleteMarkers++
+		if v.IsLatest {
+			h.Hidden++
+		}
+	case v.IsLatest:
+		h.Current++
+	default:
+		h.Noncurrent++
+		h.NoncurrentBytes += v.Size
+	}
+}
+
+// LeftBehind reports whether a copy of only the current objects would leave
+// any history behind.
+func (h History) LeftBehind() bool { return h.Noncurrent > 0 || h.DeleteMarkers > 0 }
+
+// CountHistory counts a whole listing (Versioned.Versions), stopping at its
+// first error.
+func CountHistory(versions iter.Seq2[Version, error]) (History, error) {
+	var h History
+	for v, err := range versions {
+		if err != nil {
+			return h, err
+		}
+		h.Add(v)
+	}
+	return h, nil
 }
