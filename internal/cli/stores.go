@@ -27,6 +27,11 @@ type side struct {
 // bucket-region lookup AWS buckets need.
 func openSide(ctx context.Context, role, arg, profile string, workers int, log *slog.Logger) (*side, error) {
 	loc, err := location.Parse(arg)
+	if err == nil && role == "destination" {
+		// A bucket sortie may create follows today's rules; a source may
+		// be an old AWS bucket with upper case or underscores.
+		err = loc.CheckDestination()
+	}
 	if err != nil {
 		return nil, usage("%s: %v", role, err)
 	}

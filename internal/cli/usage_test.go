@@ -49,6 +49,8 @@ func TestUsageBucketNames(t *testing.T) {
 		{"destination starts with a hyphen", []string{"copy", "s3://" + sb, "s3://-archive", "--from-profile", "src", "--to-profile", "dst"}, []string{`"-archive"`, "must begin with a letter or a digit"}},
 		{"destination like an IP address", []string{"sync", "s3://" + sb, "s3://10.0.0.1", "--from-profile", "src", "--to-profile", "dst"}, []string{`"10.0.0.1"`, "IP address"}},
 		{"destination too long", []string{"copy", "s3://" + sb, "s3://" + strings.Repeat("b", 256), "--from-profile", "src", "--to-profile", "dst"}, []string{"is 256 characters", "3 to 63"}},
+		{"destination upper case", []string{"copy", "s3://" + sb, "s3://My_Archive", "--from-profile", "src", "--to-profile", "dst", "--create-bucket"}, []string{`"My_Archive"`, "lower case"}},
+		{"destination two periods", []string{"sync", "s3://" + sb, "s3://my..archive", "--from-profile", "src", "--to-profile", "dst"}, []string{`"my..archive"`, "two adjacent periods"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errs := sortie(t, tc.args...)
