@@ -191,7 +191,19 @@ var (
 // CreateBucket creates the store's bucket; an existing bucket owned by the
 // caller is not an error.
 func (s *Store) CreateBucket(ctx context.Context) error {
-	_, err := s.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)})
+	return s.createBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)})
+}
+
+// CreateLockedBucket creates the store's bucket with Object Lock enabled,
+// which S3 allows only at creation and which enables versioning for good;
+// an existing bucket owned by the caller is not an error (whether or not it
+// has Object Lock).
+func (s *Store) CreateLockedBucket(ctx context.Context) error {
+	return s.createBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket), ObjectLockEnabledForBucket: aws.Bool(true)})
+}
+
+func (s *Store) createBucket(ctx context.Context, in *s3.CreateBucketInput) error {
+	_, err := s.client.CreateBucket(ctx, in)
 	var owned *types.BucketAlreadyOwnedByYou
 	if err != nil && !errors.As(err, &owned) {
 		return s.wrap("create bucket", "", err)
@@ -284,9 +296,15 @@ func (s *Store) ListPrefix(ctx context.Context, prefix, startAfter string) iter.
 // Stat implements store.Store: HeadObject, then GetObjectTagging when the
 // object has tags.
 func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
+	return s.stat(ctx, key, "")
+}
+
+// stat reads the current object at key, or the version versionID.
+func (s *Store) stat(ctx context.Context, key, versionID string) (store.Info, error) {
 	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
-		Bucket: aws.String(s.bucket),
-		Key:    aws.String(s.prefix + key),
+		Bucket:    aws.String(s.bucket),
+		Key:       aws.String(s.prefix + key),
+		VersionId: optional(versionID),
 	})
 	if err != nil {
 		return store.Info{}, s.wrap("stat", key, err)
@@ -304,8 +322,9 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 		Parts:      int(aws.ToInt32(out.PartsCount)),
 		Length:     aws.ToInt64(out.ContentLength),
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
+		VersionID:  aws.ToString(out.VersionId),
 	}
-	if err := s.fillTags(ctx, key, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
+	if err := s.fillTags(ctx, key, versionID, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
 		return store.Info{}, err
 	}
 	return info, nil
@@ -314,13 +333,14 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 // fillTags fetches an object's tags. HeadObject and GetObject say how many
 // tags there are, when the store tells: the extra request is made only when
 // there is something to fetch, or when the store does not say.
-func (s *Store) fillTags(ctx context.Context, key string, count int32, meta *store.Metadata) error {
+func (s *Store) fillTags(ctx context.Context, key, versionID string, count int32, meta *store.Metadata) error {
 	if !s.tags || count == 0 {
 		return nil
 	}
 	out, err := s.client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{
-		Bucket: aws.String(s.bucket),
-		Key:    aws.String(s.prefix + key),
+		Bucket:    aws.String(s.bucket),
+		Key:       aws.String(s.prefix + key),
+		VersionId: optional(versionID),
 	})
 	if err != nil {
 		return s.wrap("get tags", key, err)
@@ -339,8 +359,9 @@ func (s *Store) fillTags(ctx context.Context, key string, count int32, meta *sto
 // object's metadata.
 func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
 	in := &s3.GetObjectInput{
-		Bucket: aws.String(s.bucket),
-		Key:    aws.String(s.prefix + key),
+		Bucket:    aws.String(s.bucket),
+		Key:       aws.String(s.prefix + key),
+		VersionId: optional(opts.VersionID),
 	}
 	switch {
 	case opts.PartNumber > 0:
@@ -386,15 +407,16 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 		Parts:      int(aws.ToInt32(out.PartsCount)),
 		Length:     length,
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
+		VersionID:  aws.ToString(out.VersionId),
 	}
 	if opts.PartNumber > 0 && info.Parts > 0 {
-		info.PartSize, err = s.firstPartSize(ctx, key, opts.PartNumber, info, aws.ToString(out.ContentRange))
+		info.PartSize, err = s.firstPartSize(ctx, key, opts.VersionID, opts.PartNumber, info, aws.ToString(out.ContentRange))
 		if err != nil {
 			out.Body.Close()
 			return nil, store.Info{}, err
 		}
 	}
-	if err := s.fillTags(ctx, key, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
+	if err := s.fillTags(ctx, key, opts.VersionID, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
 		out.Body.Close()
 		return nil, store.Info{}, err
 	}
@@ -406,8 +428,9 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 // whichever part was asked for. Part 1 is its own answer, and part 2 starts
 // where part 1 ends (Content-Range); later parts take the size remembered
 // from an earlier read of this version, or one HEAD of part 1, pinned to the
-// ETag so the answer is about the same version.
-func (s *Store) firstPartSize(ctx context.Context, key string, n int, info store.Info, contentRange string) (int64, error) {
+// ETag (and version, when one was read) so the answer is about the same
+// version.
+func (s *Store) firstPartSize(ctx context.Context, key, versionID string, n int, info store.Info, contentRange string) (int64, error) {
 	if n == 1 {
 		s.firstParts.put(key, info.ETag, info.Length)
 		return info.Length, nil
@@ -428,6 +451,7 @@ func (s *Store) firstPartSize(ctx context.Context, key string, n int, info store
 		Key:        aws.String(s.prefix + key),
 		PartNumber: aws.Int32(1),
 		IfMatch:    aws.String(`"` + info.ETag + `"`),
+		VersionId:  optional(versionID),
 	})
 	if err != nil {
 		return 0, s.wrap("stat part 1 of", key, err)
@@ -814,6 +838,9 @@ func (s *Store) wrap(op, key string, err error) error {
 		// Modelled as a type for some operations only (not ListParts).
 		e.Err = fmt.Errorf("%w: no such multipart upload", store.ErrNotExist)
 		return e
+	case "NoSuchVersion":
+		e.Err = fmt.Errorf("%w: no such version", store.ErrNotExist)
+		return e
 	case "NoSuchKey", "NotFound":
 		e.Err = store.ErrNotExist
 		if code == "NotFound" && key == "" {
@@ -847,6 +874,11 @@ func (s *Store) wrap(op, key string, err error) error {
 		e.Err = fmt.Errorf("%w: %s (S3 keys are at most 1,024 bytes, with the prefix)", store.ErrInvalidKey, code)
 		return e
 	case "NotImplemented":
+		return e
+	}
+	if re != nil && re.Response != nil && status == http.StatusMethodNotAllowed && re.Response.Header.Get("x-amz-delete-marker") == "true" {
+		// A version that is a delete marker has no body and no metadata.
+		e.Err = fmt.Errorf("%w: the version is a delete marker", store.ErrNotExist)
 		return e
 	}
 	if status == http.StatusNotFound && code == "" {
