@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sortie-dev/sortie/internal/store"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
 )
 
@@ -78,8 +79,22 @@ func randomString(n int) string {
 	return strings.ToLower(rand.Text())[:n]
 }
 
+// Options are how a server is started.
+type Options struct {
+	// Versioning lets buckets be versioned: versitygw is started with
+	// --versioning-dir, without which it refuses PutBucketVersioning and
+	// Object Lock. MinIO versions any bucket without it.
+	Versioning bool
+}
+
 // Start starts a server of the given kind with its data under dir.
 func Start(kind, dir string) (*Server, error) {
+	return StartWith(kind, dir, Options{})
+}
+
+// StartWith starts a server of the given kind with its data under dir, as
+// opts says.
+func StartWith(kind, dir string, opts Options) (*Server, error) {
 	// Nothing in a test may reach beyond loopback: not even the SDK's
 	// instance-metadata lookup.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
@@ -89,7 +104,7 @@ func Start(kind, dir string) (*Server, error) {
 	}
 	var lastErr error
 	for range 3 { // a port found free can be taken before the server binds it
-		s, err := start(kind, bin, dir)
+		s, err := start(kind, bin, dir, opts)
 		if err == nil {
 			return s, nil
 		}
@@ -98,7 +113,7 @@ func Start(kind, dir string) (*Server, error) {
 	return nil, lastErr
 }
 
-func start(kind, bin, dir string) (*Server, error) {
+func start(kind, bin, dir string, opts Options) (*Server, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -128,7 +143,15 @@ func start(kind, bin, dir string) (*Server, error) {
 		env = append(env, "MINIO_ROOT_USER="+s.AccessKey, "MINIO_ROOT_PASSWORD="+s.SecretKey,
 			"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_PROMETHEUS_AUTH_TYPE=public")
 	case VersityGW:
-		cmd = exec.Command(bin, "--port", addr, "posix", data)
+		args := []string{"--port", addr, "posix"}
+		if opts.Versioning {
+			versions := filepath.Join(s.Dir, "versions")
+			if err := os.MkdirAll(versions, 0o755); err != nil {
+				return nil, err
+			}
+			args = append(args, "--versioning-dir", versions)
+		}
+		cmd = exec.Command(bin, append(args, data)...)
 		env = append(env, "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
 	default:
 		return nil, fmt.Errorf("unknown server kind %q", kind)
@@ -216,6 +239,14 @@ var (
 // StopShared from TestMain; the servers die with the binary in any case.
 func Shared(tb testing.TB, kind, name string) *Server {
 	tb.Helper()
+	return SharedWith(tb, kind, name, Options{})
+}
+
+// SharedWith is Shared for a server started with opts. The name alone
+// identifies a shared server: give servers started differently different
+// names.
+func SharedWith(tb testing.TB, kind, name string, opts Options) *Server {
+	tb.Helper()
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if s, ok := shared[kind+"/"+name]; ok {
@@ -228,7 +259,7 @@ func Shared(tb testing.TB, kind, name string) *Server {
 		}
 		sharedTmp = d
 	}
-	s, err := Start(kind, sharedTmp)
+	s, err := StartWith(kind, sharedTmp, opts)
 	if err != nil {
 		tb.Fatalf("start %s: %v", kind, err)
 	}
@@ -274,6 +305,30 @@ func (s *Server) Bucket(tb testing.TB) string {
 	}
 	if err := st.CreateBucket(context.Background()); err != nil {
 		tb.Fatalf("create bucket on %s: %v", s.Kind, err)
+	}
+	return name
+}
+
+// VersionedBucket creates a bucket with a fresh random name and versioning
+// enabled, and returns the name. On versitygw the server must have been
+// started with Options.Versioning.
+func (s *Server) VersionedBucket(tb testing.TB) string {
+	tb.Helper()
+	name := s.Bucket(tb)
+	if err := s.Store(tb, name, "").SetVersioning(context.Background(), store.VersioningEnabled); err != nil {
+		tb.Fatalf("enable versioning on %s: %v", s.Kind, err)
+	}
+	return name
+}
+
+// LockedBucket creates a bucket with a fresh random name and Object Lock
+// enabled (and so versioning), and returns the name. On versitygw the
+// server must have been started with Options.Versioning.
+func (s *Server) LockedBucket(tb testing.TB) string {
+	tb.Helper()
+	name := "b-" + randomString(12)
+	if err := s.Store(tb, name, "").CreateLockedBucket(context.Background()); err != nil {
+		tb.Fatalf("create locked bucket on %s: %v", s.Kind, err)
 	}
 	return name
 }
