@@ -43,7 +43,7 @@ var HostileKeys = []string{
 
 // Run runs the suite; newStore returns an empty store for each subtest.
 // Cases for an optional ability (Multipart, PartLister, UploadLister, the
-// listing probes) skip only when the store neither implements it nor claims
+// listing probes, Versioned on a bucket never versioned) skip only when the store neither implements it nor claims
 // it in its Capabilities; a claim without the interface fails.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Capabilities", func(t *testing.T) { testCapabilities(t, newStore(t)) })
@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("ListUploads", func(t *testing.T) { testListUploads(t, newStore(t)) })
 	t.Run("FirstAfter", func(t *testing.T) { testFirstAfter(t, newStore(t)) })
 	t.Run("ListPrefix", func(t *testing.T) { testListPrefix(t, newStore(t)) })
+	t.Run("VersionsUnversioned", func(t *testing.T) { testVersionsUnversioned(t, newStore(t)) })
 }
 
 // Put writes body at key with meta, failing the test on error.
