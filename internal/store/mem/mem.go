@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ import (
 type object struct {
 	info store.Info
 	body []byte
+	// marker says this entry of a key's history is a delete marker.
+	marker bool
 }
 
 type upload struct {
@@ -40,6 +43,12 @@ type Store struct {
 	objects map[string]object
 	uploads map[string]*upload
 	now     func() time.Time
+	// versioning and history keep object history as a versioned S3
+	// bucket does: each key's versions and delete markers, newest first.
+	// objects holds each key's current object, history[key][0] when it is
+	// not a marker.
+	versioning store.Versioning
+	history    map[string][]object
 }
 
 var (
@@ -47,6 +56,7 @@ var (
 	_ store.Multipart    = (*Store)(nil)
 	_ store.PartLister   = (*Store)(nil)
 	_ store.UploadLister = (*Store)(nil)
+	_ store.Versioned    = (*Store)(nil)
 )
 
 // New returns an empty store named name (for messages).
@@ -55,6 +65,7 @@ func New(name string) *Store {
 		name:    name,
 		objects: make(map[string]object),
 		uploads: make(map[string]*upload),
+		history: make(map[string][]object),
 		now:     time.Now,
 	}
 }
@@ -127,6 +138,9 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
 	s.mu.Lock()
 	o, ok := s.objects[key]
+	if opts.VersionID != "" {
+		o, ok = s.version(key, opts.VersionID)
+	}
 	s.mu.Unlock()
 	if !ok {
 		return nil, store.Info{}, s.notExist("open", key)
@@ -179,17 +193,139 @@ func (s *Store) commit(key string, body []byte, etag string, meta store.Metadata
 		obj.StorageClass = "STANDARD"
 	}
 	s.mu.Lock()
-	s.objects[key] = object{info: store.Info{Object: obj, Meta: meta.Clone(), Parts: parts, PartSize: partSize}, body: body}
+	o := object{info: store.Info{Object: obj, Meta: meta.Clone(), Parts: parts, PartSize: partSize}, body: body}
+	s.record(key, o)
 	s.mu.Unlock()
 	return obj
 }
 
-// Delete implements store.Store.
+// record adds o, an object or a delete marker, on top of key's history as
+// the bucket's versioning state says, and updates the current view. It is
+// called with s.mu held.
+func (s *Store) record(key string, o object) {
+	switch s.versioning {
+	case store.VersioningOff:
+		// One null version, replaced; a delete removes it.
+		if o.marker {
+			delete(s.history, key)
+		} else {
+			s.history[key] = []object{o}
+		}
+	case store.VersioningEnabled:
+		o.info.VersionID = rand.Text()
+		s.history[key] = append([]object{o}, s.history[key]...)
+	case store.VersioningSuspended:
+		// The write takes the null version's place, on top.
+		o.info.VersionID = store.NullVersion
+		h := slices.DeleteFunc(s.history[key], func(e object) bool { return e.info.VersionID == store.NullVersion })
+		s.history[key] = append([]object{o}, h...)
+	}
+	if o.marker || len(s.history[key]) == 0 {
+		delete(s.objects, key)
+		return
+	}
+	s.objects[key] = o
+}
+
+// version returns one version of key; a delete marker is not found. It is
+// called with s.mu held.
+func (s *Store) version(key, id string) (object, bool) {
+	for _, o := range s.history[key] {
+		if o.info.VersionID == id || (id == store.NullVersion && s.versioning == store.VersioningOff) {
+			return o, !o.marker
+		}
+	}
+	return object{}, false
+}
+
+// Delete implements store.Store: in a versioned store, it puts a delete
+// marker on top of the key's history, as S3 does, whether or not the key
+// has an object.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	s.mu.Lock()
-	delete(s.objects, key)
+	s.record(key, object{info: store.Info{Object: store.Object{Key: key, ModTime: s.now()}}, marker: true})
 	s.mu.Unlock()
 	return nil
+}
+
+// SetVersioning enables or suspends the store's versioning, as
+// PutBucketVersioning does; it cannot be turned off once enabled.
+func (s *Store) SetVersioning(ctx context.Context, v store.Versioning) error {
+	if v != store.VersioningEnabled && v != store.VersioningSuspended {
+		return &store.OpError{Op: "set versioning of", Store: s.String(), Err: fmt.Errorf("state %q: want %q or %q", v, store.VersioningEnabled, store.VersioningSuspended)}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.versioning == store.VersioningOff {
+		// What was written before keeps its place as the null version.
+		for k, h := range s.history {
+			h[0].info.VersionID = store.NullVersion
+			if o, ok := s.objects[k]; ok {
+				o.info.VersionID = store.NullVersion
+				s.objects[k] = o
+			}
+		}
+	}
+	s.versioning = v
+	return nil
+}
+
+// Versioning implements store.Versioned.
+func (s *Store) Versioning(ctx context.Context) (store.Versioning, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.versioning, nil
+}
+
+// StatVersion implements store.Versioned.
+func (s *Store) StatVersion(ctx context.Context, key, versionID string) (store.Info, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.version(key, versionID)
+	if !ok {
+		return store.Info{}, s.notExist("stat version of", key)
+	}
+	info := o.info
+	info.Meta = info.Meta.Clone()
+	return info, nil
+}
+
+// Versions implements store.Versioned from a snapshot, like List.
+func (s *Store) Versions(ctx context.Context, startAfter string) iter.Seq2[store.Version, error] {
+	return func(yield func(store.Version, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(store.Version{}, err)
+			return
+		}
+		s.mu.Lock()
+		var vs []store.Version
+		keys := slices.Sorted(maps.Keys(s.history))
+		for _, k := range keys {
+			if k <= startAfter {
+				continue
+			}
+			for i, o := range s.history[k] {
+				v := store.Version{Key: k, VersionID: o.info.VersionID, IsLatest: i == 0, DeleteMarker: o.marker, ModTime: o.info.ModTime}
+				if v.VersionID == "" {
+					v.VersionID = store.NullVersion
+				}
+				if !o.marker {
+					v.Size, v.ETag, v.StorageClass = o.info.Size, o.info.ETag, o.info.StorageClass
+				}
+				vs = append(vs, v)
+			}
+		}
+		s.mu.Unlock()
+		for _, v := range vs {
+			if err := ctx.Err(); err != nil {
+				yield(store.Version{}, err)
+				return
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
 }
 
 // CreateMultipart implements store.Multipart.
