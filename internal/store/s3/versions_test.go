@@ -107,3 +107,21 @@ func TestVersionsFixtures(t *testing.T) {
 		})
 	}
 }
+
+// A bucket created with Object Lock is versioned from the start.
+func TestLockedBucket(t *testing.T) {
+	for _, kind := range []string{s3test.MinIO, s3test.VersityGW} {
+		t.Run(kind, func(t *testing.T) {
+			srv := s3test.SharedWith(t, kind, "versioned", s3test.Options{Versioning: true})
+			st := srv.Store(t, srv.LockedBucket(t), "")
+			if v, err := st.Versioning(context.Background()); err != nil || v != store.VersioningEnabled {
+				t.Fatalf("versioning of a locked bucket = %q, %v; want %q", v, err, store.VersioningEnabled)
+			}
+			storetest.Put(t, st, "k", []byte("one"), store.Metadata{})
+			storetest.Put(t, st, "k", []byte("two"), store.Metadata{})
+			if vs := storetest.Versions(t, st, ""); len(vs) != 2 || !vs[0].IsLatest || vs[0].Size != 3 {
+				t.Errorf("versions in a locked bucket = %+v, want two", vs)
+			}
+		})
+	}
+}

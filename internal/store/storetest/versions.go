@@ -313,4 +313,30 @@ func testVersionsUnversioned(t *testing.T, s store.Store) {
 	}
 	want := []entry{{key: "a", body: []byte("a"), id: store.NullVersion}, {key: "b", body: []byte("b2!"), id: store.NullVersion}}
 	checkHistory(t, s, Versions(t, vs, ""), want)
+
+	// Enabling versioning keeps what was there as null versions, under
+	// the new ones.
+	set, ok := s.(versioningSetter)
+	if !ok {
+		return
+	}
+	if err := set.SetVersioning(context.Background(), store.VersioningEnabled); err != nil {
+		t.Logf("%s cannot enable versioning (%v): the rest is for stores that can", s, err)
+		return
+	}
+	ops := writeHistory(t, s, []entry{{key: "a", body: []byte("a, versioned")}})
+	want = []entry{ops[0], want[0], want[1]}
+	checkHistory(t, s, Versions(t, vs, ""), want)
+	if b, _ := ReadAll(t, s, "a"); string(b) != "a, versioned" {
+		t.Errorf("current a = %q", b)
+	}
+	r, _, err := s.Open(context.Background(), "a", store.ReadOptions{Length: -1, VersionID: store.NullVersion})
+	if err != nil {
+		t.Fatalf("open the null version: %v", err)
+	}
+	b, _ := io.ReadAll(r)
+	r.Close()
+	if string(b) != "a" {
+		t.Errorf("null version of a = %q, want %q", b, "a")
+	}
 }
