@@ -189,8 +189,12 @@ func testHistory(t *testing.T, s store.Store) {
 	for i, w := range want {
 		g := got[i]
 		if w.marker {
-			if _, err := vs.StatVersion(ctx, w.key, g.VersionID); !errors.Is(err, store.ErrNotExist) {
-				t.Errorf("stat of marker %q %s: err = %v, want ErrNotExist", w.key, g.VersionID, err)
+			_, err := vs.StatVersion(ctx, w.key, g.VersionID)
+			wantOpError(t, fmt.Sprintf("stat of marker %q %s", w.key, g.VersionID), err, store.ErrNotExist, w.key)
+			r, _, err := s.Open(ctx, w.key, store.ReadOptions{Length: -1, VersionID: g.VersionID})
+			wantOpError(t, fmt.Sprintf("open of marker %q %s", w.key, g.VersionID), err, store.ErrNotExist, w.key)
+			if r != nil {
+				r.Close()
 			}
 			continue
 		}
@@ -217,6 +221,15 @@ func testHistory(t *testing.T, s store.Store) {
 	r.Close()
 	if err != nil || string(b) != "one" {
 		t.Errorf("range of a noncurrent version = %q, %v; want %q", b, err, "one")
+	}
+
+	// A version ID the key never had (another key's) is not found.
+	_, err = vs.StatVersion(ctx, "k", ops[len(ops)-1].id)
+	wantOpError(t, "stat of another key's version", err, store.ErrNotExist, "k")
+	r, _, err = s.Open(ctx, "k", store.ReadOptions{Length: -1, VersionID: ops[len(ops)-1].id})
+	wantOpError(t, "open of another key's version", err, store.ErrNotExist, "k")
+	if r != nil {
+		r.Close()
 	}
 
 	// The current view hides what the markers on top hide.
