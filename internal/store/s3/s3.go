@@ -22,6 +22,10 @@
 //     by the SDK alone, throttling included, with capped exponential backoff
 //     and jitter, up to MaxAttempts, and without the SDK's client-side retry
 //     quota (it turns a throttling storm into "retry quota exceeded").
+//   - Object history (store.Versioned) is read from ListObjectVersions'
+//     raw XML as well as the SDK's decoding, which loses how versions and
+//     delete markers interleave; versions.go says how, and what versitygw
+//     does differently.
 package s3
 
 import (
