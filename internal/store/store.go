@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"io"
 	"iter"
 	"maps"
@@ -273,9 +274,12 @@ type Versioned interface {
 	// interleaved exactly as the store orders them (ListObjectVersions
 	// order), never re-sorted by ModTime. Each (Key, VersionID) appears
 	// once. A bucket that was never versioned yields each object once, as
-	// its NullVersion, latest. The sequence stops at the first error, which
-	// it yields with a zero Version; a cancelled ctx ends it with such an
-	// error (wrapping ctx's), never as if the listing were complete.
+	// its NullVersion, latest. A store that cannot tell which of two
+	// entries of a key is newer fails with an error wrapping
+	// ErrAmbiguousOrder rather than guess. The sequence stops at the first
+	// error, which it yields with a zero Version; a cancelled ctx ends it
+	// with such an error (wrapping ctx's), never as if the listing were
+	// complete.
 	Versions(ctx context.Context, startAfter string) iter.Seq2[Version, error]
 
 	// StatVersion returns one version of an object with its metadata and
@@ -284,6 +288,13 @@ type Versioned interface {
 	// metadata to read).
 	StatVersion(ctx context.Context, key, versionID string) (Info, error)
 }
+
+// ErrAmbiguousOrder means a store's listing does not say in which order two
+// entries of a key's history were written (versitygw lists versions apart
+// from delete markers, and a null entry's time can tie with its
+// neighbour's); a caller that knows the order otherwise (a journal of
+// earlier listings) may recover, others must not guess.
+var ErrAmbiguousOrder = errors.New("order of versions cannot be told")
 
 // History counts what a versioned listing holds: the current objects, and
 // what a copy of only the current objects leaves behind.

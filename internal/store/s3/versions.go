@@ -268,8 +268,8 @@ func newer(a, b store.Version) (bool, error) {
 	if !b.ModTime.Before(a.ModTime.Add(precision(a.ModTime))) {
 		return false, nil
 	}
-	return false, fmt.Errorf("cannot order versions %s and %s of %q: the server lists versions apart from delete markers, and their times (%s, %s) are too close to tell",
-		a.VersionID, b.VersionID, a.Key, a.ModTime.Format(time.RFC3339Nano), b.ModTime.Format(time.RFC3339Nano))
+	return false, fmt.Errorf("%w: %s and %s of %q: the server lists versions apart from delete markers, and their times (%s, %s) are too close to tell",
+		store.ErrAmbiguousOrder, a.VersionID, b.VersionID, a.Key, a.ModTime.Format(time.RFC3339Nano), b.ModTime.Format(time.RFC3339Nano))
 }
 
 // precision is how coarse a time may be, judged by its trailing zeros.

@@ -2,6 +2,7 @@ package s3_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -121,6 +122,45 @@ func TestLockedBucket(t *testing.T) {
 			storetest.Put(t, st, "k", []byte("two"), store.Metadata{})
 			if vs := storetest.Versions(t, st, ""); len(vs) != 2 || !vs[0].IsLatest || vs[0].Size != 3 {
 				t.Errorf("versions in a locked bucket = %+v, want two", vs)
+			}
+		})
+	}
+}
+
+// A null delete marker between two versions: MinIO's listing orders it;
+// versitygw's gives the marker nanoseconds and the version below it
+// seconds, so within one second the store says it cannot tell
+// (ErrAmbiguousOrder) instead of guessing.
+func TestNullMarkerBetweenVersions(t *testing.T) {
+	for _, kind := range []string{s3test.MinIO, s3test.VersityGW} {
+		t.Run(kind, func(t *testing.T) {
+			srv := s3test.SharedWith(t, kind, "versioned", s3test.Options{Versioning: true})
+			st := srv.Store(t, srv.VersionedBucket(t), "")
+			ctx := context.Background()
+			storetest.Put(t, st, "k", []byte("v1"), store.Metadata{})
+			if err := st.SetVersioning(ctx, store.VersioningSuspended); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Delete(ctx, "k"); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SetVersioning(ctx, store.VersioningEnabled); err != nil {
+				t.Fatal(err)
+			}
+			storetest.Put(t, st, "k", []byte("v2!"), store.Metadata{})
+			var got []store.Version
+			for v, err := range st.Versions(ctx, "") {
+				if err != nil {
+					if kind == s3test.VersityGW && errors.Is(err, store.ErrAmbiguousOrder) {
+						t.Logf("versitygw: %v", err)
+						return
+					}
+					t.Fatal(err)
+				}
+				got = append(got, v)
+			}
+			if len(got) != 3 || got[0].Size != 3 || !got[1].DeleteMarker || got[1].VersionID != store.NullVersion || got[2].Size != 2 {
+				t.Errorf("history = %+v, want v2, the null marker, v1", got)
 			}
 		})
 	}
