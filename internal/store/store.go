@@ -24,6 +24,10 @@ type Object struct {
 	// are the same.
 	ModTime      time.Time
 	StorageClass string
+	// VersionID is the version this describes, when the store keeps
+	// versions (Versioned) and knows it: Stat, Open, Put and
+	// CompleteMultipart give it; a listing (List) may leave it "".
+	VersionID string
 }
 
 // Metadata is what travels with an object besides its body.
@@ -64,9 +68,6 @@ type Info struct {
 	// OpaqueETag says this object's ETag is not an MD5 of its body even
 	// though it looks like one (S3 objects encrypted with SSE-KMS or SSE-C).
 	OpaqueETag bool
-	// VersionID is the ID of the version read, when the store keeps
-	// versions (Versioned); "" otherwise.
-	VersionID string
 }
 
 // ReadOptions selects what Open returns.

@@ -194,15 +194,16 @@ func (s *Store) commit(key string, body []byte, etag string, meta store.Metadata
 	}
 	s.mu.Lock()
 	o := object{info: store.Info{Object: obj, Meta: meta.Clone(), Parts: parts, PartSize: partSize}, body: body}
-	s.record(key, o)
+	obj.VersionID = s.record(key, o)
 	s.mu.Unlock()
 	return obj
 }
 
 // record adds o, an object or a delete marker, on top of key's history as
-// the bucket's versioning state says, and updates the current view. It is
-// called with s.mu held.
-func (s *Store) record(key string, o object) {
+// the bucket's versioning state says, updates the current view, and returns
+// the version ID it gave o ("" when versioning is off). It is called with
+// s.mu held.
+func (s *Store) record(key string, o object) string {
 	switch s.versioning {
 	case store.VersioningOff:
 		// One null version, replaced; a delete removes it.
@@ -222,9 +223,10 @@ func (s *Store) record(key string, o object) {
 	}
 	if o.marker || len(s.history[key]) == 0 {
 		delete(s.objects, key)
-		return
+	} else {
+		s.objects[key] = o
 	}
-	s.objects[key] = o
+	return o.info.VersionID
 }
 
 // version returns one version of key; a delete marker is not found. It is

@@ -320,13 +320,13 @@ func (s *Store) stat(ctx context.Context, key, versionID string) (store.Info, er
 			ETag:         strings.Trim(aws.ToString(out.ETag), `"`),
 			ModTime:      aws.ToTime(out.LastModified),
 			StorageClass: storageClass(string(out.StorageClass)),
+			VersionID:    aws.ToString(out.VersionId),
 		},
 		Meta: metadata(out.ContentType, out.ContentEncoding, out.ContentDisposition, out.ContentLanguage,
 			out.CacheControl, out.ExpiresString, out.Metadata),
 		Parts:      int(aws.ToInt32(out.PartsCount)),
 		Length:     aws.ToInt64(out.ContentLength),
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
-		VersionID:  aws.ToString(out.VersionId),
 	}
 	if err := s.fillTags(ctx, key, versionID, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
 		return store.Info{}, err
@@ -405,13 +405,13 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 			ETag:         strings.Trim(aws.ToString(out.ETag), `"`),
 			ModTime:      aws.ToTime(out.LastModified),
 			StorageClass: storageClass(string(out.StorageClass)),
+			VersionID:    aws.ToString(out.VersionId),
 		},
 		Meta: metadata(out.ContentType, out.ContentEncoding, out.ContentDisposition, out.ContentLanguage,
 			out.CacheControl, out.ExpiresString, out.Metadata),
 		Parts:      int(aws.ToInt32(out.PartsCount)),
 		Length:     length,
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
-		VersionID:  aws.ToString(out.VersionId),
 	}
 	if opts.PartNumber > 0 && info.Parts > 0 {
 		info.PartSize, err = s.firstPartSize(ctx, key, opts.VersionID, opts.PartNumber, info, aws.ToString(out.ContentRange))
@@ -535,7 +535,7 @@ func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error
 		// The store checked the Content-MD5 we sent; its ETag is no MD5.
 		etag = ""
 	}
-	return store.Object{Key: in.Key, Size: in.Size, ETag: etag}, nil
+	return store.Object{Key: in.Key, Size: in.Size, ETag: etag, VersionID: aws.ToString(out.VersionId)}, nil
 }
 
 // opaque reports whether S3 encryption makes an object's ETag something
@@ -623,7 +623,7 @@ func (s *Store) CompleteMultipart(ctx context.Context, key, uploadID string, par
 	if err != nil {
 		return store.Object{}, s.wrap("complete multipart upload", key, err)
 	}
-	return store.Object{Key: key, Size: size, ETag: strings.Trim(aws.ToString(out.ETag), `"`)}, nil
+	return store.Object{Key: key, Size: size, ETag: strings.Trim(aws.ToString(out.ETag), `"`), VersionID: aws.ToString(out.VersionId)}, nil
 }
 
 // AbortMultipart implements store.Multipart.

@@ -27,6 +27,28 @@ func RunVersioned(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("History", func(t *testing.T) { testHistory(t, newStore(t)) })
 	t.Run("HistoryCancelled", func(t *testing.T) { testHistoryCancelled(t, newStore(t)) })
 	t.Run("Suspended", func(t *testing.T) { testSuspended(t, newStore(t)) })
+	t.Run("MultipartVersion", func(t *testing.T) { testMultipartVersion(t, newStore(t)) })
+}
+
+// testMultipartVersion: a completed upload is a new version, and says which.
+func testMultipartVersion(t *testing.T, s store.Store) {
+	vs := versionedOf(t, s)
+	mp := multipartOf(t, s)
+	ctx := context.Background()
+	first := Put(t, s, "big", []byte("single"), store.Metadata{})
+	id, err := mp.CreateMultipart(ctx, "big", store.Metadata{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := uploadPart(t, s, mp, "big", id, 1, []byte("one part"))
+	obj, err := mp.CompleteMultipart(ctx, "big", id, []store.Part{part})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Versions(t, vs, "")
+	if len(got) != 2 || obj.VersionID == "" || got[0].VersionID != obj.VersionID || got[1].VersionID != first.VersionID || got[0].Size != 8 {
+		t.Errorf("completed upload gave version %q over %q; listing:%s", obj.VersionID, first.VersionID, describe(got))
+	}
 }
 
 func versionedOf(t *testing.T, s store.Store) store.Versioned {
@@ -60,13 +82,13 @@ func writeHistory(t *testing.T, s store.Store, ops []entry) []entry {
 			}
 			continue
 		}
-		Put(t, s, op.key, op.body, store.Metadata{})
+		put := Put(t, s, op.key, op.body, store.Metadata{})
 		info, err := s.Stat(ctx, op.key)
 		if err != nil {
 			t.Fatalf("stat %q after its put: %v", op.key, err)
 		}
-		if info.VersionID == "" {
-			t.Fatalf("stat %q of a versioned store gave no version ID", op.key)
+		if info.VersionID == "" || put.VersionID != info.VersionID {
+			t.Fatalf("%q in a versioned store: put gave version %q, stat %q; want the same, not empty", op.key, put.VersionID, info.VersionID)
 		}
 		out[i].id = info.VersionID
 	}
