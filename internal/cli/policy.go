@@ -105,50 +105,95 @@ statement, what is carried exactly, narrower, broader or not at all.
 	return cmd
 }
 
-// buildPolicyPlan reads the account and translates it.
-func buildPolicyPlan(ctx context.Context, o *policyOptions) (*policy.Plan, policy.Lang, error) {
-	lang, err := report.ParseLang(o.lang)
+// policyLang is the language of policy's output and errors, from --lang
+// or the locale.
+func policyLang(o *policyOptions) (policy.Lang, error) {
+	l, err := report.ParseLang(o.lang)
 	if err != nil {
-		return nil, "", usage("%v", err)
+		return "", usage("%v", err)
 	}
+	return policy.Lang(l), nil
+}
+
+// policyUsage is a usage error (exit 2) in l.
+func policyUsage(l policy.Lang, key string, args ...any) error {
+	return usage("%s", l.T(key, args...))
+}
+
+// inLang writes an error in the report's language: policy's own in l,
+// another package's inside a frame in l. It unwraps to the error, so the
+// exit code and cancellation are read as before.
+type inLang struct {
+	err error
+	l   policy.Lang
+}
+
+func (e *inLang) Error() string { return policy.ErrorIn(e.err, e.l) }
+func (e *inLang) Unwrap() error { return e.err }
+
+// framed is err inside message key in l; it unwraps to err.
+type framed struct {
+	msg string
+	err error
+}
+
+func (e *framed) Error() string { return e.msg }
+func (e *framed) Unwrap() error { return e.err }
+
+func frame(l policy.Lang, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &framed{l.T(key, err), err}
+}
+
+func inLanguage(err error, l policy.Lang) error {
+	if err == nil || l != "fr" {
+		return err
+	}
+	return &inLang{err, l}
+}
+
+// buildPolicyPlan reads the account and translates it.
+func buildPolicyPlan(ctx context.Context, o *policyOptions, l policy.Lang) (*policy.Plan, error) {
 	if _, ok := policy.Dialects[o.target]; !ok {
-		return nil, "", usage("--target %q: choose minio, ceph or garage", o.target)
+		return nil, policyUsage(l, "cli.target", o.target)
 	}
 	if o.format != "" && o.format != "text" && o.format != "json" && o.format != "md" {
-		return nil, "", usage("--format %q: choose text, json or md", o.format)
+		return nil, policyUsage(l, "cli.format", o.format)
 	}
 	bm := map[string]string{}
 	for _, m := range o.bucketMap {
 		from, to, ok := strings.Cut(m, "=")
 		if !ok || from == "" || to == "" {
-			return nil, "", usage("--bucket-map %q: give OLD=NEW", m)
+			return nil, policyUsage(l, "cli.bucket.map", m)
 		}
 		bm[from] = to
 	}
 	if o.offline != "" && o.profile != "" {
-		return nil, "", usage("--offline reads a directory; --profile reads the API: give one or the other")
+		return nil, policyUsage(l, "cli.both.sources")
 	}
 	r, err := awsread.Open(ctx, o.offline, o.profile, "--profile")
 	if err != nil {
-		return nil, "", usage("%v", err)
+		return nil, policyUsage(l, "cli.account", err)
 	}
 	access, err := r.Access(ctx, o.buckets)
 	if err != nil {
 		if o.offline != "" {
-			return nil, "", usage("%v", err)
+			return nil, policyUsage(l, "cli.account", err)
 		}
-		return nil, "", err
+		return nil, frame(l, "cli.account", err)
 	}
 	for from := range bm {
 		if !accessHas(access, from) {
-			return nil, "", usage("--bucket-map %s=…: the account has no bucket %s being moved", from, from)
+			return nil, policyUsage(l, "cli.bucket.map.unknown", from, from)
 		}
 	}
 	p, err := policy.Build(access, policy.Options{Target: o.target, BucketMap: bm, AllowBroader: o.allowBroader})
 	if err != nil {
-		return nil, "", usage("%v", err)
+		return nil, usage("%w", err)
 	}
-	return p, policy.Lang(lang), nil
+	return p, nil
 }
 
 func accessHas(a *account.Access, bucket string) bool {
@@ -161,94 +206,119 @@ func accessHas(a *account.Access, bucket string) bool {
 }
 
 func runPolicyPlan(ctx context.Context, e *env, o *policyOptions) error {
-	p, lang, err := buildPolicyPlan(ctx, o)
+	l, err := policyLang(o)
 	if err != nil {
 		return err
 	}
+	return inLanguage(policyPlan(ctx, e, o, l), l)
+}
+
+func policyPlan(ctx context.Context, e *env, o *policyOptions, l policy.Lang) error {
+	p, err := buildPolicyPlan(ctx, o, l)
+	if err != nil {
+		return err
+	}
+	f := policy.Format{Lang: l, Grid: o.grid}
 	err = writeOutput(o.output, e.stdout, func(w io.Writer) error {
 		switch o.format {
 		case "json":
 			return policy.WriteJSON(w, p)
 		case "md":
-			return policy.WriteMarkdown(w, p, policy.Format{Lang: lang, Grid: o.grid})
+			return policy.WriteMarkdown(w, p, f)
 		}
-		return policy.WriteText(w, p, policy.Format{Lang: lang, Grid: o.grid})
+		return policy.WriteText(w, p, f)
 	})
 	if err != nil {
-		return err
+		return frame(l, "cli.output", err)
 	}
 	if o.output != "-" {
-		fmt.Fprintf(e.stdout, "%s: %s\nwrote %s\n", lang.T("loss"), p.Summary(lang), o.output)
+		fmt.Fprintf(e.stdout, "%s\n%s\n", l.T("colon", l.T("loss"), p.Summary(l)), l.T("cli.wrote", o.output))
 	}
 	if p.Refused() {
-		return &exitError{code: ExitFailures, err: fmt.Errorf("the translation grants more than AWS did in %d statements; see the loss report, or accept it with --allow-broader", p.Counts()[policy.Broader])}
+		return &exitError{code: ExitFailures, err: errors.New(l.T("cli.plan.broader", p.Counts()[policy.Broader]))}
 	}
 	return nil
 }
 
 // operatorTarget reads the --to profile: the target's endpoint, region and
 // operator credentials.
-func operatorTarget(ctx context.Context, o *policyOptions) (*awsconfig.Target, error) {
+func operatorTarget(ctx context.Context, o *policyOptions, l policy.Lang) (*awsconfig.Target, error) {
 	if o.to == "" {
-		return nil, usage("--to: name the operator profile of the target (endpoint_url and admin keys)")
+		return nil, policyUsage(l, "cli.no.to")
 	}
 	t, err := awsconfig.LoadTarget(ctx, awsconfig.Options{Profile: o.to, Flag: "--to", MaxAttempts: 3})
 	if err != nil {
-		return nil, usage("%v", err)
+		return nil, policyUsage(l, "cli.operator", err)
 	}
 	return t, nil
 }
 
 func runPolicyApply(ctx context.Context, e *env, o *policyOptions) error {
-	if o.target != "minio" {
-		return usage("--target %s: sortie policy apply speaks to MinIO's admin API only; use plan's output for %s", o.target, o.target)
+	l, err := policyLang(o)
+	if err != nil {
+		return err
 	}
-	p, _, err := buildPolicyPlan(ctx, o)
+	return inLanguage(policyApply(ctx, e, o, l), l)
+}
+
+func policyApply(ctx context.Context, e *env, o *policyOptions, l policy.Lang) error {
+	if o.target != "minio" {
+		return policyUsage(l, "cli.apply.minio", o.target, o.target)
+	}
+	p, err := buildPolicyPlan(ctx, o, l)
 	if err != nil {
 		return err
 	}
 	if p.Refused() {
-		return usage("the translation grants more than AWS did in %d statements; nothing applied (see sortie policy plan, or --allow-broader)", p.Counts()[policy.Broader])
+		return policyUsage(l, "cli.apply.broader", p.Counts()[policy.Broader])
 	}
-	t, err := operatorTarget(ctx, o)
+	t, err := operatorTarget(ctx, o, l)
 	if err != nil {
 		return err
 	}
 	endpoint := t.Endpoint
 	secrets, err := policy.LoadSecrets(o.secrets)
 	if err != nil {
-		return usage("%v", err)
+		return usage("%w", err)
 	}
 	if secrets.Endpoint != "" && secrets.Endpoint != endpoint {
-		return usage("secrets file %s holds keys for %s, not %s: give another --secrets", o.secrets, secrets.Endpoint, endpoint)
+		return policyUsage(l, "cli.secrets.endpoint", o.secrets, secrets.Endpoint, endpoint)
 	}
 	secrets.Endpoint = endpoint
 	changes, err := apply.Apply(ctx, p, apply.NewTarget(t), secrets, func() error { return secrets.Save(o.secrets) })
 	for _, c := range changes {
-		fmt.Fprintln(e.stdout, c)
+		fmt.Fprintln(e.stdout, c.In(l))
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%d changes on %s; keys of new users in %s (mode 0600)\n", len(changes), endpoint, o.secrets)
+	fmt.Fprintln(e.stdout, l.T("cli.applied", len(changes), endpoint, o.secrets))
 	return nil
 }
 
 func runPolicyProbe(ctx context.Context, e *env, o *policyOptions) error {
-	p, lang, err := buildPolicyPlan(ctx, o)
+	l, err := policyLang(o)
 	if err != nil {
 		return err
 	}
-	t, err := operatorTarget(ctx, o)
+	return inLanguage(policyProbe(ctx, e, o, l), l)
+}
+
+func policyProbe(ctx context.Context, e *env, o *policyOptions, l policy.Lang) error {
+	p, err := buildPolicyPlan(ctx, o, l)
+	if err != nil {
+		return err
+	}
+	t, err := operatorTarget(ctx, o, l)
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(o.secrets); errors.Is(err, os.ErrNotExist) {
-		return usage("secrets file %s does not exist: run sortie policy apply first", o.secrets)
+		return policyUsage(l, "cli.no.secrets", o.secrets)
 	}
 	secrets, err := policy.LoadSecrets(o.secrets)
 	if err != nil {
-		return usage("%v", err)
+		return usage("%w", err)
 	}
 	rep, err := probe.Run(ctx, p, probe.Target{Endpoint: t.Endpoint, Region: t.Region, Operator: t.Creds, Secrets: secrets})
 	if err != nil {
@@ -259,20 +329,20 @@ func runPolicyProbe(ctx context.Context, e *env, o *policyOptions) error {
 		case "json":
 			return policy.WriteJSON(w, rep)
 		case "md":
-			probe.WriteMarkdown(w, rep, lang)
+			probe.WriteMarkdown(w, rep, l)
 			return nil
 		}
-		probe.WriteText(w, rep, lang)
+		probe.WriteText(w, rep, l)
 		return nil
 	})
 	if err != nil {
-		return err
+		return frame(l, "cli.output", err)
 	}
 	if o.output != "-" {
-		fmt.Fprintf(e.stdout, "%s\nwrote %s\n", rep.CountsLine(lang), o.output)
+		fmt.Fprintf(e.stdout, "%s\n%s\n", rep.CountsLine(l), l.T("cli.wrote", o.output))
 	}
 	if rep.Failing() {
-		return &exitError{code: ExitFailures, err: fmt.Errorf("the target differs from AWS: %s", rep.CountsLine("en"))}
+		return &exitError{code: ExitFailures, err: errors.New(l.T("cli.probe.differs", rep.CountsLine(l)))}
 	}
 	return nil
 }

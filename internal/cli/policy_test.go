@@ -69,6 +69,10 @@ func TestPolicyOnMinIO(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "0 changes") {
 		t.Fatalf("second apply: exit %d, want no change:\n%s%s", code, out, errs)
 	}
+	code, out, errs = sortie(t, "policy", "apply", "--offline", campus, moved, "--to", "minio-admin", "--secrets", secrets, "--lang", "fr")
+	if code != 0 || !strings.HasPrefix(out, "0 changements sur ") {
+		t.Fatalf("third apply, in French: exit %d, want no change:\n%s%s", code, out, errs)
+	}
 
 	code, out, errs = sortie(t, "policy", "probe", "--offline", campus, moved, "--to", "minio-admin", "--secrets", secrets, "--format", "json")
 	var rep probe.Report
@@ -113,6 +117,11 @@ func TestPolicyOnMinIO(t *testing.T) {
 			t.Errorf("no probe %q", k)
 		}
 	}
+	// In French, the same probes.
+	code, out, errs = sortie(t, "policy", "probe", "--offline", campus, moved, "--to", "minio-admin", "--secrets", secrets, "--lang", "fr")
+	if code != 0 || !strings.Contains(out, "Vérification des accès") || !strings.Contains(out, "utilisateur alice") || strings.Contains(out, "match") {
+		t.Errorf("probe in French: exit %d\n%s%s", code, out, errs)
+	}
 	// The probe's objects are gone.
 	for _, b := range []string{"uni-research-data", "uni-lab-archive", "uni-website"} {
 		for obj, err := range srv.Store(t, b, "").List(t.Context(), "") {
@@ -141,29 +150,31 @@ func TestPolicyBadInput(t *testing.T) {
 	notDir := filepath.Join(dir, "file")
 	os.WriteFile(notDir, nil, 0o600)
 	tests := []struct {
-		name string
-		args []string
-		want string
+		name     string
+		args     []string
+		want, fr string // fr: the same error under --lang fr
 	}{
-		{"unknown target", []string{"policy", "plan", "--offline", campus, "--target", "s4"}, `--target "s4"`},
-		{"missing directory", []string{"policy", "plan", "--offline", filepath.Join(dir, "nope")}, "offline account directory"},
-		{"not a directory", []string{"policy", "plan", "--offline", notDir}, "not a directory"},
-		{"unknown bucket", []string{"policy", "plan", "--offline", campus, "--buckets", "no-such"}, `bucket "no-such" is not in the account`},
-		{"bad bucket map", []string{"policy", "plan", "--offline", campus, "--bucket-map", "uni-website"}, "give OLD=NEW"},
-		{"bucket map of another bucket", []string{"policy", "plan", "--offline", campus, moved, "--bucket-map", "other=x"}, "no bucket other being moved"},
-		{"bad format", []string{"policy", "plan", "--offline", campus, "--format", "pdf"}, `--format "pdf"`},
-		{"both sources", []string{"policy", "plan", "--offline", campus, "--profile", "x"}, "give one or the other"},
-		{"unknown profile", []string{"policy", "plan", "--profile", "no-such-profile"}, "no-such-profile"},
-		{"apply without --to", []string{"policy", "apply", "--offline", campus}, "--to: name the operator profile"},
-		{"apply to garage", []string{"policy", "apply", "--offline", campus, "--target", "garage", "--to", "minio-admin"}, "MinIO's admin API only"},
-		{"secrets readable by others", []string{"policy", "apply", "--offline", campus, moved, "--to", "minio-admin", "--secrets", loose}, "chmod 600"},
-		{"probe without secrets", []string{"policy", "probe", "--offline", campus, moved, "--to", "minio-admin", "--secrets", filepath.Join(dir, "none.json")}, "run sortie policy apply first"},
+		{"unknown target", []string{"policy", "plan", "--offline", campus, "--target", "s4"}, `--target "s4"`, `--target "s4" : choisissez minio, ceph ou garage`},
+		{"missing directory", []string{"policy", "plan", "--offline", filepath.Join(dir, "nope")}, "offline account directory", "lecture du compte : "},
+		{"not a directory", []string{"policy", "plan", "--offline", notDir}, "not a directory", "lecture du compte : "},
+		{"unknown bucket", []string{"policy", "plan", "--offline", campus, "--buckets", "no-such"}, `bucket "no-such" is not in the account`, "lecture du compte : "},
+		{"bad bucket map", []string{"policy", "plan", "--offline", campus, "--bucket-map", "uni-website"}, "give OLD=NEW", "donnez ANCIEN=NOUVEAU"},
+		{"bucket map of another bucket", []string{"policy", "plan", "--offline", campus, moved, "--bucket-map", "other=x"}, "no bucket other being moved", "le compte n'a pas de compartiment other"},
+		{"bad format", []string{"policy", "plan", "--offline", campus, "--format", "pdf"}, `--format "pdf"`, `--format "pdf" : choisissez text, json ou md`},
+		{"both sources", []string{"policy", "plan", "--offline", campus, "--profile", "x"}, "give one or the other", "donnez l'un ou l'autre"},
+		{"unknown profile", []string{"policy", "plan", "--profile", "no-such-profile"}, "no-such-profile", "lecture du compte : "},
+		{"apply without --to", []string{"policy", "apply", "--offline", campus}, "--to: name the operator profile", "--to : nommez le profil d'opérateur"},
+		{"apply to garage", []string{"policy", "apply", "--offline", campus, "--target", "garage", "--to", "minio-admin"}, "MinIO's admin API only", "ne parle qu'à l'API d'administration de MinIO"},
+		{"secrets readable by others", []string{"policy", "apply", "--offline", campus, moved, "--to", "minio-admin", "--secrets", loose}, "chmod 600", "est lisible par d'autres (mode -rw-r--r--) : lancez chmod 600"},
+		{"probe without secrets", []string{"policy", "probe", "--offline", campus, moved, "--to", "minio-admin", "--secrets", filepath.Join(dir, "none.json")}, "run sortie policy apply first", "lancez d'abord sortie policy apply"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errs := sortie(t, tt.args...)
-			if code != 2 || !strings.Contains(errs, tt.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 || strings.Contains(errs, "goroutine") {
-				t.Errorf("exit %d, stderr %q; want exit 2 and one line with %q", code, errs, tt.want)
+			for _, l := range []struct{ lang, want string }{{"en", tt.want}, {"fr", tt.fr}} {
+				code, _, errs := sortie(t, append(tt.args, "--lang", l.lang)...)
+				if code != 2 || !strings.Contains(errs, l.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 || strings.Contains(errs, "goroutine") {
+					t.Errorf("--lang %s: exit %d, stderr %q; want exit 2 and one line with %q", l.lang, code, errs, l.want)
+				}
 			}
 		})
 	}
@@ -184,7 +195,7 @@ func TestPolicyPlanFormats(t *testing.T) {
 			t.Errorf("markdown lacks %q", w)
 		}
 	}
-	if !strings.Contains(out, "wrote "+md) {
+	if !strings.Contains(out, "écrit dans "+md) || !strings.Contains(out, "Rapport des pertes : ") {
 		t.Errorf("stdout: %q", out)
 	}
 	code, _, errs = sortie(t, "policy", "plan", "--offline", campus, moved, "--target", "garage", "--allow-broader")

@@ -35,7 +35,8 @@ func BundledManaged() *Managed {
 // unit is one policy document as the loss report lists it: where it comes
 // from, whom it applies to and its parsed statements.
 type unit struct {
-	label  string // "user alice: inline home"
+	title  Msg    // "user alice: inline home", for reports
+	label  string // title in English: names sources and target policies
 	kind   string // inline-user, inline-group, managed, aws-managed, bucket-policy, bucket-acl
 	name   string // the policy's own name (for target-side names)
 	owner  string // the user or group of an inline policy
@@ -78,8 +79,9 @@ func load(a *account.Access, bundled *Managed) *model {
 	}
 	iam := a.IAM
 	parse := func(u *unit, doc account.Document) *unit {
+		titled(u)
 		if len(doc) == 0 {
-			u.err = fmt.Errorf("empty or undecodable policy document")
+			u.err = Errorf("err.empty.doc")
 			return u
 		}
 		u.policy, u.err = Parse(doc)
@@ -90,10 +92,10 @@ func load(a *account.Access, bundled *Managed) *model {
 			return u
 		}
 		name := arn[strings.LastIndex(arn, "/")+1:]
-		u := &unit{name: name, kind: "managed", label: "managed policy " + name}
+		u := &unit{name: name, kind: "managed", title: M("label.managed", name)}
 		isAWS := strings.HasPrefix(arn, "arn:aws:iam::aws:policy/")
 		if isAWS {
-			u.kind, u.label = "aws-managed", "AWS-managed policy "+name
+			u.kind, u.title = "aws-managed", M("label.aws.managed", name)
 		}
 		found := false
 		for _, p := range iam.Policies {
@@ -110,13 +112,14 @@ func load(a *account.Access, bundled *Managed) *model {
 		if !found && isAWS {
 			if b, ok := bundled.Policies[arn]; ok {
 				parse(u, account.Document(b.Document))
-				u.label += fmt.Sprintf(" (sortie's copy of %s, %s)", b.Version, bundled.Retrieved)
+				u.title = M("label.bundled", u.title, b.Version, bundled.Retrieved)
 				found = true
 			}
 		}
 		if !found {
-			u.err = fmt.Errorf("the document of %s is not in the IAM export nor in sortie's bundled copy (%s)", arn, bundled.Retrieved)
+			u.err = Errorf("err.managed.missing", arn, bundled.Retrieved)
 		}
+		u.label = u.title.String()
 		acc.managed[arn] = u
 		acc.units = append(acc.units, u)
 		return u
@@ -124,7 +127,7 @@ func load(a *account.Access, bundled *Managed) *model {
 	groupUnits := map[string][]*unit{}
 	for _, g := range iam.GroupDetailList {
 		for _, ip := range g.GroupPolicyList {
-			u := parse(&unit{label: "group " + g.GroupName + ": inline " + ip.PolicyName, kind: "inline-group",
+			u := parse(&unit{title: M("label.inline.group", g.GroupName, ip.PolicyName), kind: "inline-group",
 				name: ip.PolicyName, owner: g.GroupName, groups: []string{g.GroupName}}, ip.PolicyDocument)
 			acc.units = append(acc.units, u)
 			groupUnits[g.GroupName] = append(groupUnits[g.GroupName], u)
@@ -139,7 +142,7 @@ func load(a *account.Access, bundled *Managed) *model {
 	for _, iu := range iam.UserDetailList {
 		us := &user{name: iu.UserName, arn: iu.Arn, groups: iu.GroupList, tags: iu.Tags}
 		for _, ip := range iu.UserPolicyList {
-			u := parse(&unit{label: "user " + iu.UserName + ": inline " + ip.PolicyName, kind: "inline-user",
+			u := parse(&unit{title: M("label.inline.user", iu.UserName, ip.PolicyName), kind: "inline-user",
 				name: ip.PolicyName, owner: iu.UserName, users: []string{iu.UserName}}, ip.PolicyDocument)
 			acc.units = append(acc.units, u)
 			us.units = append(us.units, u)
@@ -155,8 +158,9 @@ func load(a *account.Access, bundled *Managed) *model {
 		}
 		if b := iu.PermissionsBoundary; b != nil {
 			if b.Arn == "" || (b.Type != "" && b.Type != "Policy") {
-				us.boundary = &unit{name: "(unreadable)", kind: "boundary", label: "permissions boundary of user " + iu.UserName,
-					err: fmt.Errorf("permissions boundary of type %q with ARN %q cannot be evaluated", b.Type, b.Arn)}
+				us.boundary = &unit{name: "(unreadable)", kind: "boundary", title: M("label.boundary", iu.UserName),
+					err: Errorf("err.boundary.type", b.Type, b.Arn)}
+				us.boundary.label = us.boundary.title.String()
 			} else {
 				us.boundary = managedUnit(b.Arn)
 			}
@@ -169,17 +173,17 @@ func load(a *account.Access, bundled *Managed) *model {
 			// A policy that could not be read may deny what identity
 			// policies allow: nothing is granted on the bucket until it
 			// is read.
-			acc.units = append(acc.units, &unit{label: "bucket " + b.Name + ": bucket policy (not readable: nothing is granted on the bucket)",
-				kind: "bucket-policy", name: "policy", bucket: b.Name, policy: denyAll(b.Name)})
+			acc.units = append(acc.units, titled(&unit{title: M("label.bucket.unreadable", b.Name),
+				kind: "bucket-policy", name: "policy", bucket: b.Name, policy: denyAll(b.Name)}))
 		}
 		if b.Policy != "" {
-			u := &unit{label: "bucket " + b.Name + ": bucket policy", kind: "bucket-policy", name: "policy", bucket: b.Name}
+			u := titled(&unit{title: M("label.bucket.policy", b.Name), kind: "bucket-policy", name: "policy", bucket: b.Name})
 			parse(u, account.Document(b.Policy))
 			u.restricted = b.PublicAccess != nil && b.PublicAccess.RestrictPublicBuckets
 			acc.units = append(acc.units, u)
 		}
 		if acl := aclPolicy(b); acl != nil {
-			acc.units = append(acc.units, &unit{label: "bucket " + b.Name + ": ACL", kind: "bucket-acl", name: "acl", bucket: b.Name, policy: acl})
+			acc.units = append(acc.units, titled(&unit{title: M("label.acl", b.Name), kind: "bucket-acl", name: "acl", bucket: b.Name, policy: acl}))
 		}
 	}
 	return acc
@@ -246,21 +250,35 @@ func denyAll(bucket string) *Policy {
 // policy or a statement that could not be read may cap or deny what the
 // rest allows, so carrying u without it could grant more than AWS does.
 // (An unreadable Allow statement only narrows, and is reported as such.)
-func (u *user) unreadable() string {
+func (u *user) unreadable() Msg {
 	if b := u.boundary; b != nil && (b.err != nil || b.policy == nil) {
-		return fmt.Sprintf("its permissions boundary %s cannot be read (%v); carrying it unbounded could grant more than AWS", b.name, b.err)
+		return M("unreadable.boundary", b.name, errText(b.err))
 	}
 	for _, un := range u.units {
 		if un.err != nil || un.policy == nil {
-			return fmt.Sprintf("%s cannot be read (%v); it may deny what the others allow", un.label, un.err)
+			return M("unreadable.unit", un.title, errText(un.err))
 		}
 		for _, st := range un.policy.Statements {
 			if st.Err != nil && st.Effect != "Allow" {
-				return fmt.Sprintf("%s: statement %d cannot be read (%v) and may be a Deny", un.label, st.Index+1, st.Err)
+				return M("unreadable.stmt", un.title, st.Index+1, errText(st.Err))
 			}
 		}
 	}
-	return ""
+	return Msg{}
+}
+
+// errText is err as a message argument ("<nil>" as %v prints it).
+func errText(err error) any {
+	if err == nil {
+		return "<nil>"
+	}
+	return errMsg(err)
+}
+
+// titled sets u's English label from its title.
+func titled(u *unit) *unit {
+	u.label = u.title.String()
+	return u
 }
 
 // who returns the requester for user u.

@@ -25,6 +25,16 @@ type Check struct {
 	OnTargetText string   `json:"on_target,omitempty"`
 }
 
+// Who is the check's principal: a user, or anonymous requests (no IAM
+// user can be called "(anonymous)": IAM names allow only letters, digits
+// and +=,.@_-).
+func (c Check) Who() PrincipalID {
+	if c.Principal == Anonymous {
+		return AnonymousID
+	}
+	return User(c.Principal)
+}
+
 // Anonymous is the principal name of unsigned requests.
 const Anonymous = "(anonymous)"
 

@@ -59,14 +59,14 @@ func TestRepeatedKeyIsANDed(t *testing.T) {
 			}
 			var row *Row
 			for i, r := range p.Rows {
-				if r.Source == "user tess: inline p" {
+				if r.Source.String() == "user tess: inline p" {
 					row = &p.Rows[i]
 				}
 			}
 			if row == nil {
 				t.Fatal("no row for tess's policy")
 			}
-			if row.Outcome != tt.want || !strings.Contains(strings.Join(row.Reasons, "; "), tt.reason) {
+			if row.Outcome != tt.want || !strings.Contains(Join(row.Reasons...).in("en"), tt.reason) {
 				t.Errorf("outcome %s %q, want %s with %q", row.Outcome, row.Reasons, tt.want, tt.reason)
 			}
 			var got *Document

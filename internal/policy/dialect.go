@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -82,8 +81,8 @@ type Dialect struct {
 	Variables  bool // ${aws:username} in resources and values
 	MaxPolicy  int  // bytes, 0 when unknown
 	BucketOnly bool // bucket policies apply to anonymous requests only
-	// ValidName says why a user or group name is refused, or "" if fine.
-	ValidName func(string) string
+	// ValidName says why a user or group name is refused, or nothing.
+	ValidName func(string) Msg
 	Source    string // where these facts come from
 }
 
@@ -112,20 +111,20 @@ func (d *Dialect) key(k string) string {
 	return ""
 }
 
-// supportsCondition says why a condition cannot be carried, or "".
-func (d *Dialect) supportsCondition(c Condition) string {
+// supportsCondition says why a condition cannot be carried, or nothing.
+func (d *Dialect) supportsCondition(c Condition) Msg {
 	qual, base, ifExists := splitOperator(c.Operator)
 	switch {
 	case d.key(c.Key) == "":
-		return fmt.Sprintf("%s does not evaluate the condition key %s", d.Name, c.Key)
+		return M("d.no.key", d.Name, c.Key)
 	case !slices.Contains(d.Operators, base):
-		return fmt.Sprintf("%s does not evaluate the operator %s", d.Name, base)
+		return M("d.no.op", d.Name, base)
 	case ifExists && !d.IfExists:
-		return fmt.Sprintf("%s does not evaluate IfExists operators", d.Name)
+		return M("d.no.ifexists", d.Name)
 	case qual != "" && !d.SetOps:
-		return fmt.Sprintf("%s does not evaluate %s: operators", d.Name, qual)
+		return M("d.no.setop", d.Name, qual)
 	}
-	return ""
+	return Msg{}
 }
 
 var commonOperators = []string{"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
@@ -169,14 +168,14 @@ s3:signatureversion s3:authType s3:ExistingObjectTag/ s3:RequestObjectTagKeys s3
 		// bodies over maxBucketPolicySize, 20 KiB.
 		MaxPolicy:  20 << 10,
 		BucketOnly: true,
-		ValidName: func(n string) string {
+		ValidName: func(n string) Msg {
 			switch {
 			case len(n) < 3:
-				return "MinIO access keys have at least 3 characters"
+				return M("minio.short")
 			case minioReserved.MatchString(n):
-				return "MinIO refuses '=' and ',' in access keys"
+				return M("minio.reserved")
 			}
-			return ""
+			return Msg{}
 		},
 		Source: "minio/pkg v3.1.3 (policy actions and condition keys), MinIO server RELEASE 2026-02 (limits)",
 	},
@@ -210,18 +209,18 @@ s3:RequestObjectTagKeys`),
 		// RGW documents policy variables for role session policies only;
 		// sortie writes each user's name in.
 		Variables: false,
-		ValidName: func(n string) string {
+		ValidName: func(n string) Msg {
 			if strings.ContainsAny(n, "$:") {
-				return "RGW uses '$' and ':' in user IDs for tenants and subusers"
+				return M("rgw.reserved")
 			}
-			return ""
+			return Msg{}
 		},
 		Source: "docs.ceph.com Object Gateway: Bucket Policies, IAM user policies (Squid 19.2)",
 	},
 	"garage": {
 		Name: "Garage",
-		ValidName: func(n string) string {
-			return ""
+		ValidName: func(n string) Msg {
+			return Msg{}
 		},
 		Source: "garagehq.deuxfleurs.fr: Garage has per-key, per-bucket read/write/owner flags and no policies (v1.x/v2.x)",
 	},

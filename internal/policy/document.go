@@ -96,7 +96,7 @@ func scalar(b []byte) (string, error) {
 	case bool, float64:
 		return fmt.Sprint(v), nil
 	}
-	return "", fmt.Errorf("expected a string, found %s", b)
+	return "", Errorf("p.expected.string", string(b))
 }
 
 // Parse reads a policy document. It fails only when the document as a
@@ -109,15 +109,15 @@ func Parse(doc []byte) (*Policy, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	if err := dec.Decode(&top); err != nil {
-		return nil, fmt.Errorf("not a JSON policy document: %v", err)
+		return nil, Errorf("p.not.json", err)
 	}
 	if len(top.Statement) == 0 || string(top.Statement) == "null" {
-		return nil, fmt.Errorf("policy document has no Statement")
+		return nil, Errorf("p.no.statement")
 	}
 	var raws []json.RawMessage
 	if bytes.TrimSpace(top.Statement)[0] == '[' {
 		if err := json.Unmarshal(top.Statement, &raws); err != nil {
-			return nil, fmt.Errorf("policy Statement is not a list of statements: %v", err)
+			return nil, Errorf("p.statement.list", err)
 		}
 	} else {
 		raws = []json.RawMessage{top.Statement}
@@ -139,11 +139,11 @@ var knownFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action
 func parseStatement(raw json.RawMessage) (Statement, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return Statement{}, fmt.Errorf("statement is not a JSON object")
+		return Statement{}, Errorf("p.not.object")
 	}
 	for k := range fields {
 		if !slices.Contains(knownFields, k) {
-			return Statement{}, fmt.Errorf("unknown element %q", k)
+			return Statement{}, Errorf("p.unknown.element", k)
 		}
 	}
 	var st Statement
@@ -151,7 +151,7 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 		if r, ok := fields[name]; ok {
 			var l stringList
 			if err := json.Unmarshal(r, &l); err != nil {
-				return fmt.Errorf("%s: %v", name, err)
+				return Errorf("p.field", name, err)
 			}
 			*into = l
 		}
@@ -159,11 +159,11 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 	}
 	if r, ok := fields["Sid"]; ok {
 		if err := json.Unmarshal(r, &st.Sid); err != nil {
-			return st, fmt.Errorf("the Sid is not a string")
+			return st, Errorf("p.sid")
 		}
 	}
 	if err := json.Unmarshal(fields["Effect"], &st.Effect); err != nil || (st.Effect != "Allow" && st.Effect != "Deny") {
-		return st, fmt.Errorf("the Effect must be \"Allow\" or \"Deny\"")
+		return st, Errorf("p.effect")
 	}
 	for _, f := range []struct {
 		name string
@@ -174,25 +174,25 @@ func parseStatement(raw json.RawMessage) (Statement, error) {
 		}
 	}
 	if (len(st.Action) == 0) == (len(st.NotAction) == 0) {
-		return st, fmt.Errorf("a statement needs exactly one of Action and NotAction")
+		return st, Errorf("p.action")
 	}
 	if len(st.Resource) > 0 && len(st.NotResource) > 0 {
-		return st, fmt.Errorf("a statement cannot have both Resource and NotResource")
+		return st, Errorf("p.resource")
 	}
 	var err error
 	if r, ok := fields["Principal"]; ok {
 		if st.Principal, err = parsePrincipal(r); err != nil {
-			return st, fmt.Errorf("Principal: %v", err)
+			return st, Errorf("p.field", "Principal", err)
 		}
 	}
 	if r, ok := fields["NotPrincipal"]; ok {
 		if st.NotPrincipal, err = parsePrincipal(r); err != nil {
-			return st, fmt.Errorf("NotPrincipal: %v", err)
+			return st, Errorf("p.field", "NotPrincipal", err)
 		}
 	}
 	if r, ok := fields["Condition"]; ok {
 		if st.Condition, err = parseCondition(r); err != nil {
-			return st, fmt.Errorf("Condition: %v", err)
+			return st, Errorf("p.field", "Condition", err)
 		}
 	}
 	return st, nil
@@ -216,12 +216,12 @@ func parseCondition(raw json.RawMessage) ([]Condition, error) {
 	for _, op := range ops {
 		keys, err := members(op.value)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", op.name, err)
+			return nil, Errorf("p.field", op.name, err)
 		}
 		for _, k := range keys {
 			var vals stringList
 			if err := json.Unmarshal(k.value, &vals); err != nil {
-				return nil, fmt.Errorf("%s %s: %v", op.name, k.name, err)
+				return nil, Errorf("p.field", op.name+" "+k.name, err)
 			}
 			out = append(out, Condition{Operator: op.name, Key: k.name, Values: vals})
 		}
@@ -244,7 +244,7 @@ func members(raw []byte) ([]member, error) {
 	if tok, err := dec.Token(); err != nil {
 		return nil, err
 	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, fmt.Errorf("expected an object, found %s", abbrevJSON(raw))
+		return nil, Errorf("p.expected.object", abbrevJSON(raw))
 	}
 	var out []member
 	for dec.More() {
@@ -274,13 +274,13 @@ func parsePrincipal(raw json.RawMessage) (*Principal, error) {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		if s != "*" {
-			return nil, fmt.Errorf("a string principal must be \"*\"")
+			return nil, Errorf("p.principal.string")
 		}
 		return &Principal{All: true}, nil
 	}
 	var m map[string]stringList
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("expected \"*\" or an object of principal lists")
+		return nil, Errorf("p.principal.object")
 	}
 	p := &Principal{}
 	for k, v := range m {
@@ -297,7 +297,7 @@ func parsePrincipal(raw json.RawMessage) (*Principal, error) {
 		case "CanonicalUser":
 			p.Canonical = v
 		default:
-			return nil, fmt.Errorf("unknown principal type %q", k)
+			return nil, Errorf("p.principal.type", k)
 		}
 	}
 	return p, nil

@@ -115,8 +115,3 @@ func (t *translator) onTarget(f RequestFacts) {
 		c.OnTargetText = c.OnTarget.String()
 	}
 }
-
-// differ reports whether the target answers a check otherwise than AWS.
-func (c Check) differ() bool { return c.AWS != c.OnTarget && !(c.AWS.denied() && c.OnTarget.denied()) }
-
-func (d Decision) denied() bool { return d == ImplicitDeny || d == ExplicitDeny }

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 	"net/netip"
 	"regexp"
@@ -31,14 +30,14 @@ var severity = map[Outcome]int{Ignored: 0, Exact: 1, Narrower: 2, NotCarried: 3,
 // Row is one line of the loss report: a statement, or a whole principal
 // or document.
 type Row struct {
-	Source    string        `json:"source"`
+	Source    Msg           `json:"source"`
 	Statement int           `json:"statement,omitempty"` // 1-based; 0 for a whole document or principal
 	Sid       string        `json:"sid,omitempty"`
 	Effect    string        `json:"effect,omitempty"`
 	AppliesTo []PrincipalID `json:"applies_to,omitempty"`
 	Buckets   []string      `json:"buckets,omitempty"`
 	Outcome   Outcome       `json:"outcome"`
-	Reasons   []string      `json:"reasons,omitempty"`
+	Reasons   []Msg         `json:"reasons,omitempty"`
 }
 
 // Principal kinds. IAM keeps users, groups and roles apart: a user and a
@@ -77,7 +76,7 @@ func (id PrincipalID) String() string {
 type PrincipalInfo struct {
 	PrincipalID
 	Carried bool     `json:"carried"`
-	Reason  string   `json:"reason,omitempty"`
+	Reason  Msg      `json:"reason,omitzero"`
 	Members []string `json:"members,omitempty"`
 }
 
@@ -157,7 +156,7 @@ func (d Document) size() int {
 func Build(a *account.Access, opts Options) (*Plan, error) {
 	d, ok := Dialects[opts.Target]
 	if !ok {
-		return nil, fmt.Errorf("target %q: choose minio, ceph or garage", opts.Target)
+		return nil, Errorf("err.target", opts.Target)
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -199,14 +198,14 @@ func (t *translator) principals() {
 		info := PrincipalInfo{PrincipalID: User(u.name), Carried: true}
 		access := t.ownAccess(u, facts)
 		switch why := t.d.ValidName(u.name); {
-		case why != "":
-			info.Carried, info.Reason = false, fmt.Sprintf("the name %q is refused: %s", u.name, why)
-		case u.unreadable() != "":
+		case !why.IsZero():
+			info.Carried, info.Reason = false, M("name.refused", u.name, why)
+		case !u.unreadable().IsZero():
 			info.Carried, info.Reason = false, u.unreadable()
 		case !access:
-			info.Carried, info.Reason = false, "no access to the moved buckets on AWS"
+			info.Carried, info.Reason = false, M("no.aws.access")
 		case u.boundary != nil:
-			info.Reason = "permissions boundary " + u.boundary.name + " is applied to the translation, not carried as a boundary"
+			info.Reason = M("boundary.applied", u.boundary.name)
 		}
 		u.carried = info.Carried
 		t.plan.Principals = append(t.plan.Principals, info)
@@ -218,31 +217,31 @@ func (t *translator) principals() {
 				info.Members = append(info.Members, m)
 			}
 		}
-		if why := t.d.ValidName(g); why != "" {
-			info.Carried, info.Reason = false, fmt.Sprintf("the name %q is refused: %s", g, why)
+		if why := t.d.ValidName(g); !why.IsZero() {
+			info.Carried, info.Reason = false, M("name.refused", g, why)
 		} else if len(info.Members) == 0 {
-			info.Carried, info.Reason = false, "no carried member"
+			info.Carried, info.Reason = false, M("no.carried.member")
 		}
 		t.plan.Principals = append(t.plan.Principals, info)
 	}
 	for _, r := range t.acc.roles {
-		reason := "roles are assumed through STS; " + t.d.Name + " has no IAM roles to carry them to: give the people who assume it a user"
+		reason := M("role.sts", t.d.Name)
 		if serviceTrust(r.AssumeRolePolicyDocument) != "" {
-			reason = "assumed by the AWS service " + serviceTrust(r.AssumeRolePolicyDocument) + ", which does not exist on the target: give the application its own user"
+			reason = M("role.service", serviceTrust(r.AssumeRolePolicyDocument))
 		} else if mfaTrust(r.AssumeRolePolicyDocument) {
-			reason += "; its trust policy requires MFA, which " + t.d.Name + " cannot check"
+			reason = M("join", reason, M("role.mfa", t.d.Name))
 		}
 		t.plan.Principals = append(t.plan.Principals, PrincipalInfo{PrincipalID: Role(r.RoleName), Reason: reason})
-		var pols []string
+		var pols []Msg
 		for _, ap := range r.AttachedManagedPolicies {
-			pols = append(pols, ap.PolicyName)
+			pols = append(pols, Text(ap.PolicyName))
 		}
 		for _, ip := range r.RolePolicyList {
-			pols = append(pols, ip.PolicyName+" (inline)")
+			pols = append(pols, M("role.inline", ip.PolicyName))
 		}
-		row := Row{Source: "role " + r.RoleName, AppliesTo: []PrincipalID{Role(r.RoleName)}, Outcome: NotCarried, Reasons: []string{reason}}
+		row := Row{Source: M("label.role", r.RoleName), AppliesTo: []PrincipalID{Role(r.RoleName)}, Outcome: NotCarried, Reasons: []Msg{reason}}
 		if len(pols) > 0 {
-			row.Reasons = append(row.Reasons, "its policies stay behind: "+strings.Join(pols, ", "))
+			row.Reasons = append(row.Reasons, M("role.policies", List(pols)))
 		}
 		t.plan.Rows = append(t.plan.Rows, row)
 	}
@@ -320,15 +319,15 @@ func (t *translator) groupCarried(g string) bool {
 type translated struct {
 	out     *outStatement // nil when nothing is carried
 	outcome Outcome
-	reasons []string
+	reasons []Msg
 	buckets []string
 }
 
-func (x *translated) worsen(o Outcome, reason string) {
+func (x *translated) worsen(o Outcome, reason Msg) {
 	if severity[o] > severity[x.outcome] {
 		x.outcome = o
 	}
-	if reason != "" {
+	if !reason.IsZero() {
 		x.reasons = append(x.reasons, reason)
 	}
 }
@@ -339,7 +338,7 @@ func (x *translated) worsen(o Outcome, reason string) {
 func (t *translator) statement(st Statement, user string) translated {
 	x := translated{outcome: Exact}
 	if st.Err != nil {
-		return translated{outcome: Invalid, reasons: []string{st.Err.Error()}}
+		return translated{outcome: Invalid, reasons: []Msg{errMsg(st.Err)}}
 	}
 	// Actions, as the S3 actions AWS defines.
 	var acts []string
@@ -367,21 +366,21 @@ func (t *translator) statement(st Statement, user string) translated {
 	slices.Sort(acts)
 	acts = slices.Compact(acts)
 	for _, a := range unknown {
-		x.reasons = append(x.reasons, fmt.Sprintf("unknown action %s: AWS grants nothing for it, dropped", a))
+		x.reasons = append(x.reasons, M("action.unknown", a))
 	}
 	if len(acts) == 0 {
 		if len(unknown) > 0 {
 			x.outcome = Invalid
 			return x
 		}
-		return translated{outcome: Ignored, reasons: []string{"no S3 action"}}
+		return translated{outcome: Ignored, reasons: []Msg{M("no.s3.action")}}
 	}
 	// Resources: only S3 ARNs of moved buckets, renamed.
 	res, buckets, rr := t.resources(slices.Concat(st.Resource, st.NotResource), user)
 	x.reasons = append(x.reasons, rr...)
 	x.buckets = buckets
 	if len(res) == 0 {
-		return translated{outcome: Ignored, reasons: []string{"touches no moved bucket"}}
+		return translated{outcome: Ignored, reasons: []Msg{M("no.moved.bucket")}}
 	}
 	out := &outStatement{Sid: st.Sid, Effect: st.Effect}
 	if len(st.NotResource) > 0 {
@@ -406,16 +405,15 @@ func (t *translator) statement(st Statement, user string) translated {
 		out.Action = kept
 	}
 	if t.d.Actions != nil && len(lost) > 0 && st.Effect == "Allow" {
-		x.reasons = append(x.reasons, fmt.Sprintf("%d of its actions have no %s counterpart (the feature does not exist there): %s",
-			len(lost), t.d.Name, abbreviate(lost, 4)))
+		x.reasons = append(x.reasons, M("actions.missing", len(lost), t.d.Name, abbreviate(lost, 4)))
 	}
 	if len(out.Action) == 0 {
-		return translated{outcome: Exact, reasons: append(x.reasons, "nothing of it exists on "+t.d.Name)}
+		return translated{outcome: Exact, reasons: append(x.reasons, M("nothing.exists", t.d.Name))}
 	}
 	// Conditions.
-	var dropped []string
+	var dropped []Msg
 	for _, c := range st.Condition {
-		if why := t.d.supportsCondition(c); why != "" {
+		if why := t.d.supportsCondition(c); !why.IsZero() {
 			dropped = append(dropped, why)
 			continue
 		}
@@ -440,10 +438,9 @@ func (t *translator) statement(st Statement, user string) translated {
 			both, never, ok := conjoin(c.Operator, prev, vals)
 			switch {
 			case never:
-				return translated{outcome: Exact, buckets: x.buckets, reasons: append(x.reasons,
-					fmt.Sprintf("its two %s conditions on %s cannot both hold: AWS never applies it, nothing to carry", c.Operator, c.Key))}
+				return translated{outcome: Exact, buckets: x.buckets, reasons: append(x.reasons, M("cond.never", c.Operator, c.Key))}
 			case !ok:
-				dropped = append(dropped, fmt.Sprintf("%s cannot write two %s conditions on %s as one", t.d.Name, c.Operator, c.Key))
+				dropped = append(dropped, M("cond.cannot.and", t.d.Name, c.Operator, c.Key))
 				continue
 			}
 			vals = both
@@ -452,20 +449,20 @@ func (t *translator) statement(st Statement, user string) translated {
 	}
 	x.out = out
 	if len(dropped) > 0 {
-		cond := strings.Join(dropped, "; ")
+		cond := Join(dropped...)
 		switch {
 		case st.Effect == "Allow" && t.opts.AllowBroader:
 			out.Condition = nil
-			x.worsen(Broader, cond+": granted without the condition (--allow-broader)")
+			x.worsen(Broader, M("cond.broader.allow", cond))
 		case st.Effect == "Allow":
 			x.out = nil
-			x.worsen(NotCarried, cond+": not granted (--allow-broader would grant it without the condition)")
+			x.worsen(NotCarried, M("cond.notgranted", cond))
 		case t.opts.AllowBroader:
 			x.out = nil
-			x.worsen(Broader, cond+": the deny is dropped (--allow-broader)")
+			x.worsen(Broader, M("cond.deny.dropped", cond))
 		default:
 			out.Condition = nil
-			x.worsen(Narrower, cond+": the deny applies unconditionally")
+			x.worsen(Narrower, M("cond.deny.all", cond))
 		}
 	}
 	return x
@@ -485,16 +482,16 @@ func withPrefixes(vals []string) []string {
 	return out
 }
 
-func abbreviate(s []string, n int) string {
+func abbreviate(s []string, n int) Msg {
 	if len(s) <= n {
-		return strings.Join(s, ", ")
+		return Text(strings.Join(s, ", "))
 	}
-	return strings.Join(s[:n], ", ") + fmt.Sprintf(" and %d more", len(s)-n)
+	return M("list.more", strings.Join(s[:n], ", "), len(s)-n)
 }
 
 // resources keeps the S3 resources that can reach a moved bucket, renamed
 // per the bucket map, and returns the moved buckets they touch.
-func (t *translator) resources(in []string, user string) (out, buckets []string, reasons []string) {
+func (t *translator) resources(in []string, user string) (out, buckets []string, reasons []Msg) {
 	touch := func(b string) {
 		if !slices.Contains(buckets, b) {
 			buckets = append(buckets, b)
@@ -515,7 +512,7 @@ func (t *translator) resources(in []string, user string) (out, buckets []string,
 			case user != "":
 				rest = strings.ReplaceAll(rest, "${aws:username}", user)
 			default:
-				reasons = append(reasons, fmt.Sprintf("%s uses a policy variable %s cannot substitute", r, t.d.Name))
+				reasons = append(reasons, M("resource.variable", r, t.d.Name))
 				continue
 			}
 		}
@@ -552,7 +549,7 @@ func (t *translator) resources(in []string, user string) (out, buckets []string,
 	}
 	if len(other) > 0 && len(out) > 0 {
 		slices.Sort(other)
-		reasons = append(reasons, "resources in buckets not being moved are left out: "+strings.Join(slices.Compact(other), ", "))
+		reasons = append(reasons, M("resource.others", strings.Join(slices.Compact(other), ", ")))
 	}
 	slices.Sort(buckets)
 	return out, buckets, reasons
@@ -561,13 +558,13 @@ func (t *translator) resources(in []string, user string) (out, buckets []string,
 // audience returns the carried users a bucket-policy statement applies
 // to, whether it applies to anonymous requests, and the principals it
 // names that are not carried.
-func (t *translator) audience(un *unit, st Statement) (users []string, anonymous bool, lost []string) {
+func (t *translator) audience(un *unit, st Statement) (users []string, anonymous bool, lost []Msg) {
 	for _, u := range t.acc.users {
 		if principalMatches(st, t.acc.who(u)) {
 			if t.userCarried(u.name) {
 				users = append(users, u.name)
 			} else if st.Principal != nil && !st.Principal.All && !st.Principal.Authenticated {
-				lost = append(lost, "user "+u.name+" (not carried)")
+				lost = append(lost, M("lost.user", u.name))
 			}
 		}
 	}
@@ -578,7 +575,7 @@ func (t *translator) audience(un *unit, st Statement) (users []string, anonymous
 	p := st.Principal
 	if p == nil {
 		p = st.NotPrincipal
-		lost = append(lost, "NotPrincipal is applied as the list of carried principals it leaves")
+		lost = append(lost, M("lost.notprincipal"))
 	}
 	if p == nil {
 		return
@@ -592,22 +589,22 @@ func (t *translator) audience(un *unit, st Statement) (users []string, anonymous
 		}
 		switch {
 		case strings.Contains(a, ":role/") || strings.Contains(a, ":assumed-role/"):
-			lost = append(lost, a+" (roles are not carried)")
+			lost = append(lost, M("lost.role", a))
 		default:
-			lost = append(lost, a+" (another AWS account)")
+			lost = append(lost, M("lost.account", a))
 		}
 	}
 	for _, s := range p.Service {
-		lost = append(lost, s+" (an AWS service)")
+		lost = append(lost, M("lost.service", s))
 	}
 	for _, f := range p.Federated {
-		lost = append(lost, f+" (a federated identity provider)")
+		lost = append(lost, M("lost.federated", f))
 	}
 	for _, c := range p.Canonical {
-		lost = append(lost, "canonical user "+abbrevID(c)+" (another AWS account)")
+		lost = append(lost, M("lost.canonical", abbrevID(c)))
 	}
 	if p.Authenticated {
-		lost = append(lost, "any authenticated AWS account (the target's users are carried explicitly)")
+		lost = append(lost, M("lost.authenticated"))
 	}
 	return
 }

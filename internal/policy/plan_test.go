@@ -159,7 +159,7 @@ func TestBadInput(t *testing.T) {
 	}
 	row := func(source string, stmt int) Row {
 		for _, r := range p.Rows {
-			if r.Source == source && r.Statement == stmt {
+			if r.Source.String() == source && r.Statement == stmt {
 				return r
 			}
 		}
@@ -184,12 +184,12 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := row(tt.source, tt.stmt)
-		if r.Outcome != tt.want || !strings.Contains(strings.Join(r.Reasons, "; "), tt.reason) {
+		if r.Outcome != tt.want || !strings.Contains(Join(r.Reasons...).in("en"), tt.reason) {
 			t.Errorf("%s #%d: %s %q, want %s with %q", tt.source, tt.stmt, r.Outcome, r.Reasons, tt.want, tt.reason)
 		}
 	}
 	for name, why := range map[string]string{"dave": "user dave: inline broken cannot be read", "frank": "statement 1 cannot be read"} {
-		if pi := p.principal(User(name)); pi.Carried || !strings.Contains(pi.Reason, why) {
+		if pi := p.principal(User(name)); pi.Carried || !strings.Contains(pi.Reason.String(), why) {
 			t.Errorf("%s: %+v, want not carried because %q", name, pi, why)
 		}
 	}
@@ -201,7 +201,7 @@ func TestBadInput(t *testing.T) {
 	if !slices.Contains(names, "user-erin-mixed") || slices.Contains(names, "user-erin-huge") || slices.Contains(names, "user-dave-good") {
 		t.Errorf("policies: %v", names)
 	}
-	if pi := p.principal(User("ops=legacy")); pi.Carried || !strings.Contains(pi.Reason, "refuses '=' and ','") {
+	if pi := p.principal(User("ops=legacy")); pi.Carried || !strings.Contains(pi.Reason.String(), "refuses '=' and ','") {
 		t.Errorf("ops=legacy: %+v", pi)
 	}
 }
@@ -300,7 +300,7 @@ func TestPermissionsBoundary(t *testing.T) {
 				t.Fatal(err)
 			}
 			pi := p.principal(User("gina"))
-			if pi.Carried != tc.carried || !strings.Contains(pi.Reason, tc.reason) {
+			if pi.Carried != tc.carried || !strings.Contains(pi.Reason.String(), tc.reason) {
 				t.Fatalf("gina: %+v, want carried=%v with %q", pi, tc.carried, tc.reason)
 			}
 			for _, c := range p.Effective {

@@ -112,10 +112,7 @@ func onTargetOr(c Check) Decision {
 }
 
 func principalLabel(name string, l Lang) string {
-	if name == Anonymous {
-		return l.t("anonymous.name")
-	}
-	return l.t("kind.user") + " " + name
+	return Check{Principal: name}.Who().In(l)
 }
 
 func (s summary) line(l Lang) string {
@@ -301,7 +298,7 @@ func writeTargetText(w io.Writer, p *Plan, l Lang) {
 		if len(m.Groups) > 0 {
 			fmt.Fprintf(w, "  %s\n", l.t("groups"))
 			for _, g := range m.Groups {
-				fmt.Fprintf(tw, "    %s\t%s %s; %s %s\n", g.Name, l.t("members.lc"), orNone(g.Members, l), l.t("policies.lc"), orNone(g.Policies, l))
+				fmt.Fprintf(tw, "    %s\t%s\n", g.Name, l.t("semicolon", l.t("members.lc")+" "+orNone(g.Members, l), l.t("policies.lc")+" "+orNone(g.Policies, l)))
 			}
 			tw.Flush()
 		}
@@ -312,7 +309,7 @@ func writeTargetText(w io.Writer, p *Plan, l Lang) {
 		fmt.Fprintf(w, "  %s\n", l.t("users.inline"))
 		for _, u := range c.Users {
 			if len(u.Policies) == 0 {
-				fmt.Fprintf(w, "    %s: %s\n", u.UID, l.t("no.policy"))
+				fmt.Fprintf(w, "    %s\n", l.t("colon", u.UID, l.t("no.policy")))
 				continue
 			}
 			fmt.Fprintf(w, "    %s\n", u.UID)
@@ -333,7 +330,7 @@ func writeTargetText(w io.Writer, p *Plan, l Lang) {
 			for _, b := range k.Buckets {
 				grants = append(grants, b.Bucket+" "+garageFlagText(b, l))
 			}
-			fmt.Fprintf(tw, "    %s\t%s\n", k.Name, strings.Join(grants, "; "))
+			fmt.Fprintf(tw, "    %s\t%s\n", k.Name, strings.Join(grants, l.t("sep.reasons")))
 		}
 		tw.Flush()
 	}

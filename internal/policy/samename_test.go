@@ -19,7 +19,7 @@ func TestUserAndGroupOfOneName(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, r := range p.Rows {
-				if r.Source == "group sensor: inline instrument" && r.Outcome != Exact {
+				if r.Source.String() == "group sensor: inline instrument" && r.Outcome != Exact {
 					t.Errorf("group sensor statement %d: %s %q, want exact", r.Statement, r.Outcome, r.Reasons)
 				}
 			}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -33,17 +32,17 @@ func LoadSecrets(path string) (*Secrets, error) {
 		return s, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("secrets file %s: %w", path, errors.Unwrap(err))
+		return nil, Errorf("s.read", path, errors.Unwrap(err))
 	}
 	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("secrets file %s is readable by others (mode %v): run chmod 600 %s", path, st.Mode().Perm(), path)
+		return nil, Errorf("s.mode", path, st.Mode().Perm(), path)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("secrets file %s: %w", path, errors.Unwrap(err))
+		return nil, Errorf("s.read", path, errors.Unwrap(err))
 	}
 	if err := json.Unmarshal(b, s); err != nil {
-		return nil, fmt.Errorf("secrets file %s is not sortie's JSON: %v", path, err)
+		return nil, Errorf("s.json", path, err)
 	}
 	if s.Users == nil {
 		s.Users = map[string]Credential{}
@@ -59,26 +58,26 @@ func (s *Secrets) Save(path string) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".sortie-secrets-*")
 	if err != nil {
-		return fmt.Errorf("write secrets file %s: %w", path, errors.Unwrap(err))
+		return Errorf("s.write", path, errors.Unwrap(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write secrets file %s: %w", path, err)
+		return Errorf("s.write", path, err)
 	}
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write secrets file %s: %w", path, err)
+		return Errorf("s.write", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write secrets file %s: %w", path, err)
+		return Errorf("s.write", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write secrets file %s: %w", path, err)
+		return Errorf("s.write", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write secrets file %s: %w", path, errors.Unwrap(err))
+		return Errorf("s.write", path, errors.Unwrap(err))
 	}
 	return nil
 }

@@ -3,9 +3,7 @@ package policy
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/sortie-dev/sortie/internal/account"
 )
@@ -91,7 +89,7 @@ func (t *translator) targetBucket(b string) string {
 }
 
 func (t *translator) addRow(un *unit, st Statement, applies []PrincipalID, x translated) int {
-	r := Row{Source: un.label, Statement: st.Index + 1, Sid: st.Sid, Effect: st.Effect, AppliesTo: applies,
+	r := Row{Source: un.title, Statement: st.Index + 1, Sid: st.Sid, Effect: st.Effect, AppliesTo: applies,
 		Buckets: x.buckets, Outcome: x.outcome, Reasons: x.reasons}
 	t.plan.Rows = append(t.plan.Rows, r)
 	return len(t.plan.Rows) - 1
@@ -125,7 +123,7 @@ func applies(users, groups []string) []PrincipalID {
 }
 
 func (t *translator) docError(un *unit) {
-	t.plan.Rows = append(t.plan.Rows, Row{Source: un.label, Outcome: Invalid, Reasons: []string{un.err.Error()},
+	t.plan.Rows = append(t.plan.Rows, Row{Source: un.title, Outcome: Invalid, Reasons: []Msg{errMsg(un.err)},
 		AppliesTo: applies(un.users, un.groups)})
 }
 
@@ -136,18 +134,18 @@ func (t *translator) bucketAudience(un *unit, st Statement, x *translated) (user
 	users, anon, lost := t.audience(un, st)
 	who = audienceIDs(users, anon)
 	if un.restricted && st.Effect == "Allow" && st.Principal != nil && st.Principal.All {
-		x.reasons = append(x.reasons, "Block Public Access (RestrictPublicBuckets) keeps it from anonymous requests on AWS; the target bucket is not made public either")
+		x.reasons = append(x.reasons, M("restricted.public"))
 	}
 	if len(lost) > 0 && st.Effect == "Allow" {
 		if len(who) == 0 {
-			x.worsen(NotCarried, "not carried for: "+strings.Join(lost, ", "))
+			x.worsen(NotCarried, M("not.carried.for", List(lost)))
 			x.out = nil
 		} else {
-			x.worsen(Narrower, "not carried for: "+strings.Join(lost, ", "))
+			x.worsen(Narrower, M("not.carried.for", List(lost)))
 		}
 	}
 	if len(who) == 0 && len(lost) == 0 && x.outcome == Exact {
-		x.reasons = append(x.reasons, "names the account itself: it delegates to identity policies, nothing to carry")
+		x.reasons = append(x.reasons, M("delegates"))
 		x.out = nil
 	}
 	return users, anon, who
@@ -258,7 +256,7 @@ func (t *translator) minio() {
 			for _, st := range un.policy.Statements {
 				x := t.statement(st, "")
 				if x.out != nil && len(users)+len(groups) == 0 && x.outcome != Ignored {
-					x.worsen(NotCarried, "attached only to principals that are not carried")
+					x.worsen(NotCarried, M("attached.not.carried"))
 					x.out = nil
 				}
 				row := t.addRow(un, st, applies(un.users, un.groups), x)
@@ -320,7 +318,7 @@ func (t *translator) minio() {
 				if severity[NotCarried] > severity[row.Outcome] {
 					row.Outcome = NotCarried
 				}
-				row.Reasons = append(row.Reasons, fmt.Sprintf("policy %s would be %d bytes; %s accepts at most %d: split the AWS policy", name, n, t.d.Name, t.d.MaxPolicy))
+				row.Reasons = append(row.Reasons, M("policy.too.big", name, n, t.d.Name, t.d.MaxPolicy))
 			}
 			dropped[origin] = true
 			continue
@@ -393,11 +391,11 @@ func (t *translator) ceph() {
 		for _, st := range un.policy.Statements {
 			x := t.statement(st, first)
 			if x.out != nil && len(audience) == 0 && x.outcome != Ignored {
-				x.worsen(NotCarried, "attached only to principals that are not carried")
+				x.worsen(NotCarried, M("attached.not.carried"))
 			}
 			if un.kind == "inline-group" || len(un.groups) > 0 {
 				if x.out != nil {
-					x.reasons = append(x.reasons, "group policy written into each member's inline policies (RGW users without accounts have no groups)")
+					x.reasons = append(x.reasons, M("ceph.group.flattened"))
 				}
 			}
 			t.addRow(un, st, who, x)
@@ -534,7 +532,8 @@ func (t *translator) garage() {
 			continue
 		}
 		for _, st := range un.policy.Statements {
-			var users, lost []string
+			var users []string
+			var lost []Msg
 			anon := false
 			if un.bucket != "" {
 				users, anon, lost = t.audience(un, st)
@@ -548,13 +547,13 @@ func (t *translator) garage() {
 			x := t.statement(st, "")
 			who := audienceIDs(users, anon)
 			if len(lost) > 0 && st.Effect == "Allow" {
-				x.worsen(NotCarried, "not carried for: "+strings.Join(lost, ", "))
+				x.worsen(NotCarried, M("not.carried.for", List(lost)))
 			}
 			if x.out != nil {
 				cls := classes(x.out.Action)
 				x.out = nil
 				if anon && st.Effect == "Allow" {
-					x.worsen(Narrower, "Garage has no anonymous S3 access; `garage bucket website --allow` serves a bucket's objects on Garage's web endpoint instead")
+					x.worsen(Narrower, M("garage.anonymous"))
 				}
 				for _, u := range users {
 					for _, b := range x.buckets {
@@ -567,11 +566,11 @@ func (t *translator) garage() {
 							granted := map[string]bool{"read": f.Read, "write": f.Write, "owner": f.Owner}[c]
 							switch {
 							case st.Effect == "Deny" && granted && partial[k][c]:
-								x.worsen(Broader, fmt.Sprintf("Garage cannot deny: %s keeps %s on %s", u, c, b))
+								x.worsen(Broader, M("garage.cannot.deny", u, M("garage."+c), b))
 							case st.Effect == "Allow" && granted && partial[k][c]:
-								x.worsen(Broader, fmt.Sprintf("Garage grants %s on the whole of %s to %s (AWS: part of it)", c, b, u))
+								x.worsen(Broader, M("garage.whole.broader", M("garage."+c), b, u))
 							case st.Effect == "Allow" && !granted && c != "owner":
-								x.worsen(Narrower, fmt.Sprintf("Garage grants whole buckets only: %s gets no %s on %s (--allow-broader would grant the whole bucket)", u, c, b))
+								x.worsen(Narrower, M("garage.whole.narrower", u, M("garage."+c), b))
 							}
 						}
 					}

@@ -24,14 +24,19 @@ import (
 	"github.com/sortie-dev/sortie/internal/policy"
 )
 
-// Change is one thing apply did (or, under DryRun, would do).
+// Change is one thing apply did.
 type Change struct {
-	Kind   string `json:"kind"` // policy, user, group, user-policies, group-policies, bucket-policy
-	Name   string `json:"name"`
-	Action string `json:"action"` // created, updated, added members …
+	Kind   string     `json:"kind"` // policy, user, group, user-policies, group-policies, bucket-policy
+	Name   string     `json:"name"`
+	Action policy.Msg `json:"action"` // created, updated, added members …
 }
 
-func (c Change) String() string { return c.Kind + " " + c.Name + ": " + c.Action }
+func (c Change) String() string { return c.In("en") }
+
+// In writes the change in l: "user alice: created".
+func (c Change) In(l policy.Lang) string {
+	return l.T("change", policy.M("change."+c.Kind), c.Name, c.Action)
+}
 
 // Target is the MinIO server and the operator's access to it.
 type Target struct {
@@ -51,24 +56,24 @@ func NewTarget(t *awsconfig.Target) Target {
 // removed or detached; a user's existing secret is kept.
 func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Secrets, save func() error) ([]Change, error) {
 	if plan.MinIO == nil {
-		return nil, fmt.Errorf("the plan is for %s; sortie policy apply speaks to MinIO only", plan.TargetName)
+		return nil, policy.Errorf("apply.not.minio", plan.TargetName)
 	}
 	u, err := url.Parse(t.Endpoint)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("operator profile endpoint %q is not a URL: set endpoint_url in the profile", t.Endpoint)
+		return nil, policy.Errorf("apply.endpoint", t.Endpoint)
 	}
 	adm, err := madmin.NewWithOptions(u.Host, &madmin.Options{
 		Creds: mcreds.NewStaticV4(t.Creds.AccessKeyID, t.Creds.SecretAccessKey, t.Creds.SessionToken), Secure: u.Scheme == "https"})
 	if err != nil {
-		return nil, fmt.Errorf("MinIO admin client for %s: %w", u.Host, err)
+		return nil, policy.Errorf("apply.client", u.Host, err)
 	}
 	m := plan.MinIO
 	var changes []Change
-	note := func(kind, name, action string) { changes = append(changes, Change{kind, name, action}) }
+	note := func(kind, name string, action policy.Msg) { changes = append(changes, Change{kind, name, action}) }
 
 	for _, b := range m.BucketPolicies {
 		if _, err := t.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.Bucket}); err != nil {
-			return changes, fmt.Errorf("bucket %s is not on the target (%v): copy it first (sortie copy), then apply", b.Bucket, short(err))
+			return changes, policy.Errorf("apply.no.bucket", b.Bucket, short(err))
 		}
 	}
 	for _, p := range m.Policies {
@@ -80,24 +85,24 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 		}
 		switch {
 		case err != nil && !notFound(err):
-			return changes, fmt.Errorf("read policy %s on %s: %w", p.Name, u.Host, err)
+			return changes, policy.Errorf("apply.read.policy", p.Name, u.Host, err)
 		case err == nil && same(have, want):
 			continue
 		}
 		if err := adm.AddCannedPolicy(ctx, p.Name, want); err != nil {
-			return changes, fmt.Errorf("MinIO refused policy %s: %w", p.Name, err)
+			return changes, policy.Errorf("apply.refused.policy", p.Name, err)
 		}
 		if err == nil && have != nil {
-			note("policy", p.Name, "updated")
+			note("policy", p.Name, policy.M("change.updated"))
 		} else {
-			note("policy", p.Name, "created")
+			note("policy", p.Name, policy.M("change.created"))
 		}
 	}
 	for _, usr := range m.Users {
 		info, err := adm.GetUserInfo(ctx, usr.Name)
 		switch {
 		case err != nil && !notFound(err):
-			return changes, fmt.Errorf("read user %s on %s: %w", usr.Name, u.Host, err)
+			return changes, policy.Errorf("apply.read.user", usr.Name, u.Host, err)
 		case err != nil:
 			secret := policy.NewSecret()
 			secrets.Users[usr.Name] = policy.Credential{AccessKey: usr.Name, SecretKey: secret}
@@ -105,23 +110,23 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 				return changes, err
 			}
 			if err := adm.AddUser(ctx, usr.Name, secret); err != nil {
-				return changes, fmt.Errorf("MinIO refused user %s: %w", usr.Name, err)
+				return changes, policy.Errorf("apply.refused.user", usr.Name, err)
 			}
-			note("user", usr.Name, "created (secret key in the secrets file)")
+			note("user", usr.Name, policy.M("change.user.created"))
 		case secrets.Users[usr.Name].SecretKey == "":
-			note("user", usr.Name, "exists; its secret key is not in the secrets file, so probe will skip it")
+			note("user", usr.Name, policy.M("change.user.nosecret"))
 		}
 		if add := missing(info.PolicyName, usr.Policies); len(add) > 0 {
 			if _, err := adm.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: add, User: usr.Name}); err != nil {
-				return changes, fmt.Errorf("attach policies to user %s: %w", usr.Name, err)
+				return changes, policy.Errorf("apply.attach.user", usr.Name, err)
 			}
-			note("user-policies", usr.Name, "attached "+strings.Join(add, ", "))
+			note("user-policies", usr.Name, policy.M("change.attached", policy.List(add)))
 		}
 	}
 	for _, g := range m.Groups {
 		desc, err := adm.GetGroupDescription(ctx, g.Name)
 		if err != nil && !notFound(err) {
-			return changes, fmt.Errorf("read group %s on %s: %w", g.Name, u.Host, err)
+			return changes, policy.Errorf("apply.read.group", g.Name, u.Host, err)
 		}
 		var absent []string
 		for _, mem := range g.Members {
@@ -131,9 +136,9 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 		}
 		if len(absent) > 0 {
 			if err := adm.UpdateGroupMembers(ctx, madmin.GroupAddRemove{Group: g.Name, Members: absent}); err != nil {
-				return changes, fmt.Errorf("add members to group %s: %w", g.Name, err)
+				return changes, policy.Errorf("apply.members", g.Name, err)
 			}
-			note("group", g.Name, "added "+strings.Join(absent, ", "))
+			note("group", g.Name, policy.M("change.added", policy.List(absent)))
 		}
 		current := ""
 		if desc != nil {
@@ -141,9 +146,9 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 		}
 		if add := missing(current, g.Policies); len(add) > 0 {
 			if _, err := adm.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: add, Group: g.Name}); err != nil {
-				return changes, fmt.Errorf("attach policies to group %s: %w", g.Name, err)
+				return changes, policy.Errorf("apply.attach.group", g.Name, err)
 			}
-			note("group-policies", g.Name, "attached "+strings.Join(add, ", "))
+			note("group-policies", g.Name, policy.M("change.attached", policy.List(add)))
 		}
 	}
 	for _, b := range m.BucketPolicies {
@@ -153,12 +158,12 @@ func Apply(ctx context.Context, plan *policy.Plan, t Target, secrets *policy.Sec
 			continue
 		}
 		if err != nil && !notFound(err) {
-			return changes, fmt.Errorf("read bucket policy of %s: %w", b.Bucket, err)
+			return changes, policy.Errorf("apply.read.bucket", b.Bucket, err)
 		}
 		if _, err := t.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &b.Bucket, Policy: aws.String(string(want))}); err != nil {
-			return changes, fmt.Errorf("MinIO refused the bucket policy of %s: %w", b.Bucket, err)
+			return changes, policy.Errorf("apply.refused.bucket", b.Bucket, err)
 		}
-		note("bucket-policy", b.Bucket, "set (anonymous access)")
+		note("bucket-policy", b.Bucket, policy.M("change.bucket.set"))
 	}
 	return changes, nil
 }
@@ -268,7 +273,7 @@ func conditionValues(op string, vals []string) ([]string, error) {
 			}
 			_, n, err := net.ParseCIDR(v)
 			if err != nil {
-				return nil, fmt.Errorf("condition %s: %q is not an address range", op, v)
+				return nil, policy.Errorf("apply.range", op, v)
 			}
 			v = n.String()
 		case base == "Bool" || base == "Null":

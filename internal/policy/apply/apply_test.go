@@ -90,3 +90,30 @@ func TestApplyConverges(t *testing.T) {
 		t.Errorf("second apply made %d changes, want 0:\n%s", len(second), strings.Join(lines, "\n"))
 	}
 }
+
+// What apply prints is French under --lang fr.
+func TestChangesInFrench(t *testing.T) {
+	for _, c := range []Change{
+		{"policy", "user-tess-lab", policy.M("change.created")},
+		{"policy", "user-tess-lab", policy.M("change.updated")},
+		{"user", "tess", policy.M("change.user.created")},
+		{"user", "tess", policy.M("change.user.nosecret")},
+		{"user-policies", "tess", policy.M("change.attached", policy.List([]string{"a", "b"}))},
+		{"group", "sensor", policy.M("change.added", policy.List([]string{"alice"}))},
+		{"group-policies", "sensor", policy.M("change.attached", policy.List([]string{"a"}))},
+		{"bucket-policy", "www", policy.M("change.bucket.set")},
+	} {
+		fr, en := c.In("fr"), c.String()
+		if fr == en {
+			t.Errorf("%q is the same in French", en)
+		}
+		for _, w := range []string{"policy", "user ", "group ", "bucket", "created", "updated", "attached", "added", "secret key"} {
+			if strings.Contains(strings.ReplaceAll(fr, c.Name, ""), w) {
+				t.Errorf("%q has %q", fr, w)
+			}
+		}
+	}
+	if got := (Change{"user", "alice", policy.M("change.user.created")}).String(); got != "user alice: created (secret key in the secrets file)" {
+		t.Errorf("English: %q", got)
+	}
+}

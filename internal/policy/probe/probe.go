@@ -50,7 +50,7 @@ type Report struct {
 	Target   string          `json:"target"`
 	Endpoint string          `json:"endpoint"`
 	Results  []Result        `json:"results"`
-	Skipped  []string        `json:"skipped,omitempty"`
+	Skipped  []policy.Msg    `json:"skipped,omitempty"`
 	Counts   map[Verdict]int `json:"counts"`
 }
 
@@ -75,7 +75,7 @@ type Target struct {
 func Run(ctx context.Context, plan *policy.Plan, t Target) (*Report, error) {
 	u, err := url.Parse(t.Endpoint)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("target endpoint %q is not a URL: set endpoint_url in the profile", t.Endpoint)
+		return nil, policy.Errorf("probe.endpoint", t.Endpoint)
 	}
 	facts := policy.RequestFacts{Secure: u.Scheme == "https", Now: time.Now(), OutsideAWS: true, Sent: true}
 	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
@@ -99,7 +99,7 @@ func Run(ctx context.Context, plan *policy.Plan, t Target) (*Report, error) {
 		}
 		c, ok := t.Secrets.Users[pi.Name]
 		if !ok || c.SecretKey == "" {
-			rep.Skipped = append(rep.Skipped, pi.Name+": no secret key in the secrets file")
+			rep.Skipped = append(rep.Skipped, policy.M("probe.no.secret", pi.Name))
 			continue
 		}
 		clients[pi.Name] = client(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, ""))
@@ -130,7 +130,7 @@ func Run(ctx context.Context, plan *policy.Plan, t Target) (*Report, error) {
 		b, key := bucket(c.Bucket), probeKey(c, t.Run)
 		created = append(created, struct{ bucket, key string }{b, key})
 		if _, err := op.PutObject(ctx, &s3.PutObjectInput{Bucket: &b, Key: &key, Body: bytes.NewReader([]byte("sortie probe\n"))}); err != nil {
-			return nil, fmt.Errorf("operator could not write probe object s3://%s/%s: %w", b, key, err)
+			return nil, policy.Errorf("probe.setup", b, key, err)
 		}
 	}
 	for _, c := range checks {
@@ -234,9 +234,8 @@ func verdict(plan *policy.Plan, c policy.Check, allowed bool, err error) Verdict
 	}
 	// The requester and, for a user, its groups: by kind and name, since a
 	// row about user sensor says nothing of a member of group sensor.
-	who := []policy.PrincipalID{policy.AnonymousID}
-	if c.Principal != policy.Anonymous {
-		who = []policy.PrincipalID{policy.User(c.Principal)}
+	who := []policy.PrincipalID{c.Who()}
+	if c.Who().Kind == policy.KindUser {
 		for _, g := range plan.GroupsOf(c.Principal) {
 			who = append(who, policy.Group(g))
 		}
@@ -264,12 +263,12 @@ func WriteText(w io.Writer, r *Report, l policy.Lang) {
 	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(l.T("principal")), strings.ToUpper(l.T("bucket")),
 		strings.ToUpper(l.T("prefix")), strings.ToUpper(l.T("op")), "AWS", strings.ToUpper(l.T("target")), strings.ToUpper(l.T("verdict")))
 	for _, x := range r.Results {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.Principal, x.Bucket, prefixLabel(x.Prefix), x.Op, l.T(word(x.AWSText)), l.T(x.Target), l.T(verdictWord(x.Verdict)))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.Who().In(l), x.Bucket, prefixLabel(x.Prefix), l.T("op."+x.Op), l.T(word(x.AWSText)), l.T(x.Target), l.T(verdictWord(x.Verdict)))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%s\n", r.CountsLine(l))
 	for _, s := range r.Skipped {
-		fmt.Fprintf(w, "skipped: %s\n", s)
+		fmt.Fprintln(w, l.T("probe.skipped", s))
 	}
 }
 
@@ -283,10 +282,10 @@ func WriteMarkdown(w io.Writer, r *Report, l policy.Lang) {
 		if x.Verdict != Match {
 			v = "**" + v + "**"
 		}
-		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s | %s |\n", x.Principal, x.Bucket, prefixLabel(x.Prefix), x.Op, l.T(word(x.AWSText)), l.T(x.Target), v)
+		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s | %s |\n", x.Who().In(l), x.Bucket, prefixLabel(x.Prefix), l.T("op."+x.Op), l.T(word(x.AWSText)), l.T(x.Target), v)
 	}
 	for _, s := range r.Skipped {
-		fmt.Fprintf(w, "\n- skipped: %s\n", s)
+		fmt.Fprintf(w, "\n- %s\n", l.T("probe.skipped", s))
 	}
 }
 

@@ -3,6 +3,7 @@ package probe
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,8 +42,8 @@ func TestVerdictTellsUserFromGroup(t *testing.T) {
 		{policy.Role("alice"), Narrower},
 	} {
 		p := campusPlan(t)
-		p.Rows = append(p.Rows, policy.Row{Source: "test", Statement: 1, Outcome: policy.NotCarried,
-			AppliesTo: []policy.PrincipalID{tt.row}, Buckets: []string{"uni-lab-archive"}, Reasons: []string{"test"}})
+		p.Rows = append(p.Rows, policy.Row{Source: policy.Text("test"), Statement: 1, Outcome: policy.NotCarried,
+			AppliesTo: []policy.PrincipalID{tt.row}, Buckets: []string{"uni-lab-archive"}, Reasons: []policy.Msg{policy.Text("test")}})
 		if got := verdict(p, c, false, nil); got != tt.want {
 			t.Errorf("alice denied, a loss reported for %s: got %s, want %s", tt.row, got, tt.want)
 		}
@@ -55,5 +56,40 @@ func TestProbeKeyByKind(t *testing.T) {
 	anon := probeKey(policy.Check{Principal: policy.Anonymous, Op: "put"}, "r")
 	if user == anon {
 		t.Errorf("user anonymous and anonymous requests share the probe object %s", user)
+	}
+}
+
+// The probe's table and counts are French under --lang fr.
+func TestProbeReportInFrench(t *testing.T) {
+	r := &Report{Target: "MinIO", Endpoint: "http://127.0.0.1:9000", Counts: map[Verdict]int{Match: 1, ExpectedLoss: 1, Broader: 1, Narrower: 1, CannotTell: 1, Failed: 1},
+		Skipped: []policy.Msg{policy.M("probe.no.secret", "bob")}}
+	for _, x := range []struct {
+		who, op, aws, target string
+		v                    Verdict
+	}{
+		{"alice", "list", "allowed", "allowed", Match},
+		{"alice", "get", "allowed", "denied", ExpectedLoss},
+		{policy.Anonymous, "put", "denied (explicit)", "allowed", Broader},
+		{"carol", "delete", "allowed", "denied", Narrower},
+		{"sensor", "put", "unknown", "denied", CannotTell},
+		{"alice", "get", "denied", "InternalError", Failed},
+	} {
+		r.Results = append(r.Results, Result{Check: policy.Check{Principal: x.who, Bucket: "uni-research-data", Op: x.op, AWSText: x.aws}, Target: x.target, Verdict: x.v})
+	}
+	var text, md strings.Builder
+	WriteText(&text, r, "fr")
+	WriteMarkdown(&md, r, "fr")
+	for name, out := range map[string]string{"text": text.String(), "md": md.String()} {
+		for _, w := range []string{"Vérification des accès", "utilisateur alice", "(anonyme)", "lister", "supprimer", "autorisé", "refusé",
+			"conforme", "perte attendue", "PLUS LARGE", "ÉCART", "non comparable", "erreur", "laissé de côté : bob : pas de clé secrète"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s lacks %q:\n%s", name, w, out)
+			}
+		}
+		for _, w := range []string{"allowed", "denied", "skipped", "match", "(anonymous)", "user ", "no secret"} {
+			if strings.Contains(out, w) {
+				t.Errorf("%s has %q:\n%s", name, w, out)
+			}
+		}
 	}
 }
