@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/sortie-dev/sortie/internal/bucketname"
 )
 
 // Kind is the type of store a location names.
@@ -59,7 +61,7 @@ func Parse(arg string) (Location, error) {
 	case "s3":
 		bucket, prefix, _ := strings.Cut(rest, "/")
 		if err := checkBucket(bucket); err != nil {
-			return Location{}, fmt.Errorf("location %q: %v", arg, err)
+			return Location{}, fmt.Errorf("location %q: %w", arg, err)
 		}
 		prefix = strings.TrimLeft(prefix, "/")
 		return Location{Kind: S3, Bucket: bucket, Prefix: prefix, Raw: arg}, nil
@@ -76,86 +78,35 @@ func Parse(arg string) (Location, error) {
 // checkBucket applies AWS's bucket naming rules to a bucket sortie reads
 // from, with the exception AWS documents for buckets created in us-east-1
 // before March 2018: up to 255 characters, upper case letters and
-// underscores. Those buckets still exist and are what an exit reads; a
-// destination must follow the current rules too (CheckDestination). Rules
-// that only govern creating a bucket (reserved prefixes and suffixes such
-// as -s3alias) are not checked: access point aliases carry them and are
-// used wherever a bucket name is.
-func checkBucket(b string) error { return bucketRules(b, true) }
+// underscores (bucketname.CheckLegacy). Those buckets still exist and are
+// what an exit reads; a destination must follow the current rules too
+// (CheckDestination). Rules that only govern creating a bucket (reserved
+// prefixes and suffixes such as -s3alias) are not checked: access point
+// aliases carry them and are used wherever a bucket name is.
+func checkBucket(b string) error {
+	if b == "" {
+		return fmt.Errorf("no bucket name after s3://")
+	}
+	return bucketname.CheckLegacy(b)
+}
 
 // CheckDestination refuses an S3 location whose bucket name breaks AWS's
-// current naming rules, which S3-compatible stores follow too: sortie
-// writes into a destination, often into a bucket it creates, and a name
-// the server refuses would otherwise come back as the server's error. A
-// filesystem location is always accepted.
+// current naming rules (bucketname.Check), which S3-compatible stores
+// follow too: sortie writes into a destination, often into a bucket it
+// creates, and a name the server refuses would otherwise come back as the
+// server's error. The reserved prefixes and suffixes are refused here
+// too, though on AWS an access point alias (-s3alias) takes writes: sortie
+// may create the bucket a destination names and CreateBucket takes no
+// alias, the stores an exit lands on have none, and the bucket's own name
+// reaches the same objects. A filesystem location is always accepted.
 func (l Location) CheckDestination() error {
 	if l.Kind != S3 {
 		return nil
 	}
-	if err := bucketRules(l.Bucket, false); err != nil {
-		return fmt.Errorf("location %q: %v", l.Raw, err)
+	if err := bucketname.Check(l.Bucket); err != nil {
+		return fmt.Errorf("location %q: %w", l.Raw, err)
 	}
 	return nil
-}
-
-// bucketRules checks b against AWS's general purpose bucket naming rules
-// (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html);
-// legacy loosens them as us-east-1 did before March 2018.
-func bucketRules(b string, legacy bool) error {
-	maxLen := 63
-	if legacy {
-		maxLen = 255
-	}
-	switch {
-	case b == "":
-		return fmt.Errorf("no bucket name after s3://")
-	case len(b) < 3 || len(b) > maxLen:
-		if legacy && len(b) > 63 {
-			return fmt.Errorf("bucket name %q is %d characters; bucket names are 3 to 63 characters (255 for buckets made in us-east-1 before March 2018)", b, len(b))
-		}
-		return fmt.Errorf("bucket name %q is %d characters; bucket names must be 3 to 63 characters", b, len(b))
-	}
-	for _, c := range b {
-		switch {
-		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.':
-		case c >= 'A' && c <= 'Z' || c == '_':
-			if !legacy {
-				return fmt.Errorf("bucket name %q has %q; a destination bucket name uses lower case letters, digits, '-' and '.' (upper case and '_' exist only in old us-east-1 buckets)", b, c)
-			}
-		default:
-			return fmt.Errorf("bucket name %q has the character %q; bucket names use letters, digits, '-' and '.'", b, c)
-		}
-	}
-	switch {
-	case !alnum(b[0]):
-		return fmt.Errorf("bucket name %q must begin with a letter or a digit", b)
-	case !legacy && !alnum(b[len(b)-1]):
-		return fmt.Errorf("bucket name %q must end with a letter or a digit", b)
-	case !legacy && strings.Contains(b, ".."):
-		return fmt.Errorf("bucket name %q has two adjacent periods, which bucket names must not have", b)
-	case isIPv4(b):
-		return fmt.Errorf("bucket name %q is formatted as an IP address, which bucket names must not be", b)
-	}
-	return nil
-}
-
-func alnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-// isIPv4 reports whether s looks like a dotted IPv4 address: four groups
-// of one to three digits, as S3 judges it (it refuses 999.1.1.1 too).
-func isIPv4(s string) bool {
-	groups := strings.Split(s, ".")
-	if len(groups) != 4 {
-		return false
-	}
-	for _, g := range groups {
-		if len(g) == 0 || len(g) > 3 || strings.Trim(g, "0123456789") != "" {
-			return false
-		}
-	}
-	return true
 }
 
 // Overlaps reports whether one location lies inside the other, given that

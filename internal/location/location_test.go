@@ -1,8 +1,11 @@
 package location
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/sortie-dev/sortie/internal/bucketname"
 )
 
 func TestParse(t *testing.T) {
@@ -69,6 +72,20 @@ func TestBucketNames(t *testing.T) {
 		{"bad bucket", "has the character ' '", "-"},
 		{"caf\u00e9", "has the character 'é'", "-"},
 		{"1.2.3.4.5", "", ""},
+		// A period beside a hyphen, and the names AWS reserves: an old
+		// bucket or an access point alias may be read from, but not
+		// written to.
+		{"lab.-archive", "", `period beside a hyphen (".-")`},
+		{"lab-.archive", "", `period beside a hyphen ("-.")`},
+		{"xn--archive", "", `begins with "xn--", a prefix AWS reserves`},
+		{"sthree-archive", "", `begins with "sthree-"`},
+		{"amzn-s3-demo-bucket", "", `begins with "amzn-s3-demo-"`},
+		{"my-ap-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias", "", `ends with "-s3alias", which AWS reserves for access point aliases`},
+		{"my-olap-hrzrlukc5m36ft7okagglf3gmwluquse1b--ol-s3", "", `ends with "--ol-s3"`},
+		{"mfzwi23gnjvgw.mrap", "", `ends with ".mrap"`},
+		{"archive--usw2-az1--x-s3", "", `ends with "--x-s3", which AWS reserves for directory buckets`},
+		{"warehouse--table-s3", "", `ends with "--table-s3"`},
+		{"s3alias-archive", "", ""},
 	} {
 		t.Run(tc.bucket[:min(len(tc.bucket), 20)], func(t *testing.T) {
 			l, err := Parse("s3://" + tc.bucket + "/prefix")
@@ -93,6 +110,16 @@ func TestBucketNames(t *testing.T) {
 				t.Errorf("CheckDestination: %v does not name the bucket on one line", err)
 			}
 		})
+	}
+	// The rule broken is a type, not only words.
+	_, err := Parse("s3://ab")
+	var be *bucketname.Error
+	if !errors.As(err, &be) || be.Reason != bucketname.Length {
+		t.Errorf("Parse(s3://ab): %v, want a *bucketname.Error for its length", err)
+	}
+	l, _ := Parse("s3://my..bucket")
+	if err := l.CheckDestination(); !errors.As(err, &be) || be.Reason != bucketname.Dots {
+		t.Errorf("CheckDestination(s3://my..bucket): %v, want a *bucketname.Error for its periods", err)
 	}
 	if l, _ := Parse("/srv/Data_1"); l.CheckDestination() != nil {
 		t.Error("CheckDestination refused a directory")
