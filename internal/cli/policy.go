@@ -12,8 +12,8 @@ import (
 
 	"github.com/sortie-dev/sortie/internal/account"
 	"github.com/sortie-dev/sortie/internal/account/awsread"
-	"github.com/sortie-dev/sortie/internal/assess/report"
 	"github.com/sortie-dev/sortie/internal/awsconfig"
+	"github.com/sortie-dev/sortie/internal/lang"
 	"github.com/sortie-dev/sortie/internal/policy"
 	"github.com/sortie-dev/sortie/internal/policy/apply"
 	"github.com/sortie-dev/sortie/internal/policy/probe"
@@ -108,7 +108,7 @@ statement, what is carried exactly, narrower, broader or not at all.
 // policyLang is the language of policy's output and errors, from --lang
 // or the locale.
 func policyLang(o *policyOptions) (policy.Lang, error) {
-	l, err := report.ParseLang(o.lang)
+	l, err := lang.ParseLang(o.lang)
 	if err != nil {
 		return "", usage("%v", err)
 	}

@@ -1,9 +1,11 @@
 package policy
 
+import "github.com/sortie-dev/sortie/internal/lang"
+
 // words are policy's messages, English and French, fmt formats taking the
 // same arguments in the same order (TestCatalog checks). apply and probe
 // write theirs from here too.
-var words = map[string][2]string{
+var words = lang.NewCatalog("policy", map[string]lang.Text{
 	"plan.title":    {"Access translation", "Traduction des accès"},
 	"probe.title":   {"Access probe", "Vérification des accès"},
 	"account":       {"Account", "Compte"},
@@ -243,4 +245,4 @@ var words = map[string][2]string{
 	"cli.applied":            {"%d changes on %s; keys of new users in %s (mode 0600)", "%d changements sur %s ; clés des nouveaux utilisateurs dans %s (mode 0600)"},
 	"cli.no.secrets":         {"secrets file %s does not exist: run sortie policy apply first", "le fichier de secrets %s n'existe pas : lancez d'abord sortie policy apply"},
 	"cli.probe.differs":      {"the target differs from AWS: %s", "la cible diffère d'AWS : %s"},
-}
+})

@@ -9,19 +9,12 @@ import (
 	"testing"
 )
 
-var verb = regexp.MustCompile(`%[-+# 0]*[0-9*]*(?:\.[0-9*]+)?[a-zA-Z%]`)
-
 // Every message has both languages with the same verbs, and every key the
 // code names is in the catalog (apply, probe and sortie policy's CLI
 // included).
 func TestCatalog(t *testing.T) {
-	for k, w := range words {
-		switch {
-		case strings.TrimSpace(w[0]) == "" || strings.TrimSpace(w[1]) == "":
-			t.Errorf("%s: a language is missing", k)
-		case !slices.Equal(verb.FindAllString(w[0], -1), verb.FindAllString(w[1], -1)):
-			t.Errorf("%s: verbs %q in English, %q in French", k, verb.FindAllString(w[0], -1), verb.FindAllString(w[1], -1))
-		}
+	if err := words.Check(); err != nil {
+		t.Error(err)
 	}
 	files, _ := filepath.Glob("*.go")
 	for _, sub := range []string{"apply/*.go", "probe/*.go", "../cli/policy.go"} {
@@ -39,12 +32,12 @@ func TestCatalog(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
-			if _, ok := words[m[1]]; !ok && !strings.HasSuffix(m[1], ".") {
+			if !words.Has(m[1]) && !strings.HasSuffix(m[1], ".") {
 				t.Errorf("%s: message %q is not in the catalog", f, m[1])
 			}
 		}
 		for _, m := range dynamic.FindAllStringSubmatch(string(b), -1) {
-			if !slices.ContainsFunc(keysOf(words), func(k string) bool { return strings.HasPrefix(k, m[1]) }) {
+			if !slices.ContainsFunc(words.Keys(), func(k string) bool { return strings.HasPrefix(k, m[1]) }) {
 				t.Errorf("%s: no message starts with %q", f, m[1])
 			}
 		}
@@ -65,16 +58,8 @@ func TestCatalog(t *testing.T) {
 		need = append(need, "change."+c)
 	}
 	for _, k := range need {
-		if _, ok := words[k]; !ok {
+		if !words.Has(k) {
 			t.Errorf("no message %q", k)
 		}
 	}
-}
-
-func keysOf[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }

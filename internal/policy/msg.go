@@ -5,31 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sortie-dev/sortie/internal/lang"
 )
 
-// Lang is "en" or "fr", as in the assessment report.
-type Lang string
+// Lang is the language of policy's output: lang.Lang, with the methods
+// that write policy's own messages.
+type Lang lang.Lang
 
 // t returns key's message in l, formatted with args (see Msg.In for
 // how arguments are written). An unknown key is returned as it is, so
 // that it shows (and the catalog test catches it).
 func (l Lang) t(key string, args ...any) string {
-	w, ok := words[key]
-	if !ok {
-		return key
-	}
-	s := w[0]
-	if l == "fr" {
-		s = w[1]
-	}
 	if len(args) == 0 {
-		return s
+		return words.T(lang.Lang(l), key)
 	}
 	args = slicesClone(args)
 	for i, a := range args {
 		args[i] = argIn(a, l)
 	}
-	return fmt.Sprintf(s, args...)
+	return words.T(lang.Lang(l), key, args...)
 }
 
 // T returns the message for key in l, formatted with args.

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sortie-dev/sortie/internal/assess/report"
+	"github.com/sortie-dev/sortie/internal/lang"
 )
 
 // artefacts is where tests leave files for people to look at:
@@ -92,11 +93,11 @@ const overflowJS = `(() => {
 func TestReportInChromium(t *testing.T) {
 	exe := chromium(t)
 	out := artefacts(t)
-	for _, lang := range []report.Lang{report.English, report.French} {
-		t.Run(string(lang), func(t *testing.T) {
-			plan := planOf(t, "inventory.json", universityBill(), lang)
+	for _, l := range []lang.Lang{lang.English, lang.French} {
+		t.Run(string(l), func(t *testing.T) {
+			plan := planOf(t, "inventory.json", universityBill(), l)
 			var page bytes.Buffer
-			if err := report.HTML(&page, plan, lang); err != nil {
+			if err := report.HTML(&page, plan, l); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "sortie-assessment.html")
@@ -144,21 +145,21 @@ func TestReportInChromium(t *testing.T) {
 			if err != nil {
 				t.Fatalf("chromium: %v", err)
 			}
-			headlines := report.Headlines(plan, lang)
+			headlines := report.Headlines(plan, l)
 			flat := strings.Join(strings.Fields(text), " ")
 			for _, o := range overflow {
 				t.Errorf("does not fit 1280 pixels: %s", o)
 			}
 			for _, want := range []string{"93.6", "43", "12.4", "7", "518.23"} {
-				if lang == report.French {
+				if l == lang.French {
 					want = strings.ReplaceAll(want, ".", ",")
 				}
 				if !strings.Contains(flat, want) {
 					t.Errorf("page lacks %q; headlines %q", want, headlines)
 				}
 			}
-			if lang == report.French && !strings.Contains(flat, "Évaluation de sortie d'AWS") || lang == report.English && !strings.Contains(flat, "AWS exit assessment") {
-				t.Errorf("page is not in %s", lang)
+			if l == lang.French && !strings.Contains(flat, "Évaluation de sortie d'AWS") || l == lang.English && !strings.Contains(flat, "AWS exit assessment") {
+				t.Errorf("page is not in %s", l)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -170,7 +171,7 @@ func TestReportInChromium(t *testing.T) {
 			if len(problems) > 0 {
 				t.Errorf("console errors: %q", problems)
 			}
-			shotPath := filepath.Join(out, "assess-report-"+string(lang)+".png")
+			shotPath := filepath.Join(out, "assess-report-"+string(l)+".png")
 			if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -2,20 +2,6 @@ package report
 
 import "github.com/sortie-dev/sortie/internal/lang"
 
-// Lang is lang.Lang, kept under this name while cli's policy command still
-// names it; new code uses internal/lang.
-type Lang = lang.Lang
-
-// The report's languages, as lang names them.
-const (
-	English = lang.English
-	French  = lang.French
-)
-
-// ParseLang is lang.ParseLang, kept while cli's policy command still calls
-// it here.
-func ParseLang(s string) (Lang, error) { return lang.ParseLang(s) }
-
 // messages are the report's own words; the plan's texts are assess's.
 var messages = lang.NewCatalog("assess report", map[string]lang.Text{
 	"title":             {"AWS exit assessment", "Évaluation de sortie d'AWS"},
