@@ -413,8 +413,20 @@ func Summary(w io.Writer, p *assess.Plan, l lang.Lang, output string) error {
 	v := view{p, l}
 	inv := p.Inventory
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n", v.T("summary.account", inv.Account, v.Source(), len(inv.Buckets), len(inv.Instances), len(inv.Volumes),
-		len(inv.Databases), len(inv.Zones), len(inv.Functions), len(inv.AppStreamFleets)+len(inv.WorkSpaces), len(inv.FileSystems), len(inv.Other)))
+	var counts []string
+	for _, c := range []struct {
+		key string
+		n   int
+	}{{"n.buckets", len(inv.Buckets)}, {"n.instances", len(inv.Instances)}, {"n.volumes", len(inv.Volumes)},
+		{"n.databases", len(inv.Databases)}, {"n.zones", len(inv.Zones)}, {"n.functions", len(inv.Functions)},
+		{"n.desktops", len(inv.AppStreamFleets) + len(inv.WorkSpaces)}, {"n.filesystems", len(inv.FileSystems)}, {"n.other", len(inv.Other)}} {
+		key := c.key
+		if c.n == 1 || c.n == 0 && l == lang.French {
+			key += ".1" // French counts zero in the singular too
+		}
+		counts = append(counts, v.T(key, c.n))
+	}
+	fmt.Fprintf(&b, "%s\n", v.T("summary.account", inv.Account, v.Source(), strings.Join(counts, ", ")))
 	for _, line := range Headlines(p, l) {
 		fmt.Fprintf(&b, "  %s\n", line)
 	}

@@ -286,3 +286,27 @@ func TestHTMLIsSelfContained(t *testing.T) {
 		t.Errorf("charts missing")
 	}
 }
+
+// The terminal summary counts in the singular where the language does.
+func TestSummaryCountsAgree(t *testing.T) {
+	for _, tc := range []struct {
+		l           lang.Lang
+		want, not   string
+		zero, zero2 string
+	}{
+		{lang.English, "1 file system,", "1 file systems", "0 databases", ""},
+		{lang.French, "1 système de fichiers,", "1 systèmes", "0 base,", "0 bases"},
+	} {
+		p := samplePlan(t, tc.l)
+		p.Inventory.FileSystems = p.Inventory.FileSystems[:1]
+		p.Inventory.Databases = nil
+		var b strings.Builder
+		if err := report.Summary(&b, p, tc.l, "-"); err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(b.String(), "\n")
+		if !strings.Contains(first, tc.want) || strings.Contains(first, tc.not) || !strings.Contains(first, tc.zero) || tc.zero2 != "" && strings.Contains(first, tc.zero2) {
+			t.Errorf("%s: %q, want %q and %q", tc.l, first, tc.want, tc.zero)
+		}
+	}
+}
