@@ -179,7 +179,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	}
 
 	verb := map[mode]string{modeCopy: "copied", modeSync: "synced", modePlan: "planned"}[m]
-	out := startOutput(ctx, e, o.json, m != modePlan, verb)
+	out := startOutput(ctx, e, o.json, true, verb)
 	opts.Listener, opts.Log = out.listeners, e.log
 	jsonOut, stop := out.json, out.stop
 	var runID int64
@@ -406,7 +406,7 @@ type output struct {
 }
 
 // startOutput sets up the listeners of a run. perObject sends each object's
-// events to the JSON lines (plan prints only its summary). The live display
+// events to the JSON lines, before the summary. The live display
 // goes to stderr, except when JSON goes to a terminal too.
 func startOutput(ctx context.Context, e *env, asJSON, perObject bool, verb string) output {
 	stats := progress.NewStats()
