@@ -267,6 +267,9 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 		copied, deleted = "would copy", "would delete"
 	}
 	fmt.Fprintf(w, "sortie %s %s → %s\n", name, src.loc, dst.loc)
+	if dst.missing {
+		fmt.Fprintf(w, "  note: %s\n", dst.missingNote())
+	}
 	fmt.Fprintf(w, "  %-12s %s\n", copied, countBytes(sum.Copied, sum.CopiedBytes)+updatedNote(sum.Updated))
 	fmt.Fprintf(w, "  %-12s %s\n", "unchanged", countBytes(sum.Unchanged, sum.UnchangedBytes))
 	if m == modeSync {
@@ -315,21 +318,24 @@ func updatedNote(n int64) string {
 
 // jsonPlan is plan's JSON output.
 type jsonPlan struct {
-	Event          string  `json:"event"`
-	Source         string  `json:"source"`
-	Destination    string  `json:"destination"`
-	SrcObjects     int64   `json:"source_objects"`
-	SrcBytes       int64   `json:"source_bytes"`
-	CopyObjects    int64   `json:"copy_objects"`
-	CopyBytes      int64   `json:"copy_bytes"`
-	NewObjects     int64   `json:"new_objects"`
-	ChangedObjects int64   `json:"changed_objects"`
-	Unchanged      int64   `json:"unchanged_objects"`
-	UnchangedBytes int64   `json:"unchanged_bytes"`
-	SyncDeletes    int64   `json:"sync_would_delete"`
-	EgressPrice    float64 `json:"egress_price_usd_per_gb"`
-	EgressCost     float64 `json:"egress_cost_usd"`
-	Error          string  `json:"error,omitempty"`
+	Event          string `json:"event"`
+	Source         string `json:"source"`
+	Destination    string `json:"destination"`
+	SrcObjects     int64  `json:"source_objects"`
+	SrcBytes       int64  `json:"source_bytes"`
+	CopyObjects    int64  `json:"copy_objects"`
+	CopyBytes      int64  `json:"copy_bytes"`
+	NewObjects     int64  `json:"new_objects"`
+	ChangedObjects int64  `json:"changed_objects"`
+	Unchanged      int64  `json:"unchanged_objects"`
+	UnchangedBytes int64  `json:"unchanged_bytes"`
+	SyncDeletes    int64  `json:"sync_would_delete"`
+	// DestinationMissing says the destination bucket or directory does
+	// not exist yet: it was planned as empty.
+	DestinationMissing bool    `json:"destination_missing,omitempty"`
+	EgressPrice        float64 `json:"egress_price_usd_per_gb"`
+	EgressCost         float64 `json:"egress_cost_usd"`
+	Error              string  `json:"error,omitempty"`
 }
 
 func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summary, price float64, runErr error) error {
@@ -339,7 +345,8 @@ func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summ
 		p := jsonPlan{Event: "plan", Source: src.loc.String(), Destination: dst.loc.String(),
 			SrcObjects: sum.SrcObjects, SrcBytes: sum.SrcBytes, CopyObjects: sum.Copied, CopyBytes: sum.CopiedBytes,
 			NewObjects: sum.Copied - sum.Updated, ChangedObjects: sum.Updated, Unchanged: sum.Unchanged,
-			UnchangedBytes: sum.UnchangedBytes, SyncDeletes: sum.Deleted, EgressPrice: price, EgressCost: math.Round(cost*100) / 100}
+			UnchangedBytes: sum.UnchangedBytes, SyncDeletes: sum.Deleted, EgressPrice: price, EgressCost: math.Round(cost*100) / 100,
+			DestinationMissing: dst.missing}
 		if runErr != nil {
 			p.Error = oneLine(runErr.Error())
 		}
@@ -348,6 +355,9 @@ func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summ
 		}
 	} else {
 		fmt.Fprintf(w, "sortie plan %s → %s (nothing was changed)\n", src.loc, dst.loc)
+		if dst.missing {
+			fmt.Fprintf(w, "  note: %s\n", dst.missingNote())
+		}
 		fmt.Fprintf(w, "  %-18s %s\n", "source", countBytes(sum.SrcObjects, sum.SrcBytes))
 		fmt.Fprintf(w, "  %-18s %s  (%s new, %s changed)\n", "to copy", countBytes(sum.Copied, sum.CopiedBytes),
 			humanize.Comma(sum.Copied-sum.Updated), humanize.Comma(sum.Updated))

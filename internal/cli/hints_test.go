@@ -1,6 +1,9 @@
 package cli_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/sortie-dev/sortie/internal/store"
@@ -39,3 +42,32 @@ func TestPlanJSONPerObject(t *testing.T) {
 	}
 }
 
+// plan into a destination bucket that does not exist says so, once, and
+// that copy needs --create-bucket; it still plans (exit 0), as a dry run.
+func TestPlanMissingBucket(t *testing.T) {
+	src, dst, _ := servers(t)
+	sb := src.Bucket(t)
+	storetest.Put(t, src.Store(t, sb, ""), "a", []byte("a"), store.Metadata{})
+	db := dst.Bucket(t) + "-absent"
+	code, out, errs := sortie(t, "plan", "s3://"+sb, "s3://"+db, "--from-profile", "src", "--to-profile", "dst")
+	if code != 0 {
+		t.Fatalf("plan: exit %d, want 0\n%s%s", code, out, errs)
+	}
+	var notes []string
+	for l := range strings.Lines(out) {
+		if strings.Contains(l, "does not exist") {
+			notes = append(notes, l)
+		}
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], db) || !strings.Contains(notes[0], "--create-bucket") {
+		t.Errorf("got notes %q, want one line naming %s and --create-bucket\n%s", notes, db, out)
+	}
+	code, out, errs = sortie(t, "plan", "s3://"+sb, "s3://"+db, "--from-profile", "src", "--to-profile", "dst", "--json")
+	if p := last(t, out); code != 0 || p["destination_missing"] != true {
+		t.Errorf("plan --json: exit %d, destination_missing %v; want 0, true\n%s%s", code, p["destination_missing"], out, errs)
+	}
+	// Nothing was created.
+	if err := dst.Store(t, db, "").Check(context.Background()); !errors.Is(err, store.ErrNoBucket) {
+		t.Errorf("after plan, bucket check: got %v, want ErrNoBucket", err)
+	}
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -21,6 +22,7 @@ type side struct {
 	loc      location.Location
 	store    store.Store
 	endpoint string // S3 endpoint, "" for AWS itself or a filesystem
+	missing  bool   // the bucket or directory does not exist; planned as empty
 }
 
 // openSide parses arg and opens its store. Nothing is requested yet but the
@@ -101,12 +103,22 @@ func (s *side) checkMaybeMissing(ctx context.Context) error {
 	err := c.Check(ctx)
 	if errors.Is(err, store.ErrNoBucket) {
 		s.store = mem.New(s.loc.String() + " (does not exist yet)")
+		s.missing = true
 		return nil
 	}
 	if err != nil {
 		return s.explain(err)
 	}
 	return nil
+}
+
+// missingNote says, for a plan or a dry run, that the destination does not
+// exist yet and what a real run then needs.
+func (s *side) missingNote() string {
+	if s.loc.Kind == location.FS {
+		return fmt.Sprintf("destination directory %s does not exist yet (planned as empty); copy and sync create it", s.loc)
+	}
+	return fmt.Sprintf("destination bucket %q does not exist at %s (planned as empty); copy and sync need --create-bucket to create it", s.loc.Bucket, s.where())
 }
 
 // prepare readies a destination for writing: a directory is created (as cp
