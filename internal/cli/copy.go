@@ -201,9 +201,18 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		}
 	}
 	if m == modePlan {
-		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr)
+		next := append([]string{"sortie", "copy", src.loc.Raw, dst.loc.Raw}, o.hintFlags()...)
+		if dst.missing && dst.loc.Kind == location.S3 {
+			next = append(next, "--create-bucket")
+		}
+		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr, next)
 	}
-	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, o.dryRun); err != nil {
+	next := []string{"sortie", "verify", src.loc.Raw, dst.loc.Raw}
+	if m == modeSync {
+		next = append(next, "--exact")
+	}
+	next = append(next, o.hintFlags()...)
+	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, o.dryRun, next); err != nil {
 		return err
 	}
 	switch {
@@ -246,7 +255,53 @@ type jsonFailure struct {
 	Reason string `json:"reason"`
 }
 
-func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum *transfer.Summary, runErr error, dryRun bool) error {
+// hintFlags are the flags of this run that a suggested next command needs
+// to look at the same objects in the same places.
+func (o *copyOptions) hintFlags() []string {
+	return selectionFlags(o.fromProfile, o.toProfile, o.include, o.exclude)
+}
+
+// selectionFlags renders the flags that choose where the sides are and which
+// keys count, in the form every command takes them.
+func selectionFlags(fromProfile, toProfile string, include, exclude []string) []string {
+	var f []string
+	if fromProfile != "" {
+		f = append(f, "--from-profile", fromProfile)
+	}
+	if toProfile != "" {
+		f = append(f, "--to-profile", toProfile)
+	}
+	for _, g := range include {
+		f = append(f, "--include", g)
+	}
+	for _, g := range exclude {
+		f = append(f, "--exclude", g)
+	}
+	return f
+}
+
+// commandLine renders args as a POSIX shell runs them: an argument with
+// anything but plain characters is single-quoted, so that a hint can be
+// pasted as printed (globs, spaces, quotes in keys and paths).
+func commandLine(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+func shellQuote(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("@%+=:,./_-", r))
+	}) < 0
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum *transfer.Summary, runErr error, dryRun bool, next []string) error {
 	name := map[mode]string{modeCopy: "copy", modeSync: "sync"}[m]
 	if j != nil {
 		js := jsonSummary{Event: "summary", Command: name, Source: src.loc.String(), Destination: dst.loc.String(), DryRun: dryRun,
@@ -300,7 +355,7 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 	case len(sum.Failed) > 0:
 		fmt.Fprintf(w, "run the same command again to retry the failed objects\n")
 	case !dryRun:
-		fmt.Fprintf(w, "next: sortie verify %s %s\n", src.loc.Raw, dst.loc.Raw)
+		fmt.Fprintf(w, "next: %s\n", commandLine(next))
 	}
 	return nil
 }
@@ -338,7 +393,7 @@ type jsonPlan struct {
 	Error              string  `json:"error,omitempty"`
 }
 
-func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summary, price float64, runErr error) error {
+func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summary, price float64, runErr error, next []string) error {
 	gb := float64(sum.CopiedBytes) / (1 << 30)
 	cost := gb * price
 	if j != nil {
@@ -366,6 +421,8 @@ func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summ
 		fmt.Fprintf(w, "  %-18s $%.2f  (%.2f GB × $%.3f/GB%s)\n", "egress estimate", cost, gb, price, egressNote(src))
 		if runErr != nil {
 			fmt.Fprintf(w, "  incomplete: %s\n", oneLine(runErr.Error()))
+		} else {
+			fmt.Fprintf(w, "next: %s\n", commandLine(next))
 		}
 	}
 	if runErr != nil {

@@ -3,6 +3,8 @@ package cli_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +42,135 @@ func TestPlanJSONPerObject(t *testing.T) {
 	if ev := lines[len(lines)-1]["event"]; ev != "plan" {
 		t.Errorf("last line: got event %v, want plan", ev)
 	}
+}
+
+// shellWords splits a command line as a POSIX shell does, for the quoting
+// the hints use: single quotes, double quotes, backslashes, blanks.
+func shellWords(t *testing.T, line string) []string {
+	t.Helper()
+	var words []string
+	var w strings.Builder
+	inWord := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t':
+			if inWord {
+				words, inWord = append(words, w.String()), false
+				w.Reset()
+			}
+		case c == '\'':
+			end := strings.IndexByte(line[i+1:], '\'')
+			if end < 0 {
+				t.Fatalf("unterminated single quote in %q", line)
+			}
+			w.WriteString(line[i+1 : i+1+end])
+			i += end + 1
+			inWord = true
+		case c == '"':
+			i++
+			for ; i < len(line) && line[i] != '"'; i++ {
+				if line[i] == '\\' && i+1 < len(line) && strings.IndexByte(`"\$`+"`", line[i+1]) >= 0 {
+					i++
+				}
+				w.WriteByte(line[i])
+			}
+			if i == len(line) {
+				t.Fatalf("unterminated double quote in %q", line)
+			}
+			inWord = true
+		case c == '\\' && i+1 < len(line):
+			i++
+			w.WriteByte(line[i])
+			inWord = true
+		case strings.IndexByte("*?[]{}$`|&;<>()~#!", c) >= 0 && (c != '#' || !inWord):
+			t.Fatalf("unquoted shell character %q in %q", c, line)
+		default:
+			w.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
+}
+
+// nextHint finds the "next:" line of a run's output and splits it.
+func nextHint(t *testing.T, out string) []string {
+	t.Helper()
+	for l := range strings.Lines(out) {
+		if h, ok := strings.CutPrefix(strings.TrimRight(l, "\n"), "next: "); ok {
+			words := shellWords(t, h)
+			if len(words) < 2 || words[0] != "sortie" {
+				t.Fatalf("hint %q is not a sortie command", h)
+			}
+			return words
+		}
+	}
+	t.Fatalf("no next: hint in\n%s", out)
+	return nil
+}
+
+// Every "next:" hint is a command that runs as printed: it keeps the
+// profiles, the filters and the prefixes of the run, quoted for a shell.
+func TestHintsRunAsPrinted(t *testing.T) {
+	src, dst, _ := servers(t)
+	sb := src.Bucket(t)
+	ss := src.Store(t, sb, "")
+	storetest.Put(t, ss, "pre/a.txt", []byte("a"), store.Metadata{})
+	storetest.Put(t, ss, "pre/it's here.txt", []byte("quoted"), store.Metadata{})
+	storetest.Put(t, ss, "pre/skip.bin", []byte("not selected"), store.Metadata{})
+	storetest.Put(t, ss, "elsewhere.txt", []byte("outside the prefix"), store.Metadata{})
+	sel := []string{"--from-profile", "src", "--to-profile", "dst", "--include", "*.txt", "--exclude", "it's *"}
+	srcURL := "s3://" + sb + "/pre/"
+
+	// run runs a command, takes its hint, checks it and runs it.
+	run := func(t *testing.T, wantCode int, wantHint []string, args ...string) []string {
+		t.Helper()
+		code, out, errs := sortie(t, args...)
+		if code != wantCode {
+			t.Fatalf("%q: exit %d, want %d\n%s%s", args, code, wantCode, out, errs)
+		}
+		h := nextHint(t, out)
+		for _, w := range wantHint {
+			if !slices.Contains(h, w) {
+				t.Errorf("hint %q lacks %q", h, w)
+			}
+		}
+		code, out, errs = sortie(t, h[1:]...)
+		if code != 0 {
+			t.Fatalf("hint %q: exit %d, want 0\n%s%s", h, code, out, errs)
+		}
+		return h
+	}
+
+	t.Run("plan into a missing bucket, then copy", func(t *testing.T) {
+		db := dst.Bucket(t) + "-new"
+		run(t, 0, []string{"copy", "--create-bucket", "*.txt", "it's *", "src", "dst"}, append([]string{"plan", srcURL, "s3://" + db + "/pre/"}, sel...)...)
+	})
+	t.Run("copy, then verify", func(t *testing.T) {
+		db := dst.Bucket(t)
+		run(t, 0, []string{"verify", "*.txt", "src", "dst"}, append([]string{"copy", srcURL, "s3://" + db + "/pre/"}, sel...)...)
+	})
+	t.Run("sync, then verify --exact", func(t *testing.T) {
+		db := dst.Bucket(t)
+		// An object the filters leave out: verify --exact must not count
+		// it, which it would if the hint dropped them.
+		storetest.Put(t, dst.Store(t, db, ""), "pre/kept.bin", []byte("not selected"), store.Metadata{})
+		run(t, 0, []string{"verify", "--exact", "*.txt"}, append([]string{"sync", srcURL, "s3://" + db + "/pre/"}, sel...)...)
+	})
+	t.Run("verify not identical, then copy", func(t *testing.T) {
+		db := dst.Bucket(t)
+		run(t, 1, []string{"copy", "*.txt", "src", "dst"}, append([]string{"verify", srcURL, "s3://" + db + "/pre/"}, sel...)...)
+	})
+	t.Run("copy into a directory with a space", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "a folder", "it's")
+		h := run(t, 0, []string{"verify", dir}, "copy", srcURL, dir, "--from-profile", "src")
+		if slices.Contains(h, "--to-profile") {
+			t.Errorf("hint %q names a profile the run did not have", h)
+		}
+	})
 }
 
 // plan into a destination bucket that does not exist says so, once, and

@@ -87,7 +87,9 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 			return err
 		}
 	} else {
-		printVerify(e.stdout, src, dst, rep, ok, o.exact, runErr)
+		next := append([]string{"sortie", "copy", src.loc.Raw, dst.loc.Raw},
+			selectionFlags(o.fromProfile, o.toProfile, o.include, o.exclude)...)
+		printVerify(e.stdout, src, dst, rep, ok, o.exact, runErr, next)
 		for _, j := range jobs {
 			fmt.Fprintf(e.stdout, "journal: %s job %s is %s: %s objects confirmed, %s failed (sortie jobs show %s)\n",
 				j.Command, j.ID, j.State, humanize.Comma(j.Done), humanize.Comma(j.Failed), j.ID)
@@ -165,7 +167,7 @@ func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, ok bo
 	return j.Write(out)
 }
 
-func printVerify(w io.Writer, src, dst *side, rep *verify.Report, ok, exact bool, runErr error) {
+func printVerify(w io.Writer, src, dst *side, rep *verify.Report, ok, exact bool, runErr error, next []string) {
 	fmt.Fprintf(w, "sortie verify %s → %s\n", src.loc, dst.loc)
 	fmt.Fprintf(w, "  %-12s %s\n", "checked", countBytes(rep.Objects, rep.Bytes))
 	fmt.Fprintf(w, "  %-12s %s  (%s by ETag, %s by hashing the bytes)\n", "identical", humanize.Comma(rep.Verified), humanize.Comma(rep.ByETag), humanize.Comma(rep.ByHash))
@@ -197,5 +199,8 @@ func printVerify(w io.Writer, src, dst *side, rep *verify.Report, ok, exact bool
 		fmt.Fprintf(w, "IDENTICAL: every source object is at the destination with the same size, content and metadata\n")
 	default:
 		fmt.Fprintf(w, "NOT IDENTICAL: run sortie copy (or sync) again, then verify\n")
+		if rep.Missing+rep.Mismatched+rep.Unchecked > 0 {
+			fmt.Fprintf(w, "next: %s\n", commandLine(next))
+		}
 	}
 }
