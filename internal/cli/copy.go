@@ -192,6 +192,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if stop != nil {
 		stop()
 	}
+	hist := src.history(ctx, opts.Filter, e.log)
 	if jr != nil {
 		if err := jr.RunEnded(runID, sum, runErr); err != nil && runErr == nil {
 			runErr = err
@@ -205,14 +206,14 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		if dst.missing && dst.loc.Kind == location.S3 {
 			next = append(next, "--create-bucket")
 		}
-		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr, next)
+		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr, hist, next)
 	}
 	next := []string{"sortie", "verify", src.loc.Raw, dst.loc.Raw}
 	if m == modeSync {
 		next = append(next, "--exact")
 	}
 	next = append(next, o.hintFlags()...)
-	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, o.dryRun, next); err != nil {
+	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, o.dryRun, hist, next); err != nil {
 		return err
 	}
 	switch {
@@ -245,9 +246,11 @@ type jsonSummary struct {
 	Deleted        int64         `json:"deleted"`
 	DeleteRefused  string        `json:"delete_refused,omitempty"`
 	Failed         []jsonFailure `json:"failed"`
-	Interrupted    bool          `json:"interrupted,omitempty"`
-	Error          string        `json:"error,omitempty"`
-	Seconds        float64       `json:"seconds"`
+	// LeftBehind is the history of a versioned source that was not copied.
+	LeftBehind  *jsonLeftBehind `json:"left_behind,omitempty"`
+	Interrupted bool            `json:"interrupted,omitempty"`
+	Error       string          `json:"error,omitempty"`
+	Seconds     float64         `json:"seconds"`
 }
 
 type jsonFailure struct {
@@ -301,14 +304,14 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum *transfer.Summary, runErr error, dryRun bool, next []string) error {
+func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum *transfer.Summary, runErr error, dryRun bool, hist *history, next []string) error {
 	name := map[mode]string{modeCopy: "copy", modeSync: "sync"}[m]
 	if j != nil {
 		js := jsonSummary{Event: "summary", Command: name, Source: src.loc.String(), Destination: dst.loc.String(), DryRun: dryRun,
 			SrcObjects: sum.SrcObjects, SrcBytes: sum.SrcBytes, Copied: sum.Copied, CopiedBytes: sum.CopiedBytes,
 			Updated: sum.Updated, Unchanged: sum.Unchanged, UnchangedBytes: sum.UnchangedBytes, Deleted: sum.Deleted,
 			DeleteRefused: sum.DeleteRefused, Failed: []jsonFailure{}, Seconds: sum.Elapsed.Seconds(),
-			Interrupted: errors.Is(runErr, context.Canceled)}
+			Interrupted: errors.Is(runErr, context.Canceled), LeftBehind: hist.json()}
 		for _, f := range sum.Failed {
 			js.Failed = append(js.Failed, jsonFailure{Key: f.Key, Reason: oneLine(f.Err.Error())})
 		}
@@ -338,6 +341,9 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 	fmt.Fprintf(w, "  %-12s %s%s\n", "elapsed", sum.Elapsed.Round(time.Millisecond), rate)
 	if sum.DeleteRefused != "" {
 		fmt.Fprintf(w, "  note: %s\n", sum.DeleteRefused)
+	}
+	if n := hist.note(src); n != "" {
+		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	if len(sum.Failed) > 0 {
 		fmt.Fprintf(w, "failed objects:\n")
@@ -387,13 +393,15 @@ type jsonPlan struct {
 	SyncDeletes    int64  `json:"sync_would_delete"`
 	// DestinationMissing says the destination bucket or directory does
 	// not exist yet: it was planned as empty.
-	DestinationMissing bool    `json:"destination_missing,omitempty"`
-	EgressPrice        float64 `json:"egress_price_usd_per_gb"`
-	EgressCost         float64 `json:"egress_cost_usd"`
-	Error              string  `json:"error,omitempty"`
+	DestinationMissing bool `json:"destination_missing,omitempty"`
+	// LeftBehind is the history of a versioned source a copy would leave.
+	LeftBehind  *jsonLeftBehind `json:"left_behind,omitempty"`
+	EgressPrice float64         `json:"egress_price_usd_per_gb"`
+	EgressCost  float64         `json:"egress_cost_usd"`
+	Error       string          `json:"error,omitempty"`
 }
 
-func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summary, price float64, runErr error, next []string) error {
+func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summary, price float64, runErr error, hist *history, next []string) error {
 	gb := float64(sum.CopiedBytes) / (1 << 30)
 	cost := gb * price
 	if j != nil {
@@ -401,7 +409,7 @@ func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summ
 			SrcObjects: sum.SrcObjects, SrcBytes: sum.SrcBytes, CopyObjects: sum.Copied, CopyBytes: sum.CopiedBytes,
 			NewObjects: sum.Copied - sum.Updated, ChangedObjects: sum.Updated, Unchanged: sum.Unchanged,
 			UnchangedBytes: sum.UnchangedBytes, SyncDeletes: sum.Deleted, EgressPrice: price, EgressCost: math.Round(cost*100) / 100,
-			DestinationMissing: dst.missing}
+			DestinationMissing: dst.missing, LeftBehind: hist.json()}
 		if runErr != nil {
 			p.Error = oneLine(runErr.Error())
 		}
@@ -419,6 +427,9 @@ func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summ
 		fmt.Fprintf(w, "  %-18s %s\n", "already there", countBytes(sum.Unchanged, sum.UnchangedBytes))
 		fmt.Fprintf(w, "  %-18s %s objects at the destination that the source lacks (copy never deletes)\n", "sync would delete", humanize.Comma(sum.Deleted))
 		fmt.Fprintf(w, "  %-18s $%.2f  (%.2f GB × $%.3f/GB%s)\n", "egress estimate", cost, gb, price, egressNote(src))
+		if n := hist.note(src); n != "" {
+			fmt.Fprintf(w, "  note: %s\n", n)
+		}
 		if runErr != nil {
 			fmt.Fprintf(w, "  incomplete: %s\n", oneLine(runErr.Error()))
 		} else {

@@ -202,3 +202,61 @@ func TestPlanMissingBucket(t *testing.T) {
 		t.Errorf("after plan, bucket check: got %v, want ErrNoBucket", err)
 	}
 }
+
+// Without --versions, a versioned source makes plan, copy and verify say
+// how much history they leave behind, in one line and in the JSON summary;
+// an unversioned source says nothing.
+func TestVersionedSourceLeftBehind(t *testing.T) {
+	ctx := context.Background()
+	src, dst, _ := servers(t)
+	sb := src.VersionedBucket(t)
+	ss := src.Store(t, sb, "")
+	storetest.Put(t, ss, "a", []byte("first"), store.Metadata{})
+	storetest.Put(t, ss, "a", []byte("second"), store.Metadata{})
+	storetest.Put(t, ss, "b", []byte("deleted"), store.Metadata{})
+	// b's version is noncurrent under its delete marker: 2 noncurrent
+	// versions ("first", "deleted": 12 bytes) and 1 delete marker.
+	if err := ss.Delete(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	// Left out by --exclude: its history is not counted.
+	storetest.Put(t, ss, "skipped/c", []byte("one"), store.Metadata{})
+	storetest.Put(t, ss, "skipped/c", []byte("two"), store.Metadata{})
+	db := dst.Bucket(t)
+	sides := []string{"s3://" + sb, "s3://" + db, "--from-profile", "src", "--to-profile", "dst", "--exclude", "skipped/**"}
+
+	for _, cmd := range []string{"plan", "copy", "verify"} {
+		t.Run(cmd, func(t *testing.T) {
+			code, out, errs := sortie(t, append([]string{cmd}, sides...)...)
+			if code != 0 {
+				t.Fatalf("%s: exit %d\n%s%s", cmd, code, out, errs)
+			}
+			var notes []string
+			for l := range strings.Lines(out) {
+				if strings.Contains(l, "left behind") {
+					notes = append(notes, l)
+				}
+			}
+			if len(notes) != 1 || !strings.Contains(notes[0], "2 noncurrent versions (12 B)") || !strings.Contains(notes[0], "1 delete marker ") {
+				t.Errorf("got %q, want one line with 2 noncurrent versions (12 B) and 1 delete marker\n%s", notes, out)
+			}
+			code, out, errs = sortie(t, append([]string{cmd, "--json"}, sides...)...)
+			if code != 0 {
+				t.Fatalf("%s --json: exit %d\n%s%s", cmd, code, out, errs)
+			}
+			lb, _ := last(t, out)["left_behind"].(map[string]any)
+			if lb["known"] != true || lb["versioning"] != "Enabled" || lb["noncurrent_versions"] != 2.0 || lb["delete_markers"] != 1.0 || lb["noncurrent_bytes"] != 12.0 {
+				t.Errorf("%s --json left_behind: got %v, want 2 noncurrent versions of 12 bytes and 1 delete marker", cmd, lb)
+			}
+		})
+	}
+
+	t.Run("unversioned", func(t *testing.T) {
+		plain := src.Bucket(t)
+		storetest.Put(t, src.Store(t, plain, ""), "a", []byte("a"), store.Metadata{})
+		code, out, errs := sortie(t, "plan", "s3://"+plain, "s3://"+db, "--from-profile", "src", "--to-profile", "dst", "--json")
+		if _, ok := last(t, out)["left_behind"]; code != 0 || ok {
+			t.Errorf("plan of an unversioned source: exit %d, left_behind present %v; want 0, false\n%s%s", code, ok, out, errs)
+		}
+	})
+}

@@ -8,7 +8,10 @@ import (
 	"net"
 	"os"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/sortie-dev/sortie/internal/awsconfig"
+	"github.com/sortie-dev/sortie/internal/filter"
 	"github.com/sortie-dev/sortie/internal/location"
 	"github.com/sortie-dev/sortie/internal/store"
 	fsstore "github.com/sortie-dev/sortie/internal/store/fs"
@@ -224,4 +227,87 @@ func checkOverlap(src, dst *side) error {
 		return usage("source %s and destination %s overlap; choose a destination outside the source", src.loc, dst.loc)
 	}
 	return nil
+}
+
+// history is what a copy of only the current objects leaves behind at a
+// versioned source: noncurrent versions and delete markers, which sortie
+// does not copy yet.
+type history struct {
+	versioning store.Versioning
+	counts     store.History
+	err        error // the version listing failed: the counts are unknown
+}
+
+// history counts the source's history of the keys flt keeps, with one more
+// listing. It is nil when the source keeps none: a store without versions,
+// a bucket never versioned, or one whose state cannot be read (logged; a
+// server without versioning support says so by failing the request).
+func (s *side) history(ctx context.Context, flt *filter.Filter, log *slog.Logger) *history {
+	vs, ok := s.store.(store.Versioned)
+	if !ok || ctx.Err() != nil {
+		return nil
+	}
+	state, err := vs.Versioning(ctx)
+	if err != nil {
+		log.Debug("versioning state unknown; not counting versions", "store", s.loc.String(), "err", err)
+		return nil
+	}
+	if state != store.VersioningEnabled && state != store.VersioningSuspended {
+		return nil
+	}
+	h := &history{versioning: state}
+	h.counts, h.err = store.CountHistory(func(yield func(store.Version, error) bool) {
+		for v, err := range vs.Versions(ctx, "") {
+			if err == nil && !flt.Match(v.Key) {
+				continue
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+	})
+	return h
+}
+
+// note is the one line a run prints about the history it leaves behind; ""
+// when there is none.
+func (h *history) note(src *side) string {
+	if h == nil {
+		return ""
+	}
+	what := fmt.Sprintf("source bucket %q is versioned (%s)", src.loc.Bucket, h.versioning)
+	if h.err != nil {
+		return fmt.Sprintf("%s: noncurrent versions and delete markers left behind: unknown (%v); only current objects are copied and verified", what, oneLine(rootCause(h.err).Error()))
+	}
+	if !h.counts.LeftBehind() {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s and %s left behind; only current objects are copied and verified",
+		what, plural(h.counts.Noncurrent, "noncurrent version")+" ("+humanize.IBytes(uint64(h.counts.NoncurrentBytes))+")",
+		plural(h.counts.DeleteMarkers, "delete marker"))
+}
+
+// jsonLeftBehind is the history a run leaves behind, in every JSON summary
+// of a versioned source. The counts are absent when the listing failed.
+type jsonLeftBehind struct {
+	Versioning         string `json:"versioning"`
+	Known              bool   `json:"known"`
+	NoncurrentVersions *int   `json:"noncurrent_versions,omitempty"`
+	NoncurrentBytes    *int64 `json:"noncurrent_bytes,omitempty"`
+	DeleteMarkers      *int   `json:"delete_markers,omitempty"`
+	Error              string `json:"error,omitempty"`
+}
+
+func (h *history) json() *jsonLeftBehind {
+	if h == nil {
+		return nil
+	}
+	j := &jsonLeftBehind{Versioning: string(h.versioning), Known: h.err == nil}
+	if h.err != nil {
+		j.Error = oneLine(h.err.Error())
+		return j
+	}
+	c := h.counts
+	j.NoncurrentVersions, j.NoncurrentBytes, j.DeleteMarkers = &c.Noncurrent, &c.NoncurrentBytes, &c.DeleteMarkers
+	return j
 }

@@ -80,16 +80,17 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 	if stop != nil {
 		stop()
 	}
+	hist := src.history(ctx, flt, e.log)
 	ok := rep.OK(o.exact)
 	jobs := jobsBetween(ctx, src, dst)
 	if jsonOut != nil {
-		if err := writeVerifyJSON(jsonOut, src, dst, rep, ok, runErr, jobs); err != nil {
+		if err := writeVerifyJSON(jsonOut, src, dst, rep, ok, runErr, jobs, hist); err != nil {
 			return err
 		}
 	} else {
 		next := append([]string{"sortie", "copy", src.loc.Raw, dst.loc.Raw},
 			selectionFlags(o.fromProfile, o.toProfile, o.include, o.exclude)...)
-		printVerify(e.stdout, src, dst, rep, ok, o.exact, runErr, next)
+		printVerify(e.stdout, src, dst, rep, ok, o.exact, runErr, hist, next)
 		for _, j := range jobs {
 			fmt.Fprintf(e.stdout, "journal: %s job %s is %s: %s objects confirmed, %s failed (sortie jobs show %s)\n",
 				j.Command, j.ID, j.State, humanize.Comma(j.Done), humanize.Comma(j.Failed), j.ID)
@@ -124,6 +125,9 @@ type jsonVerify struct {
 	Error       string        `json:"error,omitempty"`
 	Seconds     float64       `json:"seconds"`
 	Jobs        []jsonJob     `json:"jobs"`
+	// LeftBehind is the history of a versioned source that verify does
+	// not compare.
+	LeftBehind *jsonLeftBehind `json:"left_behind,omitempty"`
 }
 
 type jsonProblem struct {
@@ -150,11 +154,11 @@ func jobsBetween(ctx context.Context, src, dst *side) []journal.Info {
 	return out
 }
 
-func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, ok bool, runErr error, jobs []journal.Info) error {
+func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, ok bool, runErr error, jobs []journal.Info, hist *history) error {
 	out := jsonVerify{Event: "report", Source: src.loc.String(), Destination: dst.loc.String(), Identical: ok && runErr == nil,
 		Objects: rep.Objects, Bytes: rep.Bytes, Verified: rep.Verified, ByETag: rep.ByETag, ByHash: rep.ByHash,
 		Missing: rep.Missing, Mismatched: rep.Mismatched, Extra: rep.Extra, Unchecked: rep.Unchecked,
-		Problems: []jsonProblem{}, Seconds: rep.Elapsed.Seconds(), Jobs: []jsonJob{}}
+		Problems: []jsonProblem{}, Seconds: rep.Elapsed.Seconds(), Jobs: []jsonJob{}, LeftBehind: hist.json()}
 	for _, in := range jobs {
 		out.Jobs = append(out.Jobs, toJSON(in))
 	}
@@ -167,7 +171,7 @@ func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, ok bo
 	return j.Write(out)
 }
 
-func printVerify(w io.Writer, src, dst *side, rep *verify.Report, ok, exact bool, runErr error, next []string) {
+func printVerify(w io.Writer, src, dst *side, rep *verify.Report, ok, exact bool, runErr error, hist *history, next []string) {
 	fmt.Fprintf(w, "sortie verify %s → %s\n", src.loc, dst.loc)
 	fmt.Fprintf(w, "  %-12s %s\n", "checked", countBytes(rep.Objects, rep.Bytes))
 	fmt.Fprintf(w, "  %-12s %s  (%s by ETag, %s by hashing the bytes)\n", "identical", humanize.Comma(rep.Verified), humanize.Comma(rep.ByETag), humanize.Comma(rep.ByHash))
@@ -181,6 +185,9 @@ func printVerify(w io.Writer, src, dst *side, rep *verify.Report, ok, exact bool
 		extraNote = "  (not an error without --exact)"
 	}
 	fmt.Fprintf(w, "  %-12s %s%s\n", "only at dst", humanize.Comma(rep.Extra), extraNote)
+	if n := hist.note(src); n != "" {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
 	if len(rep.Problems) > 0 {
 		fmt.Fprintf(w, "problems:\n")
 		for _, p := range rep.Problems {
