@@ -344,3 +344,25 @@ func CountHistory(versions iter.Seq2[Version, error]) (History, error) {
 	}
 	return h, nil
 }
+
+// MetadataUpdater is implemented by stores that can replace an object's
+// metadata and tags without rewriting its body (S3: CopyObject onto itself
+// with the REPLACE directives), so that a copy whose bytes are already in
+// place is brought up to date in one request instead of a re-copy.
+type MetadataUpdater interface {
+	// UpdateMetadata replaces every metadata field and the tag set of the
+	// object at key with meta, keeping its body. etag, when set, must be
+	// the object's current ETag, else ErrChanged: the body the caller
+	// compared is the one that keeps the new metadata. It returns the
+	// object as the store now holds it, whose ETag may differ from the old
+	// one (S3 gives an object copied onto itself a new ETag when it was
+	// uploaded in parts). ErrNotExist if there is no object at key;
+	// ErrUnsupported (wrapped) for an object the store cannot update in
+	// place, such as one larger than S3's 5 GiB CopyObject limit: the
+	// caller copies it again instead.
+	UpdateMetadata(ctx context.Context, key, etag string, meta Metadata) (Object, error)
+}
+
+// ErrUnsupported means a store cannot do what was asked for this object,
+// though it implements the interface that asks it; the caller falls back.
+var ErrUnsupported = errors.New("not supported by the store for this object")

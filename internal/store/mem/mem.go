@@ -52,11 +52,12 @@ type Store struct {
 }
 
 var (
-	_ store.Store        = (*Store)(nil)
-	_ store.Multipart    = (*Store)(nil)
-	_ store.PartLister   = (*Store)(nil)
-	_ store.UploadLister = (*Store)(nil)
-	_ store.Versioned    = (*Store)(nil)
+	_ store.Store           = (*Store)(nil)
+	_ store.Multipart       = (*Store)(nil)
+	_ store.PartLister      = (*Store)(nil)
+	_ store.UploadLister    = (*Store)(nil)
+	_ store.Versioned       = (*Store)(nil)
+	_ store.MetadataUpdater = (*Store)(nil)
 )
 
 // New returns an empty store named name (for messages).
@@ -132,6 +133,26 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 	info := o.info
 	info.Meta = info.Meta.Clone()
 	return info, nil
+}
+
+// UpdateMetadata implements store.MetadataUpdater as S3 does: the body and
+// ETag stay, the metadata and tags are replaced, the modification time is
+// now's, and a versioned bucket gets a new version.
+func (s *Store) UpdateMetadata(ctx context.Context, key, etag string, meta store.Metadata) (store.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.objects[key]
+	if !ok {
+		return store.Object{}, s.notExist("update metadata", key)
+	}
+	if etag != "" && !store.SameETag(etag, o.info.ETag) {
+		return store.Object{}, &store.OpError{Op: "update metadata", Store: s.String(), Key: key, Err: store.ErrChanged}
+	}
+	o.info.Meta = meta.Clone()
+	o.info.ModTime = s.now()
+	o.info.VersionID = ""
+	o.info.VersionID = s.record(key, o)
+	return o.info.Object, nil
 }
 
 // Open implements store.Store.

@@ -103,10 +103,11 @@ type Store struct {
 }
 
 var (
-	_ store.Store        = (*Store)(nil)
-	_ store.Multipart    = (*Store)(nil)
-	_ store.PartLister   = (*Store)(nil)
-	_ store.UploadLister = (*Store)(nil)
+	_ store.Store           = (*Store)(nil)
+	_ store.Multipart       = (*Store)(nil)
+	_ store.PartLister      = (*Store)(nil)
+	_ store.UploadLister    = (*Store)(nil)
+	_ store.MetadataUpdater = (*Store)(nil)
 )
 
 // New opens a bucket. It makes no request but the bucket-region lookup that
@@ -536,6 +537,73 @@ func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error
 		etag = ""
 	}
 	return store.Object{Key: in.Key, Size: in.Size, ETag: etag, VersionID: aws.ToString(out.VersionId)}, nil
+}
+
+// maxCopySize is the largest object CopyObject takes in one request.
+const maxCopySize = 5 << 30
+
+// UpdateMetadata implements store.MetadataUpdater with one CopyObject of
+// the object onto itself, MetadataDirective and TaggingDirective REPLACE,
+// conditional on etag (CopySourceIfMatch). Like other control requests it
+// is retried by the SDK: it sends no body, and repeating it is harmless.
+func (s *Store) UpdateMetadata(ctx context.Context, key, etag string, m store.Metadata) (store.Object, error) {
+	info, err := s.stat(ctx, key, "")
+	if err != nil {
+		return store.Object{}, err
+	}
+	if info.Size > maxCopySize {
+		return store.Object{}, &store.OpError{Op: "update metadata", Store: s.name, Key: key,
+			Err: fmt.Errorf("%w: CopyObject takes at most 5 GiB", store.ErrUnsupported)}
+	}
+	req := &s3.CopyObjectInput{
+		Bucket:            aws.String(s.bucket),
+		Key:               aws.String(s.prefix + key),
+		CopySource:        aws.String(s.bucket + "/" + escapeKey(s.prefix+key)),
+		MetadataDirective: types.MetadataDirectiveReplace,
+		TaggingDirective:  types.TaggingDirectiveReplace,
+		CopySourceIfMatch: optional(quoted(etag)),
+	}
+	req.ContentType, req.ContentEncoding, req.ContentDisposition, req.ContentLanguage, req.CacheControl =
+		optional(m.ContentType), optional(m.ContentEncoding), optional(m.ContentDisposition), optional(m.ContentLanguage), optional(m.CacheControl)
+	req.Expires = expires(m.Expires)
+	req.Metadata = encodeUser(m.User)
+	req.Tagging = encodeTags(m.Tags)
+	if info.StorageClass != "" && info.StorageClass != "STANDARD" {
+		// A copy without a class would move the object to STANDARD.
+		req.StorageClass = types.StorageClass(info.StorageClass)
+	}
+	out, err := s.client.CopyObject(ctx, req)
+	if err != nil {
+		return store.Object{}, s.wrap("update metadata", key, err)
+	}
+	o := info.Object
+	o.VersionID = aws.ToString(out.VersionId)
+	if r := out.CopyObjectResult; r != nil {
+		o.ETag = strings.Trim(aws.ToString(r.ETag), `"`)
+		o.ModTime = aws.ToTime(r.LastModified)
+	}
+	if opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm) {
+		o.ETag = ""
+	}
+	return o, nil
+}
+
+// escapeKey escapes a key for x-amz-copy-source, keeping its slashes. Every
+// byte but unreserved ones is escaped: servers differ in what they decode
+// ('+' as a space, among others).
+func escapeKey(k string) string {
+	parts := strings.Split(k, "/")
+	for i, p := range parts {
+		parts[i] = strings.ReplaceAll(url.QueryEscape(p), "+", "%20")
+	}
+	return strings.Join(parts, "/")
+}
+
+func quoted(etag string) string {
+	if etag == "" {
+		return ""
+	}
+	return `"` + strings.Trim(etag, `"`) + `"`
 }
 
 // opaque reports whether S3 encryption makes an object's ETag something
