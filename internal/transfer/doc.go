@@ -20,6 +20,23 @@
 // the destination lists, every part read again, and only changed parts
 // sent again.
 //
+// Copy, sync and verify agree on what "the same" means. Listings carry no
+// metadata, so an object whose size and ETag match is Stat-ed on both sides
+// (two HEADs, and a tagging read where it has tags) and its metadata and
+// tags compared as verify compares them (diff.CompareInfo). This is on by
+// default, for copy and sync alike, as verify's metadata check is: without
+// it, a change made in place at the source (CopyObject with
+// MetadataDirective REPLACE) is never carried and verify fails after every
+// sync. It costs a request per matching object per side, but no body bytes
+// and no egress; Options.SkipMetadata decides by size and checksum alone
+// for runs that know metadata is not changing. A difference is fixed in
+// place where the destination implements store.MetadataUpdater (S3:
+// CopyObject onto itself, both directives REPLACE; Summary.MetadataUpdated),
+// otherwise, or for an object S3 cannot copy in one request, by copying the
+// object again. A difference the destination store makes on every write
+// (a diff.Quirk: versitygw's folder markers) is reported once, in
+// Summary.Quirks, and never copied again.
+//
 // It is not for deciding what the user asked (package cli) nor for showing
 // progress (listeners of package event).
 package transfer

@@ -39,6 +39,12 @@ type Options struct {
 	// destination's default. The source's class is not carried: archive
 	// classes (GLACIER…) rarely exist at the target.
 	StorageClass string
+	// SkipMetadata decides by size and checksum only. By default an object
+	// whose body is already at the destination has its metadata and tags
+	// compared as verify compares them (a Stat of each side), and brought
+	// up to date: in place where the destination can (MetadataUpdated),
+	// else by copying it again.
+	SkipMetadata bool
 	// DryRun decides everything and changes nothing.
 	DryRun bool
 	// Delete removes destination objects the source lacks (sync).
@@ -78,9 +84,19 @@ type Summary struct {
 	SrcObjects, SrcBytes int64 // the source objects the run considered
 	Copied, CopiedBytes  int64 // confirmed by the destination (or would be, in a dry run)
 	Updated              int64 // of Copied, those that replaced an older object
-	Unchanged            int64
-	UnchangedBytes       int64
-	Deleted              int64 // removed (or would be) from the destination
+	// MetadataUpdated counts objects whose body was in place and whose
+	// metadata or tags were replaced without copying it (or would be, in a
+	// dry run); they are not in Copied nor Unchanged. Where the destination
+	// cannot update in place, such objects are copied again and counted in
+	// Copied and Updated.
+	MetadataUpdated int64
+	Unchanged       int64
+	UnchangedBytes  int64
+	// Quirks are the known differences the destination store makes on
+	// every write (diff.Quirk), each once; they are neither changes nor
+	// failures.
+	Quirks  []string
+	Deleted int64 // removed (or would be) from the destination
 	// DeleteRefused is set when deletions were skipped as a whole, with
 	// the reason; nothing was deleted then.
 	DeleteRefused string
@@ -91,7 +107,8 @@ type Summary struct {
 // run is one invocation's state.
 type run struct {
 	src, dst store.Store
-	mp       store.Multipart // nil when dst cannot take parts
+	mp       store.Multipart       // nil when dst cannot take parts
+	meta     store.MetadataUpdater // nil when dst cannot update metadata in place
 	opts     Options
 	log      *slog.Logger
 	ev       event.Listener
@@ -148,6 +165,7 @@ func newRun(src, dst store.Store, opts Options) *run {
 		r.ledger = nopLedger{}
 	}
 	r.mp, _ = dst.(store.Multipart)
+	r.meta, _ = dst.(store.MetadataUpdater)
 	r.srcGate, r.dstGate = opts.SrcGate, opts.DstGate
 	if r.srcGate == nil {
 		r.srcGate = retry.NewGate(opts.Workers)
@@ -184,7 +202,11 @@ func (r *run) copyPhase(ctx context.Context) error {
 			r.counted(e.Src)
 			switch diff.Compare(e.Src, e.Dst) {
 			case diff.Same:
-				r.unchanged(gctx, e.Src)
+				if r.opts.SkipMetadata {
+					r.unchanged(gctx, e.Src)
+				} else {
+					g.Go(func() error { r.checkMetadata(gctx, e); return nil })
+				}
 			case diff.Different:
 				g.Go(func() error { r.copyOrFail(gctx, e.Src, true); return nil })
 			case diff.Undecided:
@@ -258,7 +280,7 @@ func (r *run) settle(ctx context.Context, e diff.Entry) {
 		return
 	}
 	if diff.SameOrigin(si, di) {
-		r.unchanged(ctx, e.Src)
+		r.sameBody(ctx, e, si, di)
 		return
 	}
 	r.copyOrFail(ctx, e.Src, true)

@@ -14,6 +14,11 @@
 // copy's do (package retry): a store answering 503 SlowDown slows verify
 // down instead of failing its checks.
 //
+// Metadata is compared as copy and sync compare it (diff.CompareInfo), so
+// that a sync followed by a verify converges. A difference the destination
+// store makes on every write (a diff.Quirk) is reported once, in
+// Report.Quirks and as a warning, and does not fail the object.
+//
 // It changes nothing on either side.
 package verify
 
@@ -25,7 +30,6 @@ import (
 	"hash"
 	"io"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -82,7 +86,11 @@ type Report struct {
 	Extra          int64
 	Unchecked      int64 // could not be read to be checked
 	Problems       []Problem
-	Elapsed        time.Duration
+	// Quirks are the known differences the destination store makes on
+	// every write (diff.Quirk), each once: objects that differ only by
+	// them are verified, since no copy could change them.
+	Quirks  []string
+	Elapsed time.Duration
 }
 
 // OK reports whether the destination holds every source object intact.
@@ -347,7 +355,9 @@ func digestOnce(ctx context.Context, s side, key string, partSize int64) ([]byte
 	return whole.Sum(nil), composite, nil
 }
 
-// metadata returns a non-empty reason when the metadata differs.
+// metadata returns a non-empty reason when the metadata differs. A
+// difference the destination store always makes (a diff.Quirk) is not one:
+// it is reported once, in Report.Quirks and as a warning.
 func (r *run) metadata(ctx context.Context, key string) (string, error) {
 	si, err := r.src.Stat(ctx, key)
 	if err != nil {
@@ -357,43 +367,28 @@ func (r *run) metadata(ctx context.Context, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return CompareMetadata(si.Meta, di.Meta, r.src.Capabilities().Tags && r.dst.Capabilities().Tags), nil
+	reason, quirk := diff.CompareInfo(si, di, r.src.Capabilities().Tags && r.dst.Capabilities().Tags)
+	if quirk != "" {
+		r.quirk(quirk, key)
+	}
+	return reason, nil
+}
+
+// quirk records a store quirk the first time it is seen.
+func (r *run) quirk(q diff.Quirk, key string) {
+	r.mu.Lock()
+	seen := slices.Contains(r.rep.Quirks, string(q))
+	if !seen {
+		r.rep.Quirks = append(r.rep.Quirks, string(q))
+	}
+	r.mu.Unlock()
+	if !seen {
+		r.opts.Listener.Event(event.Event{Kind: event.Warning, Key: key, Reason: "store quirk, not a failure: " + string(q)})
+	}
 }
 
 // CompareMetadata says how dst's metadata differs from src's, or "" if it
-// does not. The "mtime" user key that a copy adds is allowed at the
-// destination when the source lacks it.
+// does not; it is diff.CompareMetadata, which copy and sync use too.
 func CompareMetadata(src, dst store.Metadata, tags bool) string {
-	for _, h := range []struct{ name, s, d string }{
-		{"Content-Type", src.ContentType, dst.ContentType},
-		{"Content-Encoding", src.ContentEncoding, dst.ContentEncoding},
-		{"Content-Disposition", src.ContentDisposition, dst.ContentDisposition},
-		{"Content-Language", src.ContentLanguage, dst.ContentLanguage},
-		{"Cache-Control", src.CacheControl, dst.CacheControl},
-		{"Expires", src.Expires, dst.Expires},
-	} {
-		if h.s != h.d {
-			return fmt.Sprintf("metadata differs: %s %q at the destination, %q at the source", h.name, h.d, h.s)
-		}
-	}
-	du := maps.Clone(dst.User)
-	if _, ok := src.User[diff.MTimeKey]; !ok {
-		delete(du, diff.MTimeKey)
-	}
-	if !maps.Equal(src.User, du) && (len(src.User) > 0 || len(du) > 0) {
-		for _, k := range slices.Sorted(maps.Keys(src.User)) {
-			if v, ok := du[k]; !ok || v != src.User[k] {
-				return fmt.Sprintf("metadata differs: x-amz-meta-%s %q at the destination, %q at the source", k, du[k], src.User[k])
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(du)) {
-			if _, ok := src.User[k]; !ok {
-				return fmt.Sprintf("metadata differs: x-amz-meta-%s only at the destination", k)
-			}
-		}
-	}
-	if tags && !maps.Equal(src.Tags, dst.Tags) && (len(src.Tags) > 0 || len(dst.Tags) > 0) {
-		return fmt.Sprintf("tags differ: %v at the destination, %v at the source", dst.Tags, src.Tags)
-	}
-	return ""
+	return diff.CompareMetadata(src, dst, tags)
 }
