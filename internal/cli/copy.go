@@ -247,10 +247,15 @@ type jsonSummary struct {
 	DeleteRefused  string        `json:"delete_refused,omitempty"`
 	Failed         []jsonFailure `json:"failed"`
 	// LeftBehind is the history of a versioned source that was not copied.
-	LeftBehind  *jsonLeftBehind `json:"left_behind,omitempty"`
-	Interrupted bool            `json:"interrupted,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	Seconds     float64         `json:"seconds"`
+	LeftBehind *jsonLeftBehind `json:"left_behind,omitempty"`
+	// MetadataUpdated counts objects whose metadata or tags alone were
+	// brought up to date; StoreQuirks are the destination's known
+	// differences, each once.
+	MetadataUpdated int64    `json:"metadata_updated"`
+	StoreQuirks     []string `json:"store_quirks,omitempty"`
+	Interrupted     bool     `json:"interrupted,omitempty"`
+	Error           string   `json:"error,omitempty"`
+	Seconds         float64  `json:"seconds"`
 }
 
 type jsonFailure struct {
@@ -311,7 +316,8 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 			SrcObjects: sum.SrcObjects, SrcBytes: sum.SrcBytes, Copied: sum.Copied, CopiedBytes: sum.CopiedBytes,
 			Updated: sum.Updated, Unchanged: sum.Unchanged, UnchangedBytes: sum.UnchangedBytes, Deleted: sum.Deleted,
 			DeleteRefused: sum.DeleteRefused, Failed: []jsonFailure{}, Seconds: sum.Elapsed.Seconds(),
-			Interrupted: errors.Is(runErr, context.Canceled), LeftBehind: hist.json()}
+			Interrupted: errors.Is(runErr, context.Canceled), LeftBehind: hist.json(),
+			MetadataUpdated: sum.MetadataUpdated, StoreQuirks: sum.Quirks}
 		for _, f := range sum.Failed {
 			js.Failed = append(js.Failed, jsonFailure{Key: f.Key, Reason: oneLine(f.Err.Error())})
 		}
@@ -329,6 +335,13 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 		fmt.Fprintf(w, "  note: %s\n", dst.missingNote())
 	}
 	fmt.Fprintf(w, "  %-12s %s\n", copied, countBytes(sum.Copied, sum.CopiedBytes)+updatedNote(sum.Updated))
+	if sum.MetadataUpdated > 0 {
+		what := "metadata"
+		if dryRun {
+			what = "would update"
+		}
+		fmt.Fprintf(w, "  %-12s %s objects (metadata or tags only, in place)\n", what, humanize.Comma(sum.MetadataUpdated))
+	}
 	fmt.Fprintf(w, "  %-12s %s\n", "unchanged", countBytes(sum.Unchanged, sum.UnchangedBytes))
 	if m == modeSync {
 		fmt.Fprintf(w, "  %-12s %s objects\n", deleted, humanize.Comma(sum.Deleted))
@@ -345,6 +358,9 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 	if n := hist.note(src); n != "" {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
+	for _, q := range sum.Quirks {
+		fmt.Fprintf(w, "  note: %s\n", q)
+	}
 	if len(sum.Failed) > 0 {
 		fmt.Fprintf(w, "failed objects:\n")
 		for _, f := range sum.Failed {
@@ -353,7 +369,7 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
-		left := sum.SrcObjects - sum.Copied - sum.Unchanged - int64(len(sum.Failed))
+		left := sum.SrcObjects - sum.Copied - sum.Unchanged - sum.MetadataUpdated - int64(len(sum.Failed))
 		fmt.Fprintf(w, "interrupted: at least %s objects are not yet copied\n", humanize.Comma(max(left, 0)))
 		fmt.Fprintf(w, "run the same command again to finish; objects already confirmed are not copied again, and large objects continue from their confirmed parts\n")
 	case runErr != nil:

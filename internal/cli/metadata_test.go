@@ -48,7 +48,7 @@ func TestSyncCarriesMetadataChanges(t *testing.T) {
 		t.Fatalf("verify before sync: exit %d, want 1\n%s", code, out)
 	}
 	code, out, errs := sortie(t, append([]string{"sync", "--json"}, args...)...)
-	if s := last(t, out); code != 0 || s["copied"] != 0.0 || s["unchanged"] != 1.0 {
+	if s := last(t, out); code != 0 || s["copied"] != 0.0 || s["unchanged"] != 1.0 || s["metadata_updated"] != 1.0 {
 		t.Fatalf("sync: exit %d, summary %v\n%s", code, s, errs)
 	}
 	got, err := dst.Store(t, db, "").Stat(ctx, "report.csv")
@@ -93,8 +93,13 @@ func TestVersityGWFolderMarkerQuirk(t *testing.T) {
 		t.Errorf("verify warnings %q, want the folder-marker quirk once", w)
 	}
 	code, out, _ = sortie(t, append([]string{"sync"}, args...)...)
-	if s := last(t, out); code != 0 || s["copied"] != 0.0 || s["unchanged"] != 4.0 {
+	if s := last(t, out); code != 0 || s["copied"] != 0.0 || s["unchanged"] != 4.0 || len(s["store_quirks"].([]any)) != 1 {
 		t.Fatalf("sync: exit %d, summary %v", code, s)
+	}
+	// The terminal summary says it too, once.
+	code, text, _ := sortie(t, append([]string{"sync"}, args[:len(args)-1]...)...)
+	if code != 0 || strings.Count(text, "application/x-directory") != 1 {
+		t.Errorf("sync's summary: exit %d\n%s", code, text)
 	}
 	if w := warnings(t, out); len(w) != 1 || !strings.Contains(w[0], "application/x-directory") {
 		t.Errorf("sync warnings %q, want the folder-marker quirk once", w)
