@@ -6,6 +6,7 @@ package faulty
 import (
 	"context"
 	"io"
+	"iter"
 	"strconv"
 	"sync"
 
@@ -38,6 +39,16 @@ type Faults struct {
 	// WrongETag, when true, makes Put and CompleteMultipart report an ETag
 	// that is not what the store holds — a destination that lies.
 	WrongETag func(key string, n int) bool
+	// VersioningErr makes Versioning fail; n counts its calls.
+	VersioningErr func(n int) error
+	// VersionsErr makes the listing Versions returns yield only that error
+	// (with a zero Version); n counts the listings that start after
+	// startAfter.
+	VersionsErr func(startAfter string, n int) error
+	// StatVersionErr makes StatVersion of key fail with it.
+	StatVersionErr func(key string, n int) error
+	// UpdateErr makes UpdateMetadata of key fail before updating.
+	UpdateErr func(key string, n int) error
 
 	mu     sync.Mutex
 	counts map[string]int
@@ -54,7 +65,8 @@ func (f *Faults) count(op, key string) int {
 }
 
 // Calls returns how many times op ("open", "put", "create", "part",
-// "complete", "abort") was called for key.
+// "complete", "abort", "statversion", "update") was called for key,
+// "versions" with key as its startAfter, and "versioning" with key "".
 func (f *Faults) Calls(op, key string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -66,35 +78,56 @@ func (f *Faults) PartCalls(key string, part int) int {
 	return f.Calls("part "+strconv.Itoa(part), key)
 }
 
+//go:generate go run gen.go
+
 // Wrap returns s with f's faults (none if f is nil). The result implements
 // exactly the optional interfaces s implements among store.Multipart,
-// store.PartLister and store.UploadLister (the listers only with
-// Multipart, of which they are part), detected here once: a wrapper
-// offering Multipart over a store without it would send the engine down a
-// path the real store cannot take, and one hiding PartLister would test a
-// copy that never resumes. Hence an interface, not a concrete type.
+// store.PartLister, store.UploadLister (the listers only with Multipart, of
+// which they are part), store.Versioned and store.MetadataUpdater, detected
+// here once: a wrapper offering Multipart over a store without it would
+// send the engine down a path the real store cannot take, one hiding
+// PartLister would test a copy that never resumes, and one claiming
+// MetadataUpdater over a store without it would test an update no real
+// store makes. Hence an interface, not a concrete type; combos.go has a
+// type for each set of abilities.
 func Wrap(s store.Store, f *Faults) store.Store {
 	if f == nil {
 		f = &Faults{}
 	}
 	p := &plain{Store: s, f: f}
-	mp, ok := s.(store.Multipart)
-	if !ok {
-		return p
+	mask := 0
+	var m *multipart
+	if mp, ok := s.(store.Multipart); ok {
+		mask |= hasMultipart
+		m = &multipart{plain: p, mp: mp}
 	}
-	m := &multipart{plain: p, mp: mp}
-	pl, parts := s.(store.PartLister)
-	ul, uploads := s.(store.UploadLister)
-	switch {
-	case parts && uploads:
-		return &withListers{m, pl, ul}
-	case parts:
-		return &withParts{m, pl}
-	case uploads:
-		return &withUploads{m, ul}
+	pl, ok := s.(store.PartLister)
+	if ok && m != nil {
+		mask |= hasParts
 	}
-	return m
+	ul, ok := s.(store.UploadLister)
+	if ok && m != nil {
+		mask |= hasUploads
+	}
+	v, ok := s.(store.Versioned)
+	if ok {
+		mask |= hasVersions
+	}
+	u, ok := s.(store.MetadataUpdater)
+	if ok {
+		mask |= hasUpdates
+	}
+	return combine(mask, f, p, m, pl, ul, v, u)
 }
+
+// The abilities a wrapper can have, as combine's mask.
+const (
+	hasMultipart = 1 << iota
+	hasParts
+	hasUploads
+	hasVersions
+	hasUpdates
+)
 
 // plain decorates the calls every store has.
 type plain struct {
@@ -102,36 +135,30 @@ type plain struct {
 	f *Faults
 }
 
-// multipart adds the multipart calls, with their faults.
+// multipart adds the multipart calls, with their faults. The listers carry
+// no faults; they are forwarded as they are.
 type multipart struct {
 	*plain
 	mp store.Multipart
 }
 
-// The listers carry no faults; they are forwarded as they are.
-type (
-	withParts struct {
-		*multipart
-		store.PartLister
-	}
-	withUploads struct {
-		*multipart
-		store.UploadLister
-	}
-	withListers struct {
-		*multipart
-		store.PartLister
-		store.UploadLister
-	}
-)
+// versioned decorates store.Versioned's calls.
+type versioned struct {
+	f *Faults
+	v store.Versioned
+}
+
+// updater decorates store.MetadataUpdater's call.
+type updater struct {
+	f *Faults
+	u store.MetadataUpdater
+}
 
 var (
-	_ store.Store        = (*plain)(nil)
-	_ store.Multipart    = (*multipart)(nil)
-	_ store.PartLister   = (*withParts)(nil)
-	_ store.UploadLister = (*withUploads)(nil)
-	_ store.PartLister   = (*withListers)(nil)
-	_ store.UploadLister = (*withListers)(nil)
+	_ store.Store           = (*plain)(nil)
+	_ store.Multipart       = (*multipart)(nil)
+	_ store.Versioned       = (*versioned)(nil)
+	_ store.MetadataUpdater = (*updater)(nil)
 )
 
 func (s *plain) Open(ctx context.Context, key string, opts store.ReadOptions) (io.ReadCloser, store.Info, error) {
@@ -241,4 +268,45 @@ func (s *multipart) CompleteMultipart(ctx context.Context, key, id string, parts
 func (s *multipart) AbortMultipart(ctx context.Context, key, id string) error {
 	s.f.count("abort", key)
 	return s.mp.AbortMultipart(ctx, key, id)
+}
+
+func (s *versioned) Versioning(ctx context.Context) (store.Versioning, error) {
+	n := s.f.count("versioning", "")
+	if s.f.VersioningErr != nil {
+		if err := s.f.VersioningErr(n); err != nil {
+			return store.VersioningOff, err
+		}
+	}
+	return s.v.Versioning(ctx)
+}
+
+func (s *versioned) Versions(ctx context.Context, startAfter string) iter.Seq2[store.Version, error] {
+	f := s.f
+	n := f.count("versions", startAfter)
+	if f.VersionsErr != nil {
+		if err := f.VersionsErr(startAfter, n); err != nil {
+			return func(yield func(store.Version, error) bool) { yield(store.Version{}, err) }
+		}
+	}
+	return s.v.Versions(ctx, startAfter)
+}
+
+func (s *versioned) StatVersion(ctx context.Context, key, versionID string) (store.Info, error) {
+	n := s.f.count("statversion", key)
+	if s.f.StatVersionErr != nil {
+		if err := s.f.StatVersionErr(key, n); err != nil {
+			return store.Info{}, err
+		}
+	}
+	return s.v.StatVersion(ctx, key, versionID)
+}
+
+func (s *updater) UpdateMetadata(ctx context.Context, key, etag string, meta store.Metadata) (store.Object, error) {
+	n := s.f.count("update", key)
+	if s.f.UpdateErr != nil {
+		if err := s.f.UpdateErr(key, n); err != nil {
+			return store.Object{}, err
+		}
+	}
+	return s.u.UpdateMetadata(ctx, key, etag, meta)
 }

@@ -43,6 +43,21 @@ func TestConformance(t *testing.T) {
 	t.Run("synth", func(t *testing.T) {
 		storetest.RunReadOnly(t, faulty.Wrap(&synth.Store{Name: "src", N: 100, Size: 64, WithETags: true}, &faulty.Faults{}))
 	})
+	// The optional abilities mem has and fs lacks, through the decorator.
+	// (Suspended skips: suspending versioning is mem's, not an ability the
+	// decorator forwards.)
+	t.Run("mem/Versioned", func(t *testing.T) {
+		storetest.RunVersioned(t, func(t *testing.T) store.Store {
+			s := mem.New(t.Name())
+			if err := s.SetVersioning(context.Background(), store.VersioningEnabled); err != nil {
+				t.Fatal(err)
+			}
+			return faulty.Wrap(s, nil)
+		})
+	})
+	t.Run("mem/MetadataUpdater", func(t *testing.T) {
+		storetest.RunMetadataUpdater(t, func(t *testing.T) store.Store { return faulty.Wrap(mem.New(t.Name()), nil) })
+	})
 }
 
 // Stores with some of the optional abilities, built from mem's.
@@ -61,15 +76,43 @@ type (
 		store.Multipart
 		store.UploadLister
 	}
+	// A lister without Multipart breaks store.go's contract; the
+	// decorator must not pass it on.
+	partsOnly struct {
+		store.Store
+		store.PartLister
+	}
+	versionedOnly struct {
+		store.Store
+		store.Versioned
+	}
+	updaterOnly struct {
+		store.Store
+		store.MetadataUpdater
+	}
+	multipartVersioned struct {
+		store.Store
+		store.Multipart
+		store.UploadLister
+		store.Versioned
+	}
+	partsUpdater struct {
+		store.Store
+		store.Multipart
+		store.PartLister
+		store.MetadataUpdater
+	}
 )
 
-type abilities struct{ multipart, parts, uploads bool }
+type abilities struct{ multipart, parts, uploads, versioned, updater bool }
 
 func abilitiesOf(s store.Store) abilities {
 	_, mp := s.(store.Multipart)
 	_, pl := s.(store.PartLister)
 	_, ul := s.(store.UploadLister)
-	return abilities{mp, pl, ul}
+	_, v := s.(store.Versioned)
+	_, u := s.(store.MetadataUpdater)
+	return abilities{mp, pl, ul, v, u}
 }
 
 // The decorator has the abilities its inner store has, no more, no fewer.
@@ -83,9 +126,13 @@ func TestAbilitiesFollowTheInnerStore(t *testing.T) {
 		{"fs", newFS(t), abilities{}},
 		{"synth", &synth.Store{}, abilities{}},
 		{"multipart only", multipartOnly{m, m}, abilities{multipart: true}},
-		{"multipart and parts", withParts{m, m, m}, abilities{true, true, false}},
-		{"multipart and uploads", withUploads{m, m, m}, abilities{true, false, true}},
-		{"mem", m, abilities{true, true, true}},
+		{"multipart and parts", withParts{m, m, m}, abilities{multipart: true, parts: true}},
+		{"multipart and uploads", withUploads{m, m, m}, abilities{multipart: true, uploads: true}},
+		{"versioned only", versionedOnly{m, m}, abilities{versioned: true}},
+		{"updater only", updaterOnly{m, m}, abilities{updater: true}},
+		{"multipart, uploads, versioned", multipartVersioned{m, m, m, m}, abilities{multipart: true, uploads: true, versioned: true}},
+		{"multipart, parts, updater", partsUpdater{m, m, m, m}, abilities{multipart: true, parts: true, updater: true}},
+		{"mem", m, abilities{true, true, true, true, true}},
 	} {
 		if got := abilitiesOf(tc.inner); got != tc.want {
 			t.Fatalf("%s: the inner store has %+v, the table says %+v", tc.name, got, tc.want)
@@ -93,6 +140,9 @@ func TestAbilitiesFollowTheInnerStore(t *testing.T) {
 		if got := abilitiesOf(faulty.Wrap(tc.inner, nil)); got != tc.want {
 			t.Errorf("%s: wrapped, %+v; want %+v", tc.name, got, tc.want)
 		}
+	}
+	if got := abilitiesOf(faulty.Wrap(partsOnly{m, m}, nil)); got != (abilities{}) {
+		t.Errorf("parts without multipart: wrapped, %+v; want none", got)
 	}
 }
 
@@ -257,6 +307,89 @@ func TestFaults(t *testing.T) {
 					t.Errorf("part 2: %q, %d parts of %d, %v; want the whole object, no parts", b, info.Parts, info.PartSize, err)
 				}
 			}},
+		{"VersioningErr fails the chosen call only", &faulty.Faults{VersioningErr: func(n int) error {
+			if n == 1 {
+				return boom
+			}
+			return nil
+		}}, func(t *testing.T, s store.Store, f *faulty.Faults) {
+			vs := s.(store.Versioned)
+			if _, err := vs.Versioning(ctx); !errors.Is(err, boom) {
+				t.Errorf("versioning 1: err = %v, want boom", err)
+			}
+			if v, err := vs.Versioning(ctx); err != nil || v != store.VersioningOff {
+				t.Errorf("versioning 2 = %q, %v; want off", v, err)
+			}
+			if got := f.Calls("versioning", ""); got != 2 {
+				t.Errorf("Calls(versioning) = %d, want 2", got)
+			}
+		}},
+		{"VersionsErr fails the chosen listing only", &faulty.Faults{VersionsErr: func(after string, n int) error {
+			if after == "" && n == 2 {
+				return boom
+			}
+			return nil
+		}}, func(t *testing.T, s store.Store, f *faulty.Faults) {
+			vs := s.(store.Versioned)
+			for n, want := range []error{nil, boom, nil} {
+				var got []store.Version
+				var err error
+				for v, e := range vs.Versions(ctx, "") {
+					if e != nil {
+						err = e
+						break
+					}
+					got = append(got, v)
+				}
+				if !errors.Is(err, want) || (want == nil && (len(got) != 1 || got[0].Key != "k")) || (want != nil && len(got) != 0) {
+					t.Errorf("listing %d = %+v, %v; want k alone, or boom alone", n+1, got, err)
+				}
+			}
+			if got := f.Calls("versions", ""); got != 3 {
+				t.Errorf("Calls(versions) = %d, want 3", got)
+			}
+		}},
+		{"StatVersionErr fails the chosen call only", &faulty.Faults{StatVersionErr: func(k string, n int) error {
+			if n == 1 {
+				return boom
+			}
+			return nil
+		}}, func(t *testing.T, s store.Store, f *faulty.Faults) {
+			vs := s.(store.Versioned)
+			if _, err := vs.StatVersion(ctx, "k", store.NullVersion); !errors.Is(err, boom) {
+				t.Errorf("stat version 1: err = %v, want boom", err)
+			}
+			if info, err := vs.StatVersion(ctx, "k", store.NullVersion); err != nil || info.Size != int64(len(body)) {
+				t.Errorf("stat version 2 = size %d, %v; want %d", info.Size, err, len(body))
+			}
+			if got := f.Calls("statversion", "k"); got != 2 {
+				t.Errorf("Calls(statversion) = %d, want 2", got)
+			}
+		}},
+		{"UpdateErr fails before updating", &faulty.Faults{UpdateErr: func(k string, n int) error {
+			if n == 1 {
+				return boom
+			}
+			return nil
+		}}, func(t *testing.T, s store.Store, f *faulty.Faults) {
+			u := s.(store.MetadataUpdater)
+			meta := store.Metadata{ContentType: "text/x-new"}
+			if _, err := u.UpdateMetadata(ctx, "k", "", meta); !errors.Is(err, boom) {
+				t.Errorf("update 1: err = %v, want boom", err)
+			}
+			if st, err := s.Stat(ctx, "k"); err != nil || st.Meta.ContentType == meta.ContentType {
+				t.Errorf("a failed update changed the metadata: %+v, %v", st.Meta, err)
+			}
+			if _, err := u.UpdateMetadata(ctx, "k", "", meta); err != nil {
+				t.Errorf("update 2: %v", err)
+			}
+			if st, err := s.Stat(ctx, "k"); err != nil || st.Meta.ContentType != meta.ContentType {
+				t.Errorf("after update 2, content type %q, %v; want %q", st.Meta.ContentType, err, meta.ContentType)
+			}
+			if got := f.Calls("update", "k"); got != 2 {
+				t.Errorf("Calls(update) = %d, want 2", got)
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inner := mem.New(t.Name())
