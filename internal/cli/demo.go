@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sortie-dev/sortie/internal/account/sample"
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 	"github.com/sortie-dev/sortie/internal/bill/billtest"
 	"github.com/sortie-dev/sortie/internal/demo"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
@@ -88,7 +89,7 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 	fmt.Fprintf(w, "   as AWS profiles in %s\n\n", cfgPath)
 
 	files := demo.Sample()
-	src, err := s3store.New(ctx, s3store.Config{Bucket: demoBucket, Profile: "demo-aws", Logger: e.log})
+	src, err := s3store.New(ctx, s3store.Config{Bucket: demoBucket, AWS: awsconfig.Options{Profile: "demo-aws"}, Logger: e.log})
 	if err != nil {
 		return err
 	}

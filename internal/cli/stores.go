@@ -52,7 +52,8 @@ func openSide(ctx context.Context, role, arg, profile string, workers int, log *
 		}
 		s.store = st
 	case location.S3:
-		st, err := s3store.New(ctx, s3store.Config{Bucket: loc.Bucket, Prefix: loc.Prefix, Profile: profile, Flag: "--" + profileFlag(role) + "-profile", MaxConns: workers * 2, Logger: log})
+		st, err := s3store.New(ctx, s3store.Config{Bucket: loc.Bucket, Prefix: loc.Prefix, Logger: log,
+			AWS: awsconfig.Options{Profile: profile, Flag: "--" + profileFlag(role) + "-profile", MaxConns: workers * 2}})
 		if err != nil {
 			return nil, usage("%s %s: %v", role, loc, err)
 		}

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 	"github.com/sortie-dev/sortie/internal/store"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
 )
@@ -291,8 +292,8 @@ func Main(m *testing.M) {
 
 // Config returns the store configuration that reaches bucket on s.
 func (s *Server) Config(bucket, prefix string) s3store.Config {
-	return s3store.Config{Bucket: bucket, Prefix: prefix, Endpoint: s.Endpoint,
-		AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: "us-east-1"}
+	return s3store.Config{Bucket: bucket, Prefix: prefix, AWS: awsconfig.Options{Endpoint: s.Endpoint,
+		AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: "us-east-1"}}
 }
 
 // Bucket creates a bucket with a fresh random name and returns the name.

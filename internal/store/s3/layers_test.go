@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 	"github.com/sortie-dev/sortie/internal/store"
 )
 
@@ -47,7 +48,7 @@ func TestOneRetryLayerPerRequest(t *testing.T) {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
-	s, err := New(ctx, Config{Bucket: "b", Endpoint: srv.URL, AccessKey: "k", SecretKey: "s", Region: "us-east-1", MaxAttempts: 2})
+	s, err := New(ctx, Config{Bucket: "b", AWS: awsconfig.Options{Endpoint: srv.URL, AccessKey: "k", SecretKey: "s", Region: "us-east-1", MaxAttempts: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

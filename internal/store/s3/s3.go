@@ -67,26 +67,14 @@ type Config struct {
 	// non-empty prefix is treated as a folder ("data" and "data/" are the
 	// same), as aws s3 sync and rclone do.
 	Prefix string
-	// Profile is an AWS shared-config profile; "" uses the SDK's default
-	// chain (AWS_PROFILE, environment variables, ~/.aws files, IMDS...).
-	Profile string
-	// Flag is the command-line flag that names Profile, for errors.
-	Flag string
-	// Endpoint, AccessKey and SecretKey override the profile; the demo and
-	// tests use them.
-	Endpoint  string
-	AccessKey string
-	SecretKey string
-	Region    string
-	// MaxConns bounds idle connections kept per host; set it to at least
-	// the number of workers so connections are reused.
-	MaxConns int
-	// MaxAttempts bounds the SDK's attempts of one control request (HEAD,
-	// tagging, part and upload listings, abort, delete; default 10). Data
-	// requests and listing pages get one SDK attempt: their retries are
-	// the caller's (package retry) and this package's list loop.
-	MaxAttempts int
-	Logger      *slog.Logger
+	// AWS says how to reach the store: profile or keys, endpoint, region,
+	// connections. Its MaxAttempts bounds the SDK's attempts of one control
+	// request (HEAD, tagging, part and upload listings, abort, delete;
+	// default 10); data requests and listing pages get one SDK attempt:
+	// their retries are the caller's (package retry) and this package's
+	// list loop. Its Logger defaults to Logger.
+	AWS    awsconfig.Options
+	Logger *slog.Logger
 }
 
 // Store is one bucket (and prefix) on S3 or an S3-compatible store.
@@ -118,16 +106,17 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	awsCfg, err := awsconfig.Load(ctx, awsconfig.Options{
-		Profile: cfg.Profile, Flag: cfg.Flag, Endpoint: cfg.Endpoint, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
-		Region: cfg.Region, MaxConns: cfg.MaxConns, MaxAttempts: cfg.MaxAttempts,
-	})
+	opts := cfg.AWS
+	if opts.Logger == nil {
+		opts.Logger = cfg.Logger // SDK warnings at debug level, under --verbose
+	}
+	awsCfg, err := awsconfig.Load(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	client := awsconfig.S3(awsCfg, "")
 	endpoint := awsconfig.Endpoint(awsCfg)
-	if endpoint == "" && cfg.Region == "" {
+	if endpoint == "" && cfg.AWS.Region == "" {
 		// A bucket on AWS answers only in its own region; ask it which.
 		region, err := manager.GetBucketRegion(ctx, client, cfg.Bucket)
 		if err == nil && region != "" && region != client.Options().Region {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sortie-dev/sortie/internal/awsconfig"
 	"github.com/sortie-dev/sortie/internal/s3test"
 	"github.com/sortie-dev/sortie/internal/store"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
@@ -58,7 +59,7 @@ func serveFixture(t *testing.T, name string) *s3store.Store {
 		w.Write(body)
 	}))
 	t.Cleanup(srv.Close)
-	st, err := s3store.New(context.Background(), s3store.Config{Bucket: "b", Endpoint: srv.URL, AccessKey: "k", SecretKey: "s", Region: "us-east-1"})
+	st, err := s3store.New(context.Background(), s3store.Config{Bucket: "b", AWS: awsconfig.Options{Endpoint: srv.URL, AccessKey: "k", SecretKey: "s", Region: "us-east-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
