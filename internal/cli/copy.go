@@ -179,7 +179,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	}
 
 	verb := map[mode]string{modeCopy: "copied", modeSync: "synced", modePlan: "planned"}[m]
-	out := startOutput(ctx, e, o.json, true, verb)
+	out := startOutput(ctx, e, o.json, verb)
 	opts.Listener, opts.Log = out.listeners, e.log
 	jsonOut, stop := out.json, out.stop
 	var runID int64
@@ -499,17 +499,15 @@ type output struct {
 	stop      func()         // ends the progress display; nil if none
 }
 
-// startOutput sets up the listeners of a run. perObject sends each object's
-// events to the JSON lines, before the summary. The live display
-// goes to stderr, except when JSON goes to a terminal too.
-func startOutput(ctx context.Context, e *env, asJSON, perObject bool, verb string) output {
+// startOutput sets up the listeners of a run: with asJSON, each object's
+// events go to the JSON lines, before the summary. The live display goes
+// to stderr, except when JSON goes to a terminal too.
+func startOutput(ctx context.Context, e *env, asJSON bool, verb string) output {
 	stats := progress.NewStats()
 	out := output{listeners: event.Multi{stats}}
 	if asJSON {
 		out.json = progress.NewJSON(e.stdout)
-		if perObject {
-			out.listeners = append(out.listeners, out.json)
-		}
+		out.listeners = append(out.listeners, out.json)
 	}
 	if !asJSON || !e.terminal {
 		d := &progress.Display{W: e.stderr, Terminal: e.terminal, Verb: verb, Stats: stats}

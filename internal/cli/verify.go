@@ -72,7 +72,7 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 	if err := dst.check(ctx); err != nil {
 		return err
 	}
-	out := startOutput(ctx, e, o.json, true, "verified")
+	out := startOutput(ctx, e, o.json, "verified")
 	jsonOut, stop := out.json, out.stop
 	rep, runErr := verify.Run(ctx, src.store, dst.store, verify.Options{
 		Workers: o.workers, ListWorkers: o.listWorkers, SkipMetadata: o.skipMeta, Filter: flt, Listener: out.listeners, Log: e.log,
