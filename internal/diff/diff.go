@@ -154,6 +154,17 @@ func Compare(src, dst store.Object) Verdict {
 // objects copied by either tool are recognised by the other.
 const MTimeKey = "mtime"
 
+// The user-metadata keys a copy of a version's history (--versions) adds to
+// each version it writes (x-amz-meta-sortie-source-version-id and
+// x-amz-meta-sortie-source-last-modified): the destination gives every
+// version a new ID and date, and these keep the source's, so that a re-run
+// and verify can tell which source version a destination version is, and
+// an auditor can trace it.
+const (
+	SourceVersionKey  = "sortie-source-version-id"
+	SourceModifiedKey = "sortie-source-last-modified"
+)
+
 // FormatMTime renders t as rclone does: decimal seconds since the epoch.
 func FormatMTime(t time.Time) string {
 	return strconv.FormatInt(t.Unix(), 10) + "." + fmt.Sprintf("%09d", t.Nanosecond())

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sortie-dev/sortie/internal/store"
 )
@@ -26,8 +27,9 @@ const QuirkDirectoryType Quirk = "the destination stores folder markers (keys en
 
 // CompareMetadata says how dst's metadata differs from src's, or "" if it
 // does not: the system headers, the user metadata and, with tags, the tag
-// sets. The "mtime" user key that a copy adds is allowed at the destination
-// when the source lacks it. This is the one comparison verify makes and
+// sets, and the Object Lock state. The user keys that a copy adds ("mtime",
+// and a history copy's SourceVersionKey and SourceModifiedKey) are allowed
+// at the destination when the source lacks them. This is the one comparison verify makes and
 // copy and sync act on, so that a sync followed by a verify converges.
 func CompareMetadata(src, dst store.Metadata, tags bool) string {
 	for _, h := range []struct{ name, s, d string }{
@@ -43,8 +45,10 @@ func CompareMetadata(src, dst store.Metadata, tags bool) string {
 		}
 	}
 	du := maps.Clone(dst.User)
-	if _, ok := src.User[MTimeKey]; !ok {
-		delete(du, MTimeKey)
+	for _, k := range []string{MTimeKey, SourceVersionKey, SourceModifiedKey} {
+		if _, ok := src.User[k]; !ok {
+			delete(du, k)
+		}
 	}
 	if !maps.Equal(src.User, du) && (len(src.User) > 0 || len(du) > 0) {
 		for _, k := range slices.Sorted(maps.Keys(src.User)) {
@@ -58,10 +62,28 @@ func CompareMetadata(src, dst store.Metadata, tags bool) string {
 			}
 		}
 	}
+	if !src.Lock.Equal(dst.Lock) {
+		return fmt.Sprintf("object lock differs: %s at the destination, %s at the source", FormatLock(dst.Lock), FormatLock(src.Lock))
+	}
 	if tags && !maps.Equal(src.Tags, dst.Tags) && (len(src.Tags) > 0 || len(dst.Tags) > 0) {
 		return fmt.Sprintf("tags differ: %v at the destination, %v at the source", dst.Tags, src.Tags)
 	}
 	return ""
+}
+
+// FormatLock renders a version's Object Lock state for messages.
+func FormatLock(l store.Lock) string {
+	var parts []string
+	if l.Mode != "" {
+		parts = append(parts, fmt.Sprintf("%s until %s", l.Mode, l.RetainUntil.UTC().Format(time.RFC3339)))
+	}
+	if l.LegalHold {
+		parts = append(parts, "legal hold")
+	}
+	if len(parts) == 0 {
+		return "no retention"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // CompareInfo compares the metadata of two objects at the same key as

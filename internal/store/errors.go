@@ -27,6 +27,12 @@ var (
 	// ErrNotRestored: the object is archived (S3 Glacier classes) and must
 	// be restored before it can be read.
 	ErrNotRestored = errors.New("object is archived and not restored")
+	// ErrLockNotEnforced: the store accepted Object Lock retention and
+	// then let the retained version be deleted.
+	ErrLockNotEnforced = errors.New("object lock retention is not enforced")
+	// ErrNotEncrypted: the store answered a write that asked for
+	// server-side encryption, and does not report the object encrypted.
+	ErrNotEncrypted = errors.New("server-side encryption was asked and not applied")
 )
 
 // OpError records a failed operation on one store and key.

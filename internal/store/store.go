@@ -45,6 +45,36 @@ type Metadata struct {
 	User map[string]string
 	// Tags is the object's tag set; nil when the store keeps no tags.
 	Tags map[string]string
+	// Lock is the object version's Object Lock state, read from and
+	// written to stores that implement Locker (others keep none): it
+	// travels with the version as its metadata does, and is compared as
+	// metadata is.
+	Lock Lock
+}
+
+// Lock is an object version's Object Lock state, as S3 names it.
+type Lock struct {
+	// Mode is LockGovernance or LockCompliance, "" for a version with no
+	// retention; RetainUntil is then zero.
+	Mode        string
+	RetainUntil time.Time
+	// LegalHold is set when the version is under legal hold (ON).
+	LegalHold bool
+}
+
+// The retention modes.
+const (
+	LockGovernance = "GOVERNANCE"
+	LockCompliance = "COMPLIANCE"
+)
+
+// IsZero reports whether the version has neither retention nor legal hold.
+func (l Lock) IsZero() bool { return l.Mode == "" && l.RetainUntil.IsZero() && !l.LegalHold }
+
+// Equal compares two locks, their dates to the second (S3 keeps no finer).
+func (l Lock) Equal(o Lock) bool {
+	return l.Mode == o.Mode && l.LegalHold == o.LegalHold &&
+		l.RetainUntil.Truncate(time.Second).Equal(o.RetainUntil.Truncate(time.Second))
 }
 
 // Clone returns a deep copy, so a caller can change maps without touching
@@ -68,7 +98,19 @@ type Info struct {
 	// OpaqueETag says this object's ETag is not an MD5 of its body even
 	// though it looks like one (S3 objects encrypted with SSE-KMS or SSE-C).
 	OpaqueETag bool
+	// Encryption is the server-side encryption the store reports for the
+	// object: SSEAES256, SSEKMS, SSECustomer, or "" for none.
+	Encryption string
 }
+
+// The server-side encryption kinds, as S3 reports them (SSE-C has no
+// x-amz-server-side-encryption value; its customer-algorithm header says
+// it).
+const (
+	SSEAES256   = "AES256"
+	SSEKMS      = "aws:kms"
+	SSECustomer = "SSE-C"
+)
 
 // ReadOptions selects what Open returns.
 type ReadOptions struct {
@@ -288,6 +330,48 @@ type Versioned interface {
 	// such version, or if that version is a delete marker (which has no
 	// metadata to read).
 	StatVersion(ctx context.Context, key, versionID string) (Info, error)
+
+	// AddDeleteMarker puts a delete marker on top of key's history (S3: a
+	// DELETE without a version ID on a bucket with versioning enabled),
+	// whether or not the key has an object, and returns the marker's
+	// version ID as the store gave it. Nothing is removed.
+	AddDeleteMarker(ctx context.Context, key string) (versionID string, err error)
+}
+
+// BucketLock is a bucket's Object Lock configuration.
+type BucketLock struct {
+	// Enabled says the bucket has Object Lock: its versions can be given
+	// retention and legal holds. It can only be set when the bucket is
+	// created (or by AWS support), and implies versioning.
+	Enabled bool
+	// DefaultMode, with DefaultDays or DefaultYears, is the retention a
+	// version gets when it is written without one; "" for none.
+	DefaultMode  string
+	DefaultDays  int
+	DefaultYears int
+}
+
+// Locker is implemented by stores that know Object Lock (S3 buckets):
+// versions' retention and legal holds are then read and written with their
+// metadata (Metadata.Lock).
+type Locker interface {
+	// LockConfig returns the bucket's Object Lock configuration; Enabled
+	// is false for a bucket without Object Lock.
+	LockConfig(ctx context.Context) (BucketLock, error)
+	// ProbeLock checks that the store enforces retention, not just accepts
+	// its headers: it writes a throw-away version under GOVERNANCE
+	// retention, checks that deleting that version is refused, then
+	// removes it bypassing governance. It returns an error wrapping
+	// ErrLockNotEnforced if the delete went through, or the error that
+	// kept it from telling.
+	ProbeLock(ctx context.Context) error
+}
+
+// BucketSpec is what a bucket is created with, so that a destination can
+// mirror its source's history settings.
+type BucketSpec struct {
+	Versioning Versioning
+	Lock       BucketLock
 }
 
 // ErrAmbiguousOrder means a store's listing does not say in which order two

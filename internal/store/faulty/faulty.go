@@ -49,6 +49,8 @@ type Faults struct {
 	StatVersionErr func(key string, n int) error
 	// UpdateErr makes UpdateMetadata of key fail before updating.
 	UpdateErr func(key string, n int) error
+	// MarkerErr makes AddDeleteMarker of key fail before writing.
+	MarkerErr func(key string, n int) error
 
 	mu     sync.Mutex
 	counts map[string]int
@@ -299,6 +301,16 @@ func (s *versioned) StatVersion(ctx context.Context, key, versionID string) (sto
 		}
 	}
 	return s.v.StatVersion(ctx, key, versionID)
+}
+
+func (s *versioned) AddDeleteMarker(ctx context.Context, key string) (string, error) {
+	n := s.f.count("deletemarker", key)
+	if s.f.MarkerErr != nil {
+		if err := s.f.MarkerErr(key, n); err != nil {
+			return "", err
+		}
+	}
+	return s.v.AddDeleteMarker(ctx, key)
 }
 
 func (s *updater) UpdateMetadata(ctx context.Context, key, etag string, meta store.Metadata) (store.Object, error) {

@@ -9,6 +9,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -269,6 +270,16 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	s.record(key, object{info: store.Info{Object: store.Object{Key: key, ModTime: s.now()}}, marker: true})
 	s.mu.Unlock()
 	return nil
+}
+
+// AddDeleteMarker implements store.Versioned.
+func (s *Store) AddDeleteMarker(ctx context.Context, key string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.versioning != store.VersioningEnabled {
+		return "", &store.OpError{Op: "add a delete marker to", Store: s.String(), Key: key, Err: errors.New("versioning is not enabled")}
+	}
+	return s.record(key, object{info: store.Info{Object: store.Object{Key: key, ModTime: s.now()}}, marker: true}), nil
 }
 
 // SetVersioning enables or suspends the store's versioning, as

@@ -52,6 +52,27 @@ func (s *Store) SetVersioning(ctx context.Context, v store.Versioning) error {
 	return nil
 }
 
+// AddDeleteMarker implements store.Versioned: a DELETE without a version ID,
+// which a bucket with versioning enabled answers with a new marker's ID.
+// Where the answer names no marker (versioning off or suspended), the
+// write was not one and it fails rather than report a history it did not
+// make.
+func (s *Store) AddDeleteMarker(ctx context.Context, key string) (string, error) {
+	out, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(s.prefix + key),
+	})
+	if err != nil {
+		return "", s.wrap("add a delete marker to", key, err)
+	}
+	id := aws.ToString(out.VersionId)
+	if !aws.ToBool(out.DeleteMarker) || id == "" || id == store.NullVersion {
+		return "", &store.OpError{Op: "add a delete marker to", Store: s.name, Key: key,
+			Err: fmt.Errorf("the store answered without a new delete marker (version %q): is versioning enabled on the bucket?", id)}
+	}
+	return id, nil
+}
+
 // StatVersion implements store.Versioned.
 func (s *Store) StatVersion(ctx context.Context, key, versionID string) (store.Info, error) {
 	if versionID == "" {
