@@ -35,6 +35,12 @@ type Event struct {
 	Reason string `json:"reason,omitempty"`
 	// Update marks a copy that replaced an older destination object.
 	Update bool `json:"update,omitempty"`
+	// Version is the source version an event of a history copy or
+	// verify is about, DstVersion the destination's ID for it, and
+	// DeleteMarker says the entry is a delete marker.
+	Version      string `json:"version,omitempty"`
+	DstVersion   string `json:"dst_version,omitempty"`
+	DeleteMarker bool   `json:"delete_marker,omitempty"`
 	// N is the byte count of a Bytes event.
 	N int64 `json:"-"`
 }
