@@ -151,6 +151,20 @@ CREATE TABLE runs (
 	deleted  INTEGER NOT NULL DEFAULT 0,
 	failed   INTEGER NOT NULL DEFAULT 0
 );
+` + versionsSchema
+
+// versionsSchema holds the history a history copy (--versions) carried:
+// each source version of a key and the destination version it became. It
+// is created on opening too, so journals written before it keep working.
+const versionsSchema = `
+CREATE TABLE IF NOT EXISTS versions (
+	key         TEXT NOT NULL,
+	src_version TEXT NOT NULL,
+	dst_version TEXT NOT NULL,
+	marker      INTEGER NOT NULL,
+	updated     INTEGER NOT NULL,
+	PRIMARY KEY (key, src_version)
+) WITHOUT ROWID;
 `
 
 // Journal is one job's record, open for a run.
@@ -226,6 +240,12 @@ func Open(ctx context.Context, path string, job Job) (*Journal, error) {
 			db.Close()
 			os.Remove(path)
 			return nil, fmt.Errorf("create journal %s: %w", path, err)
+		}
+	}
+	if !fresh {
+		if _, err := db.ExecContext(ctx, versionsSchema); err != nil {
+			db.Close()
+			return nil, &FormatError{Path: path, Reason: unreadable(err)}
 		}
 	}
 	j := &Journal{db: db, path: path, job: job, ops: make(chan op, 4096), flushes: make(chan chan error),
@@ -627,6 +647,31 @@ func (j *Journal) Deleted(key string) {
 	t := now()
 	j.send(`INSERT INTO objects (key, size, src_etag, state, updated) VALUES (?, 0, '', ?, ?)
 		ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated = excluded.updated`, key, StateDeleted, t)
+}
+
+// VersionDone implements transfer.Ledger.
+func (j *Journal) VersionDone(key, srcID, dstID string, marker bool) {
+	j.send(`INSERT OR REPLACE INTO versions (key, src_version, dst_version, marker, updated) VALUES (?, ?, ?, ?, ?)`,
+		key, srcID, dstID, boolInt(marker), now())
+}
+
+// Carried implements transfer.Ledger. It reads what earlier runs recorded
+// (and this one's writes already committed); a key's entries are written
+// by one worker, after it asked.
+func (j *Journal) Carried(key string) map[string]string {
+	rows, err := j.db.Query(`SELECT src_version, dst_version FROM versions WHERE key = ?`, key)
+	if err != nil {
+		return nil // the destination's metadata then tells
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var s, d string
+		if rows.Scan(&s, &d) == nil {
+			m[s] = d
+		}
+	}
+	return m
 }
 
 func boolInt(b bool) int {

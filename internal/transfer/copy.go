@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/sortie-dev/sortie/internal/diff"
 	"github.com/sortie-dev/sortie/internal/event"
@@ -34,6 +35,34 @@ func (r *run) copyObject(ctx context.Context, o store.Object) (store.Object, err
 		return r.copyStreaming(ctx, o)
 	}
 }
+
+// writeMeta returns the metadata to write for o, read as info: the source's
+// with its origin time (withOrigin), without its Object Lock state under
+// Options.NoLock, and, in a history copy, with the source version's ID and
+// last-modified time (diff.SourceVersionKey, SourceModifiedKey), since the
+// destination gives each version its own. It notes what the source held
+// (lock, encryption) for the run's summary.
+func (r *run) writeMeta(o store.Object, info store.Info) store.Metadata {
+	m := withOrigin(info)
+	if r.opts.NoLock {
+		m.Lock = store.Lock{}
+	}
+	if r.opts.Versions {
+		m.User[diff.SourceVersionKey] = o.VersionID
+		m.User[diff.SourceModifiedKey] = info.ModTime.UTC().Format(time.RFC3339)
+	}
+	r.written.Store(writeKey(o), wrote{lock: info.Meta.Lock, encryption: info.Encryption})
+	return m
+}
+
+// wrote is what writeMeta learnt of one source object, kept until the copy
+// is confirmed and counted.
+type wrote struct {
+	lock       store.Lock
+	encryption string
+}
+
+func writeKey(o store.Object) string { return o.Key + "\x00" + o.VersionID }
 
 // withOrigin returns the metadata to write: the source's, plus the origin
 // time under "mtime" unless an earlier copy already recorded one.
@@ -178,7 +207,7 @@ func (r *run) copyBuffered(ctx context.Context, o store.Object) (store.Object, e
 	done := func() {}
 	defer func() { done() }()
 	err = r.opts.Retry.Do(ctx, func(int) error {
-		body, i, err := r.open(ctx, o.Key, store.ReadOptions{Length: -1})
+		body, i, err := r.open(ctx, o, store.ReadOptions{Length: -1})
 		if err != nil {
 			return err
 		}
@@ -212,11 +241,20 @@ func (r *run) copyBuffered(ctx context.Context, o store.Object) (store.Object, e
 		return r.copyMultipart(ctx, info.Object)
 	}
 	var got store.Object
-	err = r.opts.Retry.Do(ctx, func(int) error {
+	err = r.opts.Retry.Do(ctx, func(attempt int) error {
+		if attempt > 1 && r.opts.Versions {
+			// A PUT whose answer was lost may have been kept, and on a
+			// versioned destination sending it again would add a second
+			// version: look first.
+			if v, ok := r.landed(ctx, o); ok {
+				got = v
+				return nil
+			}
+		}
 		var err error
 		got, err = r.put(ctx, store.PutInput{
 			Key: o.Key, Body: bytes.NewReader(buf), Size: int64(len(buf)), MD5: sum,
-			Meta: withOrigin(info), StorageClass: r.opts.StorageClass,
+			Meta: r.writeMeta(o, info), StorageClass: r.opts.StorageClass,
 		})
 		if err != nil {
 			return err
@@ -244,7 +282,7 @@ func (r *run) copyStreaming(ctx context.Context, o store.Object) (store.Object, 
 }
 
 func (r *run) streamOnce(ctx context.Context, o store.Object) (store.Object, error) {
-	body, info, err := r.open(ctx, o.Key, store.ReadOptions{Length: -1})
+	body, info, err := r.open(ctx, o, store.ReadOptions{Length: -1})
 	if err != nil {
 		return store.Object{}, err
 	}
@@ -256,7 +294,7 @@ func (r *run) streamOnce(ctx context.Context, o store.Object) (store.Object, err
 	h := md5.New()
 	got, err := r.dst.Put(ctx, store.PutInput{
 		Key: o.Key, Body: io.TeeReader(r.reader(ctx, body), h), Size: info.Length, MD5: want,
-		Meta: withOrigin(info), StorageClass: r.opts.StorageClass,
+		Meta: r.writeMeta(o, info), StorageClass: r.opts.StorageClass,
 	})
 	if err != nil {
 		return store.Object{}, err

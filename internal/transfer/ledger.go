@@ -33,6 +33,14 @@ type Ledger interface {
 	Failed(key, reason string)
 	// Deleted records an object removed from the destination.
 	Deleted(key string)
+
+	// VersionDone records an entry of a key's history that the
+	// destination confirmed, in a history copy: source version srcID is
+	// destination version dstID (a delete marker when marker is set).
+	VersionDone(key, srcID, dstID string, marker bool)
+	// Carried returns what VersionDone recorded for key, by earlier runs
+	// too: the destination version ID of each source version ID.
+	Carried(key string) map[string]string
 }
 
 // Upload is a multipart upload as a ledger keeps it.
@@ -72,3 +80,5 @@ func (nopLedger) Done(string, int64, string)                     {}
 func (nopLedger) Unchanged(string, int64, string) string         { return "" }
 func (nopLedger) Failed(string, string)                          {}
 func (nopLedger) Deleted(string)                                 {}
+func (nopLedger) VersionDone(string, string, string, bool)       {}
+func (nopLedger) Carried(string) map[string]string               { return nil }

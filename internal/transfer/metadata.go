@@ -41,6 +41,9 @@ func (r *run) sameBody(ctx context.Context, e diff.Entry, si, di store.Info) {
 		r.unchanged(ctx, e.Src)
 		return
 	}
+	if r.opts.NoLock {
+		si.Meta.Lock = store.Lock{}
+	}
 	reason, quirk := diff.CompareInfo(si, di, r.src.Capabilities().Tags && r.dst.Capabilities().Tags)
 	if quirk != "" {
 		r.quirk(quirk, e.Src.Key)
@@ -63,7 +66,7 @@ func (r *run) sameBody(ctx context.Context, e diff.Entry, si, di store.Info) {
 	var got store.Object
 	err := r.dstGate.Do(ctx, e.Src.Key, func() error {
 		var err error
-		got, err = r.meta.UpdateMetadata(ctx, e.Src.Key, di.ETag, withOrigin(si))
+		got, err = r.meta.UpdateMetadata(ctx, e.Src.Key, di.ETag, r.writeMeta(e.Src, si))
 		return err
 	})
 	switch {

@@ -291,7 +291,7 @@ func (r *run) start(ctx context.Context, o store.Object, mirror bool) (*mpState,
 	var buf []byte
 	done := func() {}
 	err = r.opts.Retry.Do(ctx, func(int) error {
-		body, info, err := r.open(ctx, o.Key, opts)
+		body, info, err := r.open(ctx, o, opts)
 		if err != nil {
 			return err
 		}
@@ -339,7 +339,7 @@ func (r *run) start(ctx context.Context, o store.Object, mirror bool) (*mpState,
 	r.abortOrphans(ctx, o.Key)
 	err = r.opts.Retry.Do(ctx, func(int) error {
 		var err error
-		st.uploadID, err = r.createMultipart(ctx, o.Key, withOrigin(st.info))
+		st.uploadID, err = r.createMultipart(ctx, o.Key, r.writeMeta(o, st.info))
 		return err
 	})
 	if err != nil {
@@ -485,7 +485,7 @@ func (r *run) multipartOnce(ctx context.Context, o store.Object, mirror bool, st
 				} else {
 					opts.Offset, opts.Length = l.part(n)
 				}
-				body, pinfo, err := r.open(gctx, o.Key, opts)
+				body, pinfo, err := r.open(gctx, o, opts)
 				if err != nil {
 					return err
 				}

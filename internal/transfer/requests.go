@@ -12,9 +12,12 @@ import (
 // out throttling (package retry). Every caller retries the request, with its
 // body, in a retry.Policy loop of its own: here is only the gate.
 
-func (r *run) open(ctx context.Context, key string, opts store.ReadOptions) (rc io.ReadCloser, info store.Info, err error) {
-	err = r.srcGate.Do(ctx, key, func() error {
-		rc, info, err = r.src.Open(ctx, key, opts)
+// open reads o: the version o names, when it names one (a history copy),
+// so that every part of a copy comes from that version.
+func (r *run) open(ctx context.Context, o store.Object, opts store.ReadOptions) (rc io.ReadCloser, info store.Info, err error) {
+	opts.VersionID = o.VersionID
+	err = r.srcGate.Do(ctx, o.Key, func() error {
+		rc, info, err = r.src.Open(ctx, o.Key, opts)
 		return err
 	})
 	return rc, info, err

@@ -45,6 +45,16 @@ type Options struct {
 	// up to date: in place where the destination can (MetadataUpdated),
 	// else by copying it again.
 	SkipMetadata bool
+	// Versions copies every version and delete marker of each key, oldest
+	// first, instead of the current objects (a history copy; see
+	// versions.go): both stores must implement store.Versioned, and the
+	// destination must have versioning enabled. Delete is ignored then:
+	// history is only added to.
+	Versions bool
+	// NoLock writes versions without the source's Object Lock retention
+	// and legal hold, and compares without them, for a destination that
+	// has no Object Lock (the CLI's --no-lock; the loss report says so).
+	NoLock bool
 	// DryRun decides everything and changes nothing.
 	DryRun bool
 	// Delete removes destination objects the source lacks (sync).
@@ -102,6 +112,41 @@ type Summary struct {
 	DeleteRefused string
 	Failed        []Failure
 	Elapsed       time.Duration
+
+	// Locked counts the objects (versions, in a history copy) written with
+	// the source's retention or legal hold; Compliance those of them under
+	// COMPLIANCE retention, the latest of whose retain-until dates is
+	// ComplianceUntil. LockDropped counts those written without it
+	// (Options.NoLock).
+	Locked, Compliance, LockDropped int64
+	ComplianceUntil                 time.Time
+	// Encrypted counts the objects written whose source copy was stored
+	// encrypted (SSE-S3, SSE-KMS or SSE-C): encryption at the destination
+	// is the destination's setting (the CLI's --sse), not carried.
+	Encrypted int64
+
+	// History is filled by a history copy (Options.Versions).
+	History *HistorySummary
+}
+
+// HistorySummary is what a history copy did, in entries of keys' histories.
+type HistorySummary struct {
+	// Source counts the source's histories as listed.
+	Source store.History
+	// Versions and VersionBytes are the object versions written (or that
+	// would be, in a dry run), Markers the delete markers added.
+	Versions, VersionBytes, Markers int64
+	// Kept counts the entries already at the destination, written by an
+	// earlier run (recognised by the journal, or by the source version ID
+	// each destination version carries).
+	Kept int64
+	// NullVersions counts the source entries with the null version ID
+	// (written before versioning was enabled, or while suspended): the
+	// destination gives each its own ID.
+	NullVersions int64
+	// Keys is the number of keys whose history was considered, and
+	// DstOnly the keys with history at the destination only, left alone.
+	Keys, DstOnly int64
 }
 
 // run is one invocation's state.
@@ -125,6 +170,9 @@ type run struct {
 	// pendingDeletes are the keys a sync deletes, decided while listing
 	// and acted on only after every copy was confirmed.
 	pendingDeletes []string
+	// written holds what writeMeta learnt of each source object being
+	// written, by writeKey, until its copy is counted.
+	written sync.Map
 }
 
 // Run copies what src has and dst lacks or holds differently, and with
@@ -135,9 +183,15 @@ type run struct {
 func Run(ctx context.Context, src, dst store.Store, opts Options) (*Summary, error) {
 	start := time.Now()
 	r := newRun(src, dst, opts)
-	err := r.copyPhase(ctx)
-	if err == nil && opts.Delete {
-		err = r.deletePhase(ctx)
+	var err error
+	switch {
+	case opts.Versions:
+		err = r.historyPhase(ctx)
+	default:
+		err = r.copyPhase(ctx)
+		if err == nil && opts.Delete {
+			err = r.deletePhase(ctx)
+		}
 	}
 	r.sum.Elapsed = time.Since(start)
 	slices.SortFunc(r.sum.Failed, func(a, b Failure) int { return strings.Compare(a.Key, b.Key) })
@@ -286,6 +340,45 @@ func (r *run) settle(ctx context.Context, e diff.Entry) {
 	r.copyOrFail(ctx, e.Src, true)
 }
 
+// noteWritten counts what the source held of an object just written
+// (its lock, its encryption), as writeMeta noted it. A resumed multipart
+// upload was given its metadata by an earlier run: the source is asked.
+func (r *run) noteWritten(ctx context.Context, o store.Object) {
+	v, ok := r.written.LoadAndDelete(writeKey(o))
+	w, _ := v.(wrote)
+	if !ok {
+		var info store.Info
+		var err error
+		if sv, isV := r.src.(store.Versioned); isV && o.VersionID != "" {
+			info, err = sv.StatVersion(ctx, o.Key, o.VersionID)
+		} else {
+			info, err = r.src.Stat(ctx, o.Key)
+		}
+		if err != nil {
+			return
+		}
+		w = wrote{lock: info.Meta.Lock, encryption: info.Encryption}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w.encryption != "" {
+		r.sum.Encrypted++
+	}
+	switch {
+	case w.lock.IsZero():
+	case r.opts.NoLock:
+		r.sum.LockDropped++
+	default:
+		r.sum.Locked++
+		if w.lock.Mode == store.LockCompliance {
+			r.sum.Compliance++
+			if w.lock.RetainUntil.After(r.sum.ComplianceUntil) {
+				r.sum.ComplianceUntil = w.lock.RetainUntil
+			}
+		}
+	}
+}
+
 // copied counts one object copied (or, in a dry run, that would be).
 func (r *run) copied(size int64, update bool) {
 	r.mu.Lock()
@@ -311,6 +404,7 @@ func (r *run) copyOrFail(ctx context.Context, o store.Object, update bool) {
 	}
 	r.ledger.Done(o.Key, got.Size, got.ETag)
 	r.copied(got.Size, update)
+	r.noteWritten(ctx, o)
 	r.ev.Event(event.Event{Kind: event.Copied, Key: o.Key, Size: got.Size, ETag: got.ETag, Update: update})
 }
 
