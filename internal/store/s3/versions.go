@@ -61,7 +61,7 @@ func (s *Store) AddDeleteMarker(ctx context.Context, key string) (string, error)
 	out, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{
 		Bucket: aws.String(s.bucket),
 		Key:    aws.String(s.prefix + key),
-	})
+	}, oneAttempt) // a retry after a lost answer would add a second marker
 	if err != nil {
 		return "", s.wrap("add a delete marker to", key, err)
 	}
