@@ -296,10 +296,14 @@ func (s *Server) Config(bucket, prefix string) s3store.Config {
 		AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: "us-east-1"}}
 }
 
+// BucketName returns a fresh random bucket name, for a test that creates
+// the bucket itself.
+func BucketName() string { return "b-" + randomString(12) }
+
 // Bucket creates a bucket with a fresh random name and returns the name.
 func (s *Server) Bucket(tb testing.TB) string {
 	tb.Helper()
-	name := "b-" + randomString(12)
+	name := BucketName()
 	st, err := s3store.New(context.Background(), s.Config(name, ""))
 	if err != nil {
 		tb.Fatal(err)
@@ -327,7 +331,7 @@ func (s *Server) VersionedBucket(tb testing.TB) string {
 // server must have been started with Options.Versioning.
 func (s *Server) LockedBucket(tb testing.TB) string {
 	tb.Helper()
-	name := "b-" + randomString(12)
+	name := BucketName()
 	if err := s.Store(tb, name, "").CreateLockedBucket(context.Background()); err != nil {
 		tb.Fatalf("create locked bucket on %s: %v", s.Kind, err)
 	}

@@ -185,24 +185,29 @@ var (
 // CreateBucket creates the store's bucket; an existing bucket owned by the
 // caller is not an error.
 func (s *Store) CreateBucket(ctx context.Context) error {
-	return s.createBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)})
+	return s.CreateBucketWith(ctx, store.BucketSpec{})
 }
 
 // CreateLockedBucket creates the store's bucket with Object Lock enabled,
 // which S3 allows only at creation and which enables versioning for good;
-// an existing bucket owned by the caller is not an error (whether or not it
-// has Object Lock).
+// an existing bucket owned by the caller is not an error if it has Object
+// Lock, and is one if it has not.
 func (s *Store) CreateLockedBucket(ctx context.Context) error {
-	return s.createBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket), ObjectLockEnabledForBucket: aws.Bool(true)})
+	return s.CreateBucketWith(ctx, store.BucketSpec{Lock: store.BucketLock{Enabled: true}})
 }
 
-func (s *Store) createBucket(ctx context.Context, in *s3.CreateBucketInput) error {
-	_, err := s.client.CreateBucket(ctx, in)
+// createBucket sends in and reports whether the bucket existed already,
+// owned by the caller.
+func (s *Store) createBucket(ctx context.Context, in *s3.CreateBucketInput) (existed bool, err error) {
+	_, err = s.client.CreateBucket(ctx, in)
 	var owned *types.BucketAlreadyOwnedByYou
-	if err != nil && !errors.As(err, &owned) {
-		return s.wrap("create bucket", "", err)
+	if errors.As(err, &owned) {
+		return true, nil
 	}
-	return nil
+	if err != nil {
+		return false, s.wrap("create bucket", "", err)
+	}
+	return false, nil
 }
 
 // List implements store.Store with ListObjectsV2, 1,000 keys a page.
@@ -318,6 +323,7 @@ func (s *Store) stat(ctx context.Context, key, versionID string) (store.Info, er
 		Length:     aws.ToInt64(out.ContentLength),
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
 	}
+	info.Meta.Lock = lockOf(out.ObjectLockMode, out.ObjectLockRetainUntilDate, out.ObjectLockLegalHoldStatus)
 	if err := s.fillTags(ctx, key, versionID, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
 		return store.Info{}, err
 	}
@@ -403,6 +409,7 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 		Length:     length,
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
 	}
+	info.Meta.Lock = lockOf(out.ObjectLockMode, out.ObjectLockRetainUntilDate, out.ObjectLockLegalHoldStatus)
 	if opts.PartNumber > 0 && info.Parts > 0 {
 		info.PartSize, err = s.firstPartSize(ctx, key, opts.VersionID, opts.PartNumber, info, aws.ToString(out.ContentRange))
 		if err != nil {
@@ -500,10 +507,15 @@ func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error
 		Body:          in.Body,
 		ContentLength: aws.Int64(in.Size),
 	}
+	m := in.Meta
+	if in.MD5 == nil && !m.Lock.IsZero() {
+		// S3 takes lock headers only with Content-MD5 (or a checksum).
+		in.MD5 = bodyMD5(in.Body)
+	}
 	if in.MD5 != nil {
 		req.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(in.MD5))
 	}
-	m := in.Meta
+	req.ObjectLockMode, req.ObjectLockRetainUntilDate, req.ObjectLockLegalHoldStatus = lockHeaders(m.Lock)
 	req.ContentType, req.ContentEncoding, req.ContentDisposition, req.ContentLanguage, req.CacheControl =
 		optional(m.ContentType), optional(m.ContentEncoding), optional(m.ContentDisposition), optional(m.ContentLanguage), optional(m.CacheControl)
 	req.Expires = expires(m.Expires)
@@ -557,6 +569,9 @@ func (s *Store) UpdateMetadata(ctx context.Context, key, etag string, m store.Me
 	req.Expires = expires(m.Expires)
 	req.Metadata = encodeUser(m.User)
 	req.Tagging = encodeTags(m.Tags)
+	// The copy is a new version, which keeps no lock of the old one's but
+	// what it is given here (or the bucket's default).
+	req.ObjectLockMode, req.ObjectLockRetainUntilDate, req.ObjectLockLegalHoldStatus = lockHeaders(m.Lock)
 	if info.StorageClass != "" && info.StorageClass != "STANDARD" {
 		// A copy without a class would move the object to STANDARD.
 		req.StorageClass = types.StorageClass(info.StorageClass)
@@ -567,6 +582,11 @@ func (s *Store) UpdateMetadata(ctx context.Context, key, etag string, m store.Me
 	}
 	o := info.Object
 	o.VersionID = aws.ToString(out.VersionId)
+	if !m.Lock.IsZero() || !info.Meta.Lock.IsZero() {
+		if err := s.ensureLock(ctx, key, o.VersionID, m.Lock); err != nil {
+			return store.Object{}, err
+		}
+	}
 	if r := out.CopyObjectResult; r != nil {
 		o.ETag = strings.Trim(aws.ToString(r.ETag), `"`)
 		o.ModTime = aws.ToTime(r.LastModified)
@@ -629,6 +649,7 @@ func (s *Store) CreateMultipart(ctx context.Context, key string, m store.Metadat
 	req.Expires = expires(m.Expires)
 	req.Metadata = encodeUser(m.User)
 	req.Tagging = encodeTags(m.Tags)
+	req.ObjectLockMode, req.ObjectLockRetainUntilDate, req.ObjectLockLegalHoldStatus = lockHeaders(m.Lock)
 	if storageClass != "" {
 		req.StorageClass = types.StorageClass(storageClass)
 	}
