@@ -19,6 +19,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/journal"
 	"github.com/sortie-dev/sortie/internal/location"
 	"github.com/sortie-dev/sortie/internal/progress"
+	"github.com/sortie-dev/sortie/internal/store"
 	"github.com/sortie-dev/sortie/internal/transfer"
 )
 
@@ -51,6 +52,8 @@ type copyOptions struct {
 	journal                string
 	noJournal              bool
 	listWorkers            int
+	versions, noLock       bool
+	lossReport             string
 }
 
 func newCopyCmd(e *env, m mode) *cobra.Command {
@@ -95,6 +98,9 @@ cost at --egress-price-per-gb.`
 	f.StringArrayVar(&o.include, "include", nil, "copy only keys matching this glob (repeatable; * ** ? [..] {a,b})")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "skip keys matching this glob (repeatable)")
 	f.BoolVar(&o.json, "json", false, "print JSON lines (one event per object, then a summary) on stdout")
+	f.BoolVar(&o.versions, "versions", false, "copy every version and delete marker of each key, oldest first, into a destination with versioning enabled (history is only added to: nothing is deleted)")
+	f.BoolVar(&o.noLock, "no-lock", false, "copy a source with Object Lock into a destination without it, dropping retention and legal holds (the loss report says so)")
+	f.StringVar(&o.lossReport, "loss-report", "", "also write the loss report (what was and was not carried: history, Object Lock, encryption) to this file: JSON if it ends in .json, else Markdown")
 	if m != modePlan {
 		f.BoolVar(&o.dryRun, "dry-run", false, "decide everything, change nothing")
 		f.StringVar(&o.storageClass, "storage-class", "", "storage class for written objects (default: the destination's)")
@@ -136,7 +142,8 @@ func (o *copyOptions) engineOptions(m mode) (transfer.Options, error) {
 	opts := transfer.Options{
 		Workers: o.workers, PartSize: int64(ps), BandwidthLimit: int64(bw),
 		StorageClass: o.storageClass, DryRun: o.dryRun || m == modePlan,
-		Delete: m == modeSync || m == modePlan, MaxDelete: -1, Filter: flt, ListWorkers: o.listWorkers,
+		Delete: (m == modeSync || m == modePlan) && !o.versions, MaxDelete: -1, Filter: flt, ListWorkers: o.listWorkers,
+		Versions: o.versions, NoLock: o.noLock,
 	}
 	if m == modeSync {
 		opts.MaxDelete = o.maxDelete
@@ -172,10 +179,26 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if m == modePlan || o.dryRun {
 		err = dst.checkMaybeMissing(ctx)
 	} else {
-		err = dst.prepare(ctx, o.createBucket)
+		err = dst.prepare(ctx, o.createBucket, func() store.BucketSpec { return src.bucketSpec(ctx, e.log) })
 	}
 	if err != nil {
 		return err
+	}
+	// Nothing moves before the destination is known to keep what the
+	// source's objects carry: history, retention, encryption.
+	if o.versions {
+		if err := checkVersioned(ctx, src, dst); err != nil {
+			return err
+		}
+	}
+	real := m != modePlan && !o.dryRun
+	lock, err := checkLock(ctx, src, dst, o.noLock, real)
+	switch {
+	case err != nil && real:
+		return err
+	case err != nil:
+		// A plan says what copy would refuse, and plans the rest.
+		lock = &lockPlan{refused: oneLine(err.Error())}
 	}
 
 	verb := map[mode]string{modeCopy: "copied", modeSync: "synced", modePlan: "planned"}[m]
@@ -192,7 +215,16 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if stop != nil {
 		stop()
 	}
-	hist := src.history(ctx, opts.Filter, e.log)
+	var hist *history
+	if !o.versions {
+		hist = src.history(ctx, opts.Filter, e.log)
+	}
+	loss := buildLoss(lossInput{src: src, dst: dst, sum: sum, hist: hist, lock: lock, dryRun: opts.DryRun})
+	if o.lossReport != "" && runErr == nil {
+		if err := loss.write(o.lossReport, e.stdout); err != nil {
+			return err
+		}
+	}
 	if jr != nil {
 		if err := jr.RunEnded(runID, sum, runErr); err != nil && runErr == nil {
 			runErr = err
@@ -206,14 +238,14 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		if dst.missing && dst.loc.Kind == location.S3 {
 			next = append(next, "--create-bucket")
 		}
-		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr, hist, next)
+		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr, hist, loss, next)
 	}
 	next := []string{"sortie", "verify", src.loc.Raw, dst.loc.Raw}
 	if m == modeSync {
 		next = append(next, "--exact")
 	}
 	next = append(next, o.hintFlags()...)
-	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, o.dryRun, hist, next); err != nil {
+	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, o.dryRun, hist, loss, next); err != nil {
 		return err
 	}
 	switch {
@@ -253,7 +285,11 @@ type jsonSummary struct {
 	// differences, each once.
 	MetadataUpdated int64    `json:"metadata_updated"`
 	StoreQuirks     []string `json:"store_quirks,omitempty"`
-	Interrupted     bool     `json:"interrupted,omitempty"`
+	// History is what a history copy (--versions) did; LossReport what
+	// reached the destination and what did not.
+	History     *jsonHistory `json:"history,omitempty"`
+	LossReport  *lossReport  `json:"loss_report,omitempty"`
+	Interrupted bool         `json:"interrupted,omitempty"`
 	Error           string   `json:"error,omitempty"`
 	Seconds         float64  `json:"seconds"`
 }
@@ -266,7 +302,14 @@ type jsonFailure struct {
 // hintFlags are the flags of this run that a suggested next command needs
 // to look at the same objects in the same places.
 func (o *copyOptions) hintFlags() []string {
-	return selectionFlags(o.fromProfile, o.toProfile, o.include, o.exclude)
+	f := selectionFlags(o.fromProfile, o.toProfile, o.include, o.exclude)
+	if o.versions {
+		f = append(f, "--versions")
+	}
+	if o.noLock {
+		f = append(f, "--no-lock")
+	}
+	return f
 }
 
 // selectionFlags renders the flags that choose where the sides are and which
@@ -309,7 +352,38 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum *transfer.Summary, runErr error, dryRun bool, hist *history, next []string) error {
+// jsonHistory is a history copy's counts, in entries of keys' histories.
+type jsonHistory struct {
+	Keys          int64 `json:"keys"`
+	Versions      int64 `json:"versions_written"`
+	VersionBytes  int64 `json:"version_bytes_written"`
+	DeleteMarkers int64 `json:"delete_markers_written"`
+	Kept          int64 `json:"entries_already_there"`
+	NullVersions  int64 `json:"null_versions"`
+	DstOnlyKeys   int64 `json:"destination_only_keys"`
+	// The source's history as listed.
+	SourceCurrent       int `json:"source_current"`
+	SourceNoncurrent    int `json:"source_noncurrent"`
+	SourceDeleteMarkers int `json:"source_delete_markers"`
+}
+
+func historyJSON(h *transfer.HistorySummary) *jsonHistory {
+	if h == nil {
+		return nil
+	}
+	return &jsonHistory{Keys: h.Keys, Versions: h.Versions, VersionBytes: h.VersionBytes, DeleteMarkers: h.Markers, Kept: h.Kept,
+		NullVersions: h.NullVersions, DstOnlyKeys: h.DstOnly,
+		SourceCurrent: h.Source.Current, SourceNoncurrent: h.Source.Noncurrent, SourceDeleteMarkers: h.Source.DeleteMarkers}
+}
+
+func nonEmpty(l *lossReport) *lossReport {
+	if l == nil || l.empty() {
+		return nil
+	}
+	return l
+}
+
+func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum *transfer.Summary, runErr error, dryRun bool, hist *history, loss *lossReport, next []string) error {
 	name := map[mode]string{modeCopy: "copy", modeSync: "sync"}[m]
 	if j != nil {
 		js := jsonSummary{Event: "summary", Command: name, Source: src.loc.String(), Destination: dst.loc.String(), DryRun: dryRun,
@@ -317,7 +391,8 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 			Updated: sum.Updated, Unchanged: sum.Unchanged, UnchangedBytes: sum.UnchangedBytes, Deleted: sum.Deleted,
 			DeleteRefused: sum.DeleteRefused, Failed: []jsonFailure{}, Seconds: sum.Elapsed.Seconds(),
 			Interrupted: errors.Is(runErr, context.Canceled), LeftBehind: hist.json(),
-			MetadataUpdated: sum.MetadataUpdated, StoreQuirks: sum.Quirks}
+			MetadataUpdated: sum.MetadataUpdated, StoreQuirks: sum.Quirks,
+			History: historyJSON(sum.History), LossReport: nonEmpty(loss)}
 		for _, f := range sum.Failed {
 			js.Failed = append(js.Failed, jsonFailure{Key: f.Key, Reason: oneLine(f.Err.Error())})
 		}
@@ -342,8 +417,12 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 		}
 		fmt.Fprintf(w, "  %-12s %s objects (metadata or tags only, in place)\n", what, humanize.Comma(sum.MetadataUpdated))
 	}
-	fmt.Fprintf(w, "  %-12s %s\n", "unchanged", countBytes(sum.Unchanged, sum.UnchangedBytes))
-	if m == modeSync {
+	if h := sum.History; h != nil {
+		fmt.Fprintf(w, "  %-12s %s and %s, oldest first (%s already there)\n", "history", plural(int(h.Versions), "version"), plural(int(h.Markers), "delete marker"), entries(h.Kept))
+	} else {
+		fmt.Fprintf(w, "  %-12s %s\n", "unchanged", countBytes(sum.Unchanged, sum.UnchangedBytes))
+	}
+	if m == modeSync && sum.History == nil {
 		fmt.Fprintf(w, "  %-12s %s objects\n", deleted, humanize.Comma(sum.Deleted))
 	}
 	fmt.Fprintf(w, "  %-12s %d\n", "failed", len(sum.Failed))
@@ -361,6 +440,7 @@ func printCopySummary(w io.Writer, j *progress.JSON, m mode, src, dst *side, sum
 	for _, q := range sum.Quirks {
 		fmt.Fprintf(w, "  note: %s\n", q)
 	}
+	loss.text(w)
 	if len(sum.Failed) > 0 {
 		fmt.Fprintf(w, "failed objects:\n")
 		for _, f := range sum.Failed {
@@ -412,12 +492,14 @@ type jsonPlan struct {
 	DestinationMissing bool `json:"destination_missing,omitempty"`
 	// LeftBehind is the history of a versioned source a copy would leave.
 	LeftBehind  *jsonLeftBehind `json:"left_behind,omitempty"`
+	History     *jsonHistory    `json:"history,omitempty"`
+	LossReport  *lossReport     `json:"loss_report,omitempty"`
 	EgressPrice float64         `json:"egress_price_usd_per_gb"`
 	EgressCost  float64         `json:"egress_cost_usd"`
 	Error       string          `json:"error,omitempty"`
 }
 
-func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summary, price float64, runErr error, hist *history, next []string) error {
+func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summary, price float64, runErr error, hist *history, loss *lossReport, next []string) error {
 	gb := float64(sum.CopiedBytes) / (1 << 30)
 	cost := gb * price
 	if j != nil {
@@ -425,7 +507,7 @@ func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summ
 			SrcObjects: sum.SrcObjects, SrcBytes: sum.SrcBytes, CopyObjects: sum.Copied, CopyBytes: sum.CopiedBytes,
 			NewObjects: sum.Copied - sum.Updated, ChangedObjects: sum.Updated, Unchanged: sum.Unchanged,
 			UnchangedBytes: sum.UnchangedBytes, SyncDeletes: sum.Deleted, EgressPrice: price, EgressCost: math.Round(cost*100) / 100,
-			DestinationMissing: dst.missing, LeftBehind: hist.json()}
+			DestinationMissing: dst.missing, LeftBehind: hist.json(), History: historyJSON(sum.History), LossReport: nonEmpty(loss)}
 		if runErr != nil {
 			p.Error = oneLine(runErr.Error())
 		}
@@ -441,11 +523,16 @@ func printPlan(w io.Writer, j *progress.JSON, src, dst *side, sum *transfer.Summ
 		fmt.Fprintf(w, "  %-18s %s  (%s new, %s changed)\n", "to copy", countBytes(sum.Copied, sum.CopiedBytes),
 			humanize.Comma(sum.Copied-sum.Updated), humanize.Comma(sum.Updated))
 		fmt.Fprintf(w, "  %-18s %s\n", "already there", countBytes(sum.Unchanged, sum.UnchangedBytes))
-		fmt.Fprintf(w, "  %-18s %s objects at the destination that the source lacks (copy never deletes)\n", "sync would delete", humanize.Comma(sum.Deleted))
+		if h := sum.History; h != nil {
+			fmt.Fprintf(w, "  %-18s %s and %s to write, oldest first (%s already there)\n", "history", plural(int(h.Versions), "version"), plural(int(h.Markers), "delete marker"), entries(h.Kept))
+		} else {
+			fmt.Fprintf(w, "  %-18s %s objects at the destination that the source lacks (copy never deletes)\n", "sync would delete", humanize.Comma(sum.Deleted))
+		}
 		fmt.Fprintf(w, "  %-18s $%.2f  (%.2f GB × $%.3f/GB%s)\n", "egress estimate", cost, gb, price, egressNote(src))
 		if n := hist.note(src); n != "" {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
+		loss.text(w)
 		if runErr != nil {
 			fmt.Fprintf(w, "  incomplete: %s\n", oneLine(runErr.Error()))
 		} else {
@@ -475,7 +562,13 @@ func egressNote(src *side) string {
 // by the job's ID (source, destination, and the options that change what
 // ends up at the destination).
 func openJournal(ctx context.Context, m mode, o *copyOptions, src, dst *side) (*journal.Journal, error) {
-	job := journal.CopyJob(map[mode]string{modeCopy: "copy", modeSync: "sync"}[m], src.identity(), dst.identity(), o.include, o.exclude, o.storageClass)
+	command := map[mode]string{modeCopy: "copy", modeSync: "sync"}[m]
+	if o.versions {
+		// A history copy writes other things than a copy of current
+		// objects: its own job, its own journal.
+		command += " --versions"
+	}
+	job := journal.CopyJob(command, src.identity(), dst.identity(), o.include, o.exclude, o.storageClass)
 	path := o.journal
 	if path == "" {
 		dir, err := journal.Dir()

@@ -125,10 +125,17 @@ func (s *side) missingNote() string {
 	return fmt.Sprintf("destination bucket %q does not exist at %s (planned as empty); copy and sync need --create-bucket to create it", s.loc.Bucket, s.where())
 }
 
+// bucketCreator is a store that can create its bucket with the source's
+// history settings.
+type bucketCreator interface {
+	CreateBucketWith(ctx context.Context, spec store.BucketSpec) error
+}
+
 // prepare readies a destination for writing: a directory is created (as cp
 // and rclone do); a missing bucket is created only when asked, since
-// creating buckets is often an operator's decision (quotas, placement).
-func (s *side) prepare(ctx context.Context, createBucket bool) error {
+// creating buckets is often an operator's decision (quotas, placement),
+// and then with spec (the source's versioning and Object Lock).
+func (s *side) prepare(ctx context.Context, createBucket bool, spec func() store.BucketSpec) error {
 	switch st := s.store.(type) {
 	case *fsstore.Store:
 		if err := st.Create(ctx); err != nil {
@@ -138,7 +145,13 @@ func (s *side) prepare(ctx context.Context, createBucket bool) error {
 	case *s3store.Store:
 		err := st.Check(ctx)
 		if errors.Is(err, store.ErrNoBucket) && createBucket {
-			if err := st.CreateBucket(ctx); err != nil {
+			var c any = st
+			if bc, ok := c.(bucketCreator); ok {
+				err = bc.CreateBucketWith(ctx, spec())
+			} else {
+				err = st.CreateBucket(ctx)
+			}
+			if err != nil {
 				return s.explain(err)
 			}
 			return nil
@@ -283,7 +296,7 @@ func (h *history) note(src *side) string {
 	if !h.counts.LeftBehind() {
 		return ""
 	}
-	return fmt.Sprintf("%s: %s and %s left behind; only current objects are copied and verified",
+	return fmt.Sprintf("%s: %s and %s left behind; only current objects are copied and verified (--versions copies the history)",
 		what, plural(h.counts.Noncurrent, "noncurrent version")+" ("+humanize.IBytes(uint64(h.counts.NoncurrentBytes))+")",
 		plural(h.counts.DeleteMarkers, "delete marker"))
 }
