@@ -290,8 +290,8 @@ type jsonSummary struct {
 	History     *jsonHistory `json:"history,omitempty"`
 	LossReport  *lossReport  `json:"loss_report,omitempty"`
 	Interrupted bool         `json:"interrupted,omitempty"`
-	Error           string   `json:"error,omitempty"`
-	Seconds         float64  `json:"seconds"`
+	Error       string       `json:"error,omitempty"`
+	Seconds     float64      `json:"seconds"`
 }
 
 type jsonFailure struct {
@@ -360,7 +360,9 @@ type jsonHistory struct {
 	DeleteMarkers int64 `json:"delete_markers_written"`
 	Kept          int64 `json:"entries_already_there"`
 	NullVersions  int64 `json:"null_versions"`
-	DstOnlyKeys   int64 `json:"destination_only_keys"`
+	// RedundantMarkers are delete markers that hide nothing, not written.
+	RedundantMarkers int64 `json:"redundant_delete_markers"`
+	DstOnlyKeys      int64 `json:"destination_only_keys"`
 	// The source's history as listed.
 	SourceCurrent       int `json:"source_current"`
 	SourceNoncurrent    int `json:"source_noncurrent"`
@@ -372,7 +374,7 @@ func historyJSON(h *transfer.HistorySummary) *jsonHistory {
 		return nil
 	}
 	return &jsonHistory{Keys: h.Keys, Versions: h.Versions, VersionBytes: h.VersionBytes, DeleteMarkers: h.Markers, Kept: h.Kept,
-		NullVersions: h.NullVersions, DstOnlyKeys: h.DstOnly,
+		NullVersions: h.NullVersions, RedundantMarkers: h.RedundantMarkers, DstOnlyKeys: h.DstOnly,
 		SourceCurrent: h.Source.Current, SourceNoncurrent: h.Source.Noncurrent, SourceDeleteMarkers: h.Source.DeleteMarkers}
 }
 

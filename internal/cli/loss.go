@@ -58,6 +58,9 @@ func buildLoss(in lossInput) *lossReport {
 		if h.NullVersions > 0 {
 			l.NotCarried = append(l.NotCarried, fmt.Sprintf("%s (written before versioning was enabled, or while it was suspended) got a version ID of their own", plural(int(h.NullVersions), "null version")))
 		}
+		if h.RedundantMarkers > 0 {
+			l.NotCarried = append(l.NotCarried, fmt.Sprintf("%s that hide nothing (on a key with no version beneath, or on another marker) were not written: every read of those keys is the same without them, and MinIO and versitygw keep none", plural(int(h.RedundantMarkers), "delete marker")))
+		}
 		if h.DstOnly > 0 {
 			l.Warnings = append(l.Warnings, fmt.Sprintf("%s have history at the destination only; left as they are", plural(int(h.DstOnly), "key")))
 		}

@@ -381,6 +381,26 @@ type BucketSpec struct {
 // earlier listings) may recover, others must not guess.
 var ErrAmbiguousOrder = errors.New("order of versions cannot be told")
 
+// EffectiveHistory returns a key's history, oldest first, without the
+// delete markers that hide nothing: those with no version beneath them (a
+// DELETE of a key that had none) and those on top of another marker. AWS
+// keeps such markers; MinIO and versitygw make none for a key without
+// versions, and MinIO keeps one of several markers in a row. Every read of
+// the key, current or by version, is the same with or without them, so a
+// history copy writes and compares the effective history, and reports how
+// many markers it left out (dropped).
+func EffectiveHistory(oldestFirst []Version) (kept []Version, dropped int) {
+	kept = make([]Version, 0, len(oldestFirst))
+	for _, v := range oldestFirst {
+		if v.DeleteMarker && (len(kept) == 0 || kept[len(kept)-1].DeleteMarker) {
+			dropped++
+			continue
+		}
+		kept = append(kept, v)
+	}
+	return kept, dropped
+}
+
 // History counts what a versioned listing holds: the current objects, and
 // what a copy of only the current objects leaves behind.
 type History struct {

@@ -144,6 +144,9 @@ type HistorySummary struct {
 	// (written before versioning was enabled, or while suspended): the
 	// destination gives each its own ID.
 	NullVersions int64
+	// RedundantMarkers counts the source's delete markers that hide
+	// nothing (store.EffectiveHistory), which are not written.
+	RedundantMarkers int64
 	// Keys is the number of keys whose history was considered, and
 	// DstOnly the keys with history at the destination only, left alone.
 	Keys, DstOnly int64

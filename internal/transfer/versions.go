@@ -32,6 +32,9 @@ import (
 // not match the source's (written by something else, or by a plain copy)
 // is never rewritten: the key fails with what differs.
 //
+// Delete markers that hide nothing (store.EffectiveHistory) are neither
+// written nor expected: MinIO and versitygw make none.
+//
 // Histories are added to, never removed from: a history sync deletes
 // nothing, and a key with history only at the destination is left alone
 // (HistorySummary.DstOnly).
@@ -85,6 +88,12 @@ func (r *run) historyPhase(ctx context.Context) error {
 				r.sum.SrcBytes += v.Size
 			}
 		}
+		r.mu.Unlock()
+		var dropped int
+		p.src, dropped = store.EffectiveHistory(p.src)
+		p.dst, _ = store.EffectiveHistory(p.dst)
+		r.mu.Lock()
+		h.RedundantMarkers += int64(dropped)
 		r.mu.Unlock()
 		if len(p.src) == 0 {
 			continue
