@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/dustin/go-humanize"
 
@@ -51,7 +50,7 @@ func buildLoss(in lossInput) *lossReport {
 			plural(int(h.Versions), "version")+" ("+humanize.IBytes(uint64(h.VersionBytes))+")", plural(int(h.Markers), "delete marker"), verb,
 			entries(h.Kept), humanize.Comma(h.Keys)))
 		if h.Source.Hidden > 0 {
-			l.Carried = append(l.Carried, fmt.Sprintf("%s whose latest entry is a delete marker stay deleted, with their history", plural(h.Source.Hidden, "key")))
+			l.Carried = append(l.Carried, fmt.Sprintf("keys whose latest entry is a delete marker stay deleted, with their history: %s", humanize.Comma(int64(h.Source.Hidden))))
 		}
 		l.NotCarried = append(l.NotCarried, fmt.Sprintf("version IDs and last-modified dates: the destination gives each version its own; the source's are kept in x-amz-meta-%s and x-amz-meta-%s. Lifecycle rules that expire noncurrent versions count from the copy date: their clocks restart",
 			diff.SourceVersionKey, diff.SourceModifiedKey))
@@ -88,7 +87,7 @@ func buildLoss(in lossInput) *lossReport {
 	if lp := in.lock; lp != nil && lp.source.Enabled {
 		switch {
 		case lp.noLock:
-			l.NotCarried = append(l.NotCarried, fmt.Sprintf("Object Lock (--no-lock): %s %s %s without their retention or legal hold; the destination does not protect them",
+			l.NotCarried = append(l.NotCarried, fmt.Sprintf("Object Lock (--no-lock): %s %s %s written without their retention or legal hold; the destination does not protect them",
 				humanize.Comma(sum.LockDropped), what, verb))
 		default:
 			how := ""
@@ -102,8 +101,9 @@ func buildLoss(in lossInput) *lossReport {
 		}
 	}
 	if sum.Compliance > 0 {
-		l.Warnings = append(l.Warnings, fmt.Sprintf("%s under COMPLIANCE retention until as late as %s cannot be deleted from AWS before then, by anyone: AWS's waiver of data-transfer-out charges for leaving asks that the data be deleted; plan the last step of the exit after %s, or agree it with AWS first",
-			plural(int(sum.Compliance), strings.TrimSuffix(what, "s")), sum.ComplianceUntil.UTC().Format(time.DateOnly), sum.ComplianceUntil.UTC().Format(time.DateOnly)))
+		until := sum.ComplianceUntil.UTC().Format("2006-01-02 15:04 UTC")
+		l.Warnings = append(l.Warnings, fmt.Sprintf("%s under COMPLIANCE retention, until %s at the latest, cannot be deleted at the source before then, by anyone: AWS's waiver of data-transfer-out charges for leaving asks that the data be deleted; plan the last step of the exit after %s, or agree it with AWS first",
+			plural(int(sum.Compliance), strings.TrimSuffix(what, "s")), until, until))
 	}
 	if sum.Encrypted > 0 {
 		if in.sse != "" {
