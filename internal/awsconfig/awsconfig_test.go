@@ -3,6 +3,8 @@ package awsconfig
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,6 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // isolate points the SDK at the given shared files and clears every other
@@ -135,5 +140,35 @@ func captureStderr(t *testing.T) func() string {
 	return func() string {
 		b, _ := os.ReadFile(f.Name())
 		return string(b)
+	}
+}
+
+// Options.CABundle makes the SDK trust a server's certificate that the
+// system does not: without it, the same request fails on the certificate.
+func TestCABundle(t *testing.T) {
+	isolate(t, filepath.Join(t.TempDir(), "none"), filepath.Join(t.TempDir(), "none"))
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><IsTruncated>false</IsTruncated></ListBucketResult>`))
+	}))
+	t.Cleanup(srv.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	list := func(o Options) error {
+		t.Helper()
+		cfg, err := Load(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = S3(cfg, "").ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("b")})
+		return err
+	}
+	o := Options{Endpoint: srv.URL, AccessKey: "k", SecretKey: "s", Region: "us-east-1", MaxAttempts: 1}
+	var unknown x509.UnknownAuthorityError
+	if err := list(o); !errors.As(err, &unknown) {
+		t.Errorf("without the bundle: err = %v, want an unknown-authority error", err)
+	}
+	o.CABundle = ca
+	if err := list(o); err != nil {
+		t.Errorf("with the bundle: %v", err)
 	}
 }
