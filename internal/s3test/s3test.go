@@ -5,13 +5,26 @@
 // where through SORTIE_MINIO and SORTIE_VERSITYGW. A test that needs a server
 // fails — it never skips — when the binary cannot be found, so a green suite
 // always means the real servers were exercised.
+//
+// Options start a server as a test needs it: versioned (versitygw needs a
+// flag for it), with a KMS key (MinIO refuses SSE-S3 and SSE-KMS without
+// one), or over TLS with a certificate made for the run (MinIO refuses
+// SSE-C over plain HTTP); Server.Config trusts that certificate.
 package s3test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -37,10 +50,16 @@ const (
 // Server is one running S3 server.
 type Server struct {
 	Kind      string
-	Endpoint  string // http://127.0.0.1:PORT
+	Endpoint  string // http://127.0.0.1:PORT, https:// with Options.TLS
 	AccessKey string
 	SecretKey string
 	Dir       string // where it keeps its data
+	// CA is the PEM certificate of a server started with Options.TLS,
+	// which its clients must trust (Config does); nil otherwise.
+	CA []byte
+	// KMSKey is the name of the key a server started with Options.KMS
+	// encrypts with, the KMS key ID SSE-KMS writes may name.
+	KMSKey string
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -86,6 +105,13 @@ type Options struct {
 	// --versioning-dir, without which it refuses PutBucketVersioning and
 	// Object Lock. MinIO versions any bucket without it.
 	Versioning bool
+	// KMS starts MinIO with a static KMS key (MINIO_KMS_SECRET_KEY),
+	// without which it answers SSE-S3 and SSE-KMS writes with 501. Other
+	// servers refuse the option.
+	KMS bool
+	// TLS serves HTTPS on 127.0.0.1 with a certificate made for the
+	// server (Server.CA): MinIO accepts SSE-C only over TLS.
+	TLS bool
 }
 
 // Start starts a server of the given kind with its data under dir.
@@ -119,9 +145,13 @@ func start(kind, bin, dir string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	scheme := "http"
+	if opts.TLS {
+		scheme = "https"
+	}
 	s := &Server{
 		Kind:      kind,
-		Endpoint:  fmt.Sprintf("http://127.0.0.1:%d", port),
+		Endpoint:  fmt.Sprintf("%s://127.0.0.1:%d", scheme, port),
 		AccessKey: "sortie" + randomString(10),
 		SecretKey: randomString(24),
 		Dir:       filepath.Join(dir, fmt.Sprintf("%s-%d", kind, port)),
@@ -132,6 +162,16 @@ func start(kind, bin, dir string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	var certs string
+	if opts.TLS {
+		certs = filepath.Join(s.Dir, "certs")
+		if s.CA, err = writeCert(certs); err != nil {
+			return nil, err
+		}
+	}
+	if opts.KMS && kind != MinIO {
+		return nil, fmt.Errorf("%s: Options.KMS is for MinIO only", kind)
+	}
 	var cmd *exec.Cmd
 	env := os.Environ()
 	switch kind {
@@ -140,11 +180,25 @@ func start(kind, bin, dir string, opts Options) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		cmd = exec.Command(bin, "server", data, "--address", addr, "--console-address", fmt.Sprintf("127.0.0.1:%d", console), "--quiet")
+		args := []string{"server", data, "--address", addr, "--console-address", fmt.Sprintf("127.0.0.1:%d", console), "--quiet"}
+		if certs != "" {
+			args = append(args, "--certs-dir", certs)
+		}
+		cmd = exec.Command(bin, args...)
 		env = append(env, "MINIO_ROOT_USER="+s.AccessKey, "MINIO_ROOT_PASSWORD="+s.SecretKey,
 			"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_PROMETHEUS_AUTH_TYPE=public")
+		if opts.KMS {
+			key := make([]byte, 32)
+			rand.Read(key)
+			s.KMSKey = "sortie-test-key"
+			env = append(env, "MINIO_KMS_SECRET_KEY="+s.KMSKey+":"+base64.StdEncoding.EncodeToString(key))
+		}
 	case VersityGW:
-		args := []string{"--port", addr, "posix"}
+		args := []string{"--port", addr}
+		if certs != "" {
+			args = append(args, "--cert", filepath.Join(certs, "public.crt"), "--key", filepath.Join(certs, "private.key"))
+		}
+		args = append(args, "posix")
 		if opts.Versioning {
 			versions := filepath.Join(s.Dir, "versions")
 			if err := os.MkdirAll(versions, 0o755); err != nil {
@@ -189,6 +243,11 @@ func (s *Server) waitReady(timeout time.Duration) error {
 		url = s.Endpoint + "/minio/health/live"
 	}
 	client := &http.Client{Timeout: time.Second}
+	if s.CA != nil {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(s.CA)
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		select {
@@ -206,6 +265,52 @@ func (s *Server) waitReady(timeout time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("not ready after %s", timeout)
+}
+
+// writeCert makes a self-signed certificate for 127.0.0.1 and localhost,
+// valid for a day, and writes it where MinIO's --certs-dir looks
+// (public.crt, private.key). It returns the certificate in PEM.
+func writeCert(dir string) ([]byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "sortie test server"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	crt := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, "public.crt"), crt, 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "private.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv}), 0o600); err != nil {
+		return nil, err
+	}
+	return crt, nil
 }
 
 // Stop kills the server and waits for it to exit.
@@ -293,7 +398,7 @@ func Main(m *testing.M) {
 // Config returns the store configuration that reaches bucket on s.
 func (s *Server) Config(bucket, prefix string) s3store.Config {
 	return s3store.Config{Bucket: bucket, Prefix: prefix, AWS: awsconfig.Options{Endpoint: s.Endpoint,
-		AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: "us-east-1"}}
+		AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: "us-east-1", CABundle: s.CA}}
 }
 
 // BucketName returns a fresh random bucket name, for a test that creates
@@ -356,7 +461,15 @@ func WriteProfiles(tb testing.TB, profiles map[string]*Server) {
 	dir := tb.TempDir()
 	var cfg, creds strings.Builder
 	for name, s := range profiles {
-		fmt.Fprintf(&cfg, "[profile %s]\nregion = us-east-1\nendpoint_url = %s\n\n", name, s.Endpoint)
+		fmt.Fprintf(&cfg, "[profile %s]\nregion = us-east-1\nendpoint_url = %s\n", name, s.Endpoint)
+		if s.CA != nil {
+			ca := filepath.Join(dir, name+".pem")
+			if err := os.WriteFile(ca, s.CA, 0o600); err != nil {
+				tb.Fatal(err)
+			}
+			fmt.Fprintf(&cfg, "ca_bundle = %s\n", ca)
+		}
+		cfg.WriteString("\n")
 		fmt.Fprintf(&creds, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", name, s.AccessKey, s.SecretKey)
 	}
 	cfgPath, credsPath := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
