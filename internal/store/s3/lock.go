@@ -164,7 +164,7 @@ func (s *Store) ProbeLock(ctx context.Context) (err error) {
 			err = cerr
 		}
 	}()
-	out, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+	in := &s3.PutObjectInput{
 		Bucket:                    aws.String(s.bucket),
 		Key:                       aws.String(s.prefix + key),
 		Body:                      bytes.NewReader(body),
@@ -172,7 +172,11 @@ func (s *Store) ProbeLock(ctx context.Context) (err error) {
 		ContentMD5:                aws.String(base64.StdEncoding.EncodeToString(sum[:])),
 		ObjectLockMode:            types.ObjectLockModeGovernance,
 		ObjectLockRetainUntilDate: &until,
-	})
+	}
+	// Written as the store writes, for a bucket whose policy demands it.
+	in.ServerSideEncryption, in.SSEKMSKeyId = s.serverSide()
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = s.customer()
+	out, err := s.client.PutObject(ctx, in)
 	if err != nil {
 		werr := s.wrap("probe object lock of", key, err)
 		if refusedLock(err, werr) {
@@ -249,10 +253,7 @@ func (s *Store) removeProbe(ctx context.Context, key string, bypass bool) error 
 	full := s.prefix + key
 	out, err := s.client.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(full)})
 	var ids []string
-	if err != nil {
-		// A store without versions may not list them: delete the object.
-		ids = []string{""}
-	} else {
+	if err == nil {
 		for _, v := range out.Versions {
 			if aws.ToString(v.Key) == full {
 				ids = append(ids, aws.ToString(v.VersionId))
@@ -262,6 +263,15 @@ func (s *Store) removeProbe(ctx context.Context, key string, bypass bool) error 
 			if aws.ToString(d.Key) == full {
 				ids = append(ids, aws.ToString(d.VersionId))
 			}
+		}
+	}
+	if len(ids) == 0 {
+		// A store that lists no versions of an object it holds keeps
+		// none: delete the object itself. Where it holds nothing, a plain
+		// delete is not sent: on a versioned bucket it would leave a
+		// delete marker behind.
+		if _, serr := s.stat(ctx, key, ""); serr == nil {
+			ids = []string{""}
 		}
 	}
 	var errs []error

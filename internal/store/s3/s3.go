@@ -26,6 +26,11 @@
 //     raw XML as well as the SDK's decoding, which loses how versions and
 //     delete markers interleave; versions.go says how, and what versitygw
 //     does differently.
+//   - Object Lock (store.Locker) and server-side encryption are checked,
+//     not trusted: ProbeLock deletes a retained version to see it refused,
+//     and every write that asks for encryption is followed by a HEAD, since
+//     versitygw answers such writes 200 and stores the object in clear.
+//     lock.go and sse.go list what each server does.
 package s3
 
 import (
@@ -75,6 +80,10 @@ type Config struct {
 	// list loop. Its Logger defaults to Logger.
 	AWS    awsconfig.Options
 	Logger *slog.Logger
+	// Encryption is the server-side encryption the store writes with, and
+	// the SSE-C key it reads and writes with; every write that asks for
+	// encryption is confirmed with a HEAD (sse.go says why).
+	Encryption Encryption
 }
 
 // Store is one bucket (and prefix) on S3 or an S3-compatible store.
@@ -85,6 +94,8 @@ type Store struct {
 	name     string
 	endpoint string
 	tags     bool
+	enc      Encryption
+	ssec     sseC
 	log      *slog.Logger
 	// firstParts caches the first part's size of multipart objects (Open).
 	firstParts partSizes
@@ -105,6 +116,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.Encryption.validate(); err != nil {
+		return nil, fmt.Errorf("s3://%s: %w", cfg.Bucket, err)
 	}
 	opts := cfg.AWS
 	if opts.Logger == nil {
@@ -135,6 +149,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		name:     strings.TrimSuffix(name, "/"),
 		endpoint: endpoint,
 		tags:     true,
+		enc:      cfg.Encryption,
+		ssec:     newSSEC(cfg.Encryption.CustomerKey),
 		log:      log,
 	}
 	return s, nil
@@ -148,7 +164,9 @@ func (s *Store) Endpoint() string { return s.endpoint }
 // Capabilities implements store.Store.
 func (s *Store) Capabilities() store.Capabilities {
 	return store.Capabilities{
-		ETagIsMD5:   true,
+		// SSE-KMS and SSE-C make every ETag, a part's too, something
+		// other than an MD5 of the body.
+		ETagIsMD5:   s.enc.asked() != store.SSEKMS && s.enc.asked() != store.SSECustomer,
 		Tags:        s.tags,
 		MinPartSize: 5 << 20,
 		MaxPartSize: 5 << 30,
@@ -300,13 +318,21 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 
 // stat reads the current object at key, or the version versionID.
 func (s *Store) stat(ctx context.Context, key, versionID string) (store.Info, error) {
-	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
+	in := &s3.HeadObjectInput{
 		Bucket:    aws.String(s.bucket),
 		Key:       aws.String(s.prefix + key),
 		VersionId: optional(versionID),
-	})
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = s.customer()
+	out, err := s.client.HeadObject(ctx, in)
+	if err != nil && in.SSECustomerKey != nil && badRequest(err) {
+		// Not an SSE-C object (S3 and MinIO refuse a key for it): read it
+		// as it is, and Encryption says how it is stored.
+		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = nil, nil, nil
+		out, err = s.client.HeadObject(ctx, in)
+	}
 	if err != nil {
-		return store.Info{}, s.wrap("stat", key, err)
+		return store.Info{}, s.readError("stat", key, err)
 	}
 	info := store.Info{
 		Object: store.Object{
@@ -322,6 +348,7 @@ func (s *Store) stat(ctx context.Context, key, versionID string) (store.Info, er
 		Parts:      int(aws.ToInt32(out.PartsCount)),
 		Length:     aws.ToInt64(out.ContentLength),
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
+		Encryption: encryptionOf(out.ServerSideEncryption, out.SSECustomerAlgorithm),
 	}
 	info.Meta.Lock = lockOf(out.ObjectLockMode, out.ObjectLockRetainUntilDate, out.ObjectLockLegalHoldStatus)
 	if err := s.fillTags(ctx, key, versionID, aws.ToInt32(out.TagCount), &info.Meta); err != nil {
@@ -380,9 +407,15 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 	if opts.IfMatch != "" {
 		in.IfMatch = aws.String(`"` + opts.IfMatch + `"`)
 	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = s.customer()
 	out, err := s.client.GetObject(ctx, in, s.dataPath)
+	if err != nil && in.SSECustomerKey != nil && badRequest(err) {
+		// Not an SSE-C object: read it as it is (see stat).
+		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = nil, nil, nil
+		out, err = s.client.GetObject(ctx, in, s.dataPath)
+	}
 	if err != nil {
-		return nil, store.Info{}, s.wrap("open", key, err)
+		return nil, store.Info{}, s.readError("open", key, err)
 	}
 	length := aws.ToInt64(out.ContentLength)
 	size := length
@@ -408,10 +441,11 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 		Parts:      int(aws.ToInt32(out.PartsCount)),
 		Length:     length,
 		OpaqueETag: opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm),
+		Encryption: encryptionOf(out.ServerSideEncryption, out.SSECustomerAlgorithm),
 	}
 	info.Meta.Lock = lockOf(out.ObjectLockMode, out.ObjectLockRetainUntilDate, out.ObjectLockLegalHoldStatus)
 	if opts.PartNumber > 0 && info.Parts > 0 {
-		info.PartSize, err = s.firstPartSize(ctx, key, opts.VersionID, opts.PartNumber, info, aws.ToString(out.ContentRange))
+		info.PartSize, err = s.firstPartSize(ctx, key, opts.VersionID, opts.PartNumber, info, aws.ToString(out.ContentRange), in.SSECustomerKey != nil)
 		if err != nil {
 			out.Body.Close()
 			return nil, store.Info{}, err
@@ -431,7 +465,7 @@ func (s *Store) Open(ctx context.Context, key string, opts store.ReadOptions) (i
 // from an earlier read of this version, or one HEAD of part 1, pinned to the
 // ETag (and version, when one was read) so the answer is about the same
 // version.
-func (s *Store) firstPartSize(ctx context.Context, key, versionID string, n int, info store.Info, contentRange string) (int64, error) {
+func (s *Store) firstPartSize(ctx context.Context, key, versionID string, n int, info store.Info, contentRange string, keyed bool) (int64, error) {
 	if n == 1 {
 		s.firstParts.put(key, info.ETag, info.Length)
 		return info.Length, nil
@@ -447,13 +481,17 @@ func (s *Store) firstPartSize(ctx context.Context, key, versionID string, n int,
 	if v, ok := s.firstParts.get(key, info.ETag); ok {
 		return v, nil
 	}
-	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
+	in := &s3.HeadObjectInput{
 		Bucket:     aws.String(s.bucket),
 		Key:        aws.String(s.prefix + key),
 		PartNumber: aws.Int32(1),
 		IfMatch:    aws.String(`"` + info.ETag + `"`),
 		VersionId:  optional(versionID),
-	})
+	}
+	if keyed {
+		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = s.customer()
+	}
+	out, err := s.client.HeadObject(ctx, in)
 	if err != nil {
 		return 0, s.wrap("stat part 1 of", key, err)
 	}
@@ -516,6 +554,8 @@ func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error
 		req.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(in.MD5))
 	}
 	req.ObjectLockMode, req.ObjectLockRetainUntilDate, req.ObjectLockLegalHoldStatus = lockHeaders(m.Lock)
+	req.ServerSideEncryption, req.SSEKMSKeyId = s.serverSide()
+	req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = s.customer()
 	req.ContentType, req.ContentEncoding, req.ContentDisposition, req.ContentLanguage, req.CacheControl =
 		optional(m.ContentType), optional(m.ContentEncoding), optional(m.ContentDisposition), optional(m.ContentLanguage), optional(m.CacheControl)
 	req.Expires = expires(m.Expires)
@@ -533,9 +573,14 @@ func (s *Store) Put(ctx context.Context, in store.PutInput) (store.Object, error
 		return store.Object{}, s.wrap("put", in.Key, err)
 	}
 	etag := strings.Trim(aws.ToString(out.ETag), `"`)
-	if opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm) {
-		// The store checked the Content-MD5 we sent; its ETag is no MD5.
+	if opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm) && s.Capabilities().ETagIsMD5 {
+		// The store checked the Content-MD5 we sent; its ETag is no MD5,
+		// though the store says its ETags are (a bucket's default
+		// encryption did it): callers must not compare it with one.
 		etag = ""
+	}
+	if err := s.confirmEncrypted(ctx, "put", in.Key, aws.ToString(out.VersionId)); err != nil {
+		return store.Object{}, err
 	}
 	return store.Object{Key: in.Key, Size: in.Size, ETag: etag, VersionID: aws.ToString(out.VersionId)}, nil
 }
@@ -572,6 +617,13 @@ func (s *Store) UpdateMetadata(ctx context.Context, key, etag string, m store.Me
 	// The copy is a new version, which keeps no lock of the old one's but
 	// what it is given here (or the bucket's default).
 	req.ObjectLockMode, req.ObjectLockRetainUntilDate, req.ObjectLockLegalHoldStatus = lockHeaders(m.Lock)
+	// The copy is written anew: it is encrypted as this store writes, and
+	// an SSE-C source needs its key to be read.
+	req.ServerSideEncryption, req.SSEKMSKeyId = s.serverSide()
+	req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = s.customer()
+	if info.Encryption == store.SSECustomer {
+		req.CopySourceSSECustomerAlgorithm, req.CopySourceSSECustomerKey, req.CopySourceSSECustomerKeyMD5 = s.customer()
+	}
 	if info.StorageClass != "" && info.StorageClass != "STANDARD" {
 		// A copy without a class would move the object to STANDARD.
 		req.StorageClass = types.StorageClass(info.StorageClass)
@@ -587,12 +639,15 @@ func (s *Store) UpdateMetadata(ctx context.Context, key, etag string, m store.Me
 			return store.Object{}, err
 		}
 	}
+	if err := s.confirmEncrypted(ctx, "update metadata", key, o.VersionID); err != nil {
+		return store.Object{}, err
+	}
 	if r := out.CopyObjectResult; r != nil {
 		o.ETag = strings.Trim(aws.ToString(r.ETag), `"`)
 		o.ModTime = aws.ToTime(r.LastModified)
 	}
-	if opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm) {
-		o.ETag = ""
+	if opaque(out.ServerSideEncryption, out.SSECustomerAlgorithm) && s.Capabilities().ETagIsMD5 {
+		o.ETag = "" // as in Put
 	}
 	return o, nil
 }
@@ -650,6 +705,8 @@ func (s *Store) CreateMultipart(ctx context.Context, key string, m store.Metadat
 	req.Metadata = encodeUser(m.User)
 	req.Tagging = encodeTags(m.Tags)
 	req.ObjectLockMode, req.ObjectLockRetainUntilDate, req.ObjectLockLegalHoldStatus = lockHeaders(m.Lock)
+	req.ServerSideEncryption, req.SSEKMSKeyId = s.serverSide()
+	req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = s.customer()
 	if storageClass != "" {
 		req.StorageClass = types.StorageClass(storageClass)
 	}
@@ -673,6 +730,7 @@ func (s *Store) UploadPart(ctx context.Context, key, uploadID string, n int, bod
 	if md5 != nil {
 		req.ContentMD5 = aws.String(base64.StdEncoding.EncodeToString(md5))
 	}
+	req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = s.customer()
 	opts := []func(*s3.Options){s.dataPath}
 	if md5 != nil {
 		opts = append(opts, unsignedPayload)
@@ -692,14 +750,19 @@ func (s *Store) CompleteMultipart(ctx context.Context, key, uploadID string, par
 		done[i] = types.CompletedPart{PartNumber: aws.Int32(int32(p.Number)), ETag: aws.String(`"` + p.ETag + `"`)}
 		size += p.Size
 	}
-	out, err := s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+	in := &s3.CompleteMultipartUploadInput{
 		Bucket:          aws.String(s.bucket),
 		Key:             aws.String(s.prefix + key),
 		UploadId:        aws.String(uploadID),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: done},
-	}, s.dataPath)
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = s.customer()
+	out, err := s.client.CompleteMultipartUpload(ctx, in, s.dataPath)
 	if err != nil {
 		return store.Object{}, s.wrap("complete multipart upload", key, err)
+	}
+	if err := s.confirmEncrypted(ctx, "complete multipart upload", key, aws.ToString(out.VersionId)); err != nil {
+		return store.Object{}, err
 	}
 	return store.Object{Key: key, Size: size, ETag: strings.Trim(aws.ToString(out.ETag), `"`), VersionID: aws.ToString(out.VersionId)}, nil
 }
