@@ -106,6 +106,20 @@ func TestServerSideEncryption(t *testing.T) {
 			}
 		})
 	}
+	t.Run("locked bucket with a default retention", func(t *testing.T) {
+		// The probe must not be kept for the bucket's default period.
+		st := encStore(t, srv, s3test.BucketName(), s3store.Encryption{Write: store.SSEAES256})
+		spec := store.BucketSpec{Lock: store.BucketLock{Enabled: true, DefaultMode: store.LockCompliance, DefaultYears: 1}}
+		if err := st.CreateBucketWith(ctx, spec); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.ProbeEncryption(ctx); err != nil {
+			t.Fatalf("ProbeEncryption: %v", err)
+		}
+		if vs := storetest.Versions(t, st, ""); len(vs) != 0 {
+			t.Errorf("the probe left %+v behind", vs)
+		}
+	})
 	t.Run("versioned bucket", func(t *testing.T) {
 		bucket := srv.VersionedBucket(t)
 		if err := encStore(t, srv, bucket, s3store.Encryption{Write: store.SSEAES256}).ProbeEncryption(ctx); err != nil {
