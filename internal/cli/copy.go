@@ -241,7 +241,9 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr, hist, loss, next)
 	}
 	next := []string{"sortie", "verify", src.loc.Raw, dst.loc.Raw}
-	if m == modeSync {
+	// --exact fails on what was not compared: the history a sync of
+	// current objects leaves behind is never compared.
+	if m == modeSync && (hist == nil || hist.err == nil && !hist.counts.LeftBehind()) {
 		next = append(next, "--exact")
 	}
 	next = append(next, o.hintFlags()...)
