@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sortie-dev/sortie/internal/store"
+	s3store "github.com/sortie-dev/sortie/internal/store/s3"
 )
 
 type cleanupOptions struct {
@@ -36,7 +37,7 @@ that was interrupted resumes them when run again.`,
 }
 
 func runCleanup(ctx context.Context, e *env, o *cleanupOptions, arg string) error {
-	dst, err := openSide(ctx, "destination", arg, o.profile, 4, e.log)
+	dst, err := openSide(ctx, "destination", arg, o.profile, 4, s3store.Encryption{}, e.log)
 	if err != nil {
 		return err
 	}

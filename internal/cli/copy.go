@@ -54,6 +54,7 @@ type copyOptions struct {
 	listWorkers            int
 	versions, noLock       bool
 	lossReport             string
+	enc                    encryptionFlags
 }
 
 func newCopyCmd(e *env, m mode) *cobra.Command {
@@ -100,6 +101,7 @@ cost at --egress-price-per-gb.`
 	f.BoolVar(&o.json, "json", false, "print JSON lines (one event per object, then a summary) on stdout")
 	f.BoolVar(&o.versions, "versions", false, "copy every version and delete marker of each key, oldest first, into a destination with versioning enabled (history is only added to: nothing is deleted)")
 	f.BoolVar(&o.noLock, "no-lock", false, "copy a source with Object Lock into a destination without it, dropping retention and legal holds (the loss report says so)")
+	o.enc.register(f, m != modePlan)
 	f.StringVar(&o.lossReport, "loss-report", "", "also write the loss report (what was and was not carried: history, Object Lock, encryption) to this file: JSON if it ends in .json, else Markdown")
 	if m != modePlan {
 		f.BoolVar(&o.dryRun, "dry-run", false, "decide everything, change nothing")
@@ -156,7 +158,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if err != nil {
 		return err
 	}
-	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, e.log)
+	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, &o.enc, e.log)
 	if err != nil {
 		return err
 	}
@@ -200,6 +202,12 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		// A plan says what copy would refuse, and plans the rest.
 		lock = &lockPlan{refused: oneLine(err.Error())}
 	}
+	_, dstEnc, _ := o.enc.sides() // checked by openSides
+	if real {
+		if err := checkEncryption(ctx, dst, dstEnc); err != nil {
+			return err
+		}
+	}
 
 	verb := map[mode]string{modeCopy: "copied", modeSync: "synced", modePlan: "planned"}[m]
 	out := startOutput(ctx, e, o.json, verb)
@@ -219,7 +227,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if !o.versions {
 		hist = src.history(ctx, opts.Filter, e.log)
 	}
-	loss := buildLoss(lossInput{src: src, dst: dst, sum: sum, hist: hist, lock: lock, dryRun: opts.DryRun})
+	loss := buildLoss(lossInput{src: src, dst: dst, sum: sum, hist: hist, lock: lock, sse: sseNote(dstEnc), dryRun: opts.DryRun})
 	if o.lossReport != "" && runErr == nil {
 		if err := loss.write(o.lossReport, e.stdout); err != nil {
 			return err
@@ -311,7 +319,7 @@ func (o *copyOptions) hintFlags() []string {
 	if o.noLock {
 		f = append(f, "--no-lock")
 	}
-	return f
+	return append(f, o.enc.hintFlags()...)
 }
 
 // selectionFlags renders the flags that choose where the sides are and which

@@ -30,7 +30,7 @@ type side struct {
 
 // openSide parses arg and opens its store. Nothing is requested yet but the
 // bucket-region lookup AWS buckets need.
-func openSide(ctx context.Context, role, arg, profile string, workers int, log *slog.Logger) (*side, error) {
+func openSide(ctx context.Context, role, arg, profile string, workers int, enc s3store.Encryption, log *slog.Logger) (*side, error) {
 	loc, err := location.Parse(arg)
 	if err == nil && role == "destination" {
 		// A bucket sortie may create follows today's rules; a source may
@@ -43,6 +43,9 @@ func openSide(ctx context.Context, role, arg, profile string, workers int, log *
 	s := &side{role: role, loc: loc}
 	switch loc.Kind {
 	case location.FS:
+		if enc.CustomerKey != nil && role == "source" {
+			return nil, usage("source %s is a local directory; --sse-c-key-file applies to s3:// sources only", loc)
+		}
 		if profile != "" {
 			return nil, usage("%s %s is a local directory; --%s-profile applies to s3:// locations only", role, loc, profileFlag(role))
 		}
@@ -52,7 +55,7 @@ func openSide(ctx context.Context, role, arg, profile string, workers int, log *
 		}
 		s.store = st
 	case location.S3:
-		st, err := s3store.New(ctx, s3store.Config{Bucket: loc.Bucket, Prefix: loc.Prefix, Logger: log,
+		st, err := s3store.New(ctx, s3store.Config{Bucket: loc.Bucket, Prefix: loc.Prefix, Logger: log, Encryption: enc,
 			AWS: awsconfig.Options{Profile: profile, Flag: "--" + profileFlag(role) + "-profile", MaxConns: workers * 2}})
 		if err != nil {
 			return nil, usage("%s %s: %v", role, loc, err)
@@ -63,11 +66,15 @@ func openSide(ctx context.Context, role, arg, profile string, workers int, log *
 }
 
 // openSides opens the source and the destination of a command.
-func openSides(ctx context.Context, srcArg, dstArg, fromProfile, toProfile string, workers int, log *slog.Logger) (src, dst *side, err error) {
-	if src, err = openSide(ctx, "source", srcArg, fromProfile, workers, log); err != nil {
+func openSides(ctx context.Context, srcArg, dstArg, fromProfile, toProfile string, workers int, enc *encryptionFlags, log *slog.Logger) (src, dst *side, err error) {
+	se, de, err := enc.sides()
+	if err != nil {
 		return nil, nil, err
 	}
-	if dst, err = openSide(ctx, "destination", dstArg, toProfile, workers, log); err != nil {
+	if src, err = openSide(ctx, "source", srcArg, fromProfile, workers, se, log); err != nil {
+		return nil, nil, err
+	}
+	if dst, err = openSide(ctx, "destination", dstArg, toProfile, workers, de, log); err != nil {
 		return nil, nil, err
 	}
 	return src, dst, nil

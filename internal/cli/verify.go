@@ -24,6 +24,7 @@ type verifyOptions struct {
 	include, exclude       []string
 	json, exact, skipMeta  bool
 	versions, noLock       bool
+	enc                    encryptionFlags
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
@@ -67,6 +68,7 @@ versioned S3 buckets; "missing" and "only at dst" then count keys.`,
 	f.BoolVar(&o.exact, "exact", false, "also fail when DST has objects SRC lacks, or when anything was not compared (but what --skip-metadata or --no-lock leave out)")
 	f.BoolVar(&o.skipMeta, "skip-metadata", false, "compare size and content only")
 	f.BoolVar(&o.versions, "versions", false, "compare every key's history (versions and delete markers), not only the current objects")
+	o.enc.register(f, false)
 	f.BoolVar(&o.noLock, "no-lock", false, "the copy was made without Object Lock: do not compare retention and legal holds")
 	return cmd
 }
@@ -79,7 +81,7 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 	if err != nil {
 		return usage("%v", err)
 	}
-	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, e.log)
+	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, &o.enc, e.log)
 	if err != nil {
 		return err
 	}

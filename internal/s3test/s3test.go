@@ -486,5 +486,8 @@ func WriteProfiles(tb testing.TB, profiles map[string]*Server) {
 	tb.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	tb.Setenv("AWS_ENDPOINT_URL", "")
 	tb.Setenv("AWS_ENDPOINT_URL_S3", "")
+	// An AWS_CA_BUNDLE in the environment (this machine's image sets one
+	// to the system's) wins over a profile's ca_bundle, as in aws-cli.
+	tb.Setenv("AWS_CA_BUNDLE", "")
 	tb.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
