@@ -44,6 +44,10 @@ import (
 //   - versitygw stamps no default retention on versions; it protects every
 //     version until the configuration's own date plus the default period.
 //     MinIO stamps each version, as AWS does.
+//   - versitygw keeps retention per key, not per version: writing a newer
+//     version without retention leaves the older one reporting none (found
+//     by a history copy whose verify failed). ProbeLock writes a second
+//     version to catch it, so a history copy into versitygw needs --no-lock.
 
 var _ store.Locker = (*Store)(nil)
 
@@ -190,6 +194,29 @@ func (s *Store) ProbeLock(ctx context.Context) (err error) {
 		return &store.OpError{Op: "probe object lock of", Store: s.name, Key: key,
 			Err: fmt.Errorf("%w: the store wrote a version under retention without a version ID (%q); Object Lock needs a versioned bucket", store.ErrLockNotEnforced, version)}
 	}
+	// A newer version without retention must leave the older one's alone:
+	// versitygw 1.8 keeps retention per key, so each write replaces the
+	// last one's and a history copy would keep only the newest's.
+	next := &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(s.prefix + key),
+		Body:          bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))),
+		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+	}
+	next.ServerSideEncryption, next.SSEKMSKeyId = s.serverSide()
+	next.SSECustomerAlgorithm, next.SSECustomerKey, next.SSECustomerKeyMD5 = s.customer()
+	if _, err := s.client.PutObject(ctx, next); err != nil {
+		return s.wrap("probe object lock of", key, err)
+	}
+	kept, err := s.stat(ctx, key, version)
+	if err != nil {
+		return err
+	}
+	if l := kept.Meta.Lock; l.Mode != store.LockGovernance || !l.RetainUntil.Truncate(time.Second).Equal(until) {
+		return &store.OpError{Op: "probe object lock of", Store: s.name, Key: key,
+			Err: fmt.Errorf("%w: the store keeps retention per key, not per version: after a newer version was written, the older one reports %s instead of GOVERNANCE until %s, so a copied history would keep only its newest version's retention", store.ErrLockNotEnforced, lockText(l), until.Format(time.RFC3339))}
+	}
 	_, derr := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{
 		Bucket:    aws.String(s.bucket),
 		Key:       aws.String(s.prefix + key),
@@ -216,6 +243,13 @@ func (s *Store) ProbeLock(ctx context.Context) (err error) {
 			Err: errors.New("the store answered the delete of a retained version with success yet still holds it: cannot tell whether it enforces retention")}
 	}
 	return nil
+}
+
+func lockText(l store.Lock) string {
+	if l.Mode == "" {
+		return "no retention"
+	}
+	return l.Mode + " until " + l.RetainUntil.UTC().Format(time.RFC3339)
 }
 
 // refusedLock reports whether a write with retention headers was refused
