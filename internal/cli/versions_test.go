@@ -255,9 +255,27 @@ func TestCopyVersionsVersityGW(t *testing.T) {
 		t.Errorf("the summary does not say the lock was dropped:\n%s", out)
 	}
 	sameHistories(t, listHistory(t, src.Store(t, sb, ""), false), listHistory(t, vgw.Store(t, vb, ""), true), false)
+	next := nextCommand(t, out)
+	if code, vout, verrs := sortie(t, append(next, "--exact")...); code != 0 || !strings.Contains(vout, "object lock") {
+		t.Errorf("%v --exact: exit %d\n%s\n%s", next, code, vout, verrs)
+	} else {
+		t.Logf("%v --exact:\n%s", next, vout)
+	}
 	code, out, _ = sortie(t, append([]string{"copy", "--no-lock", "--json"}, args...)...)
 	if h := last(t, out)["history"].(map[string]any); code != 0 || h["versions_written"] != 0.0 {
 		t.Errorf("second copy: exit %d %v", code, h)
+	}
+
+	// versitygw with --versioning-dir enforces retention but keeps it per
+	// key, so its locked buckets are refused too: the probe writes a second
+	// version and finds the first one's retention gone.
+	lb := vgw.LockedBucket(t)
+	code, _, errs = sortie(t, "copy", "--versions", "s3://"+sb, "s3://"+lb, "--from-profile", "src", "--to-profile", "vgwv")
+	if code != 2 || !strings.Contains(errs, "per key, not per version") {
+		t.Errorf("copy --versions to a locked versitygw bucket: exit %d\n%s", code, errs)
+	}
+	if n := len(listHistory(t, vgw.Store(t, lb, ""), true)); n != 0 {
+		t.Errorf("refused copy wrote %d keys", n)
 	}
 }
 

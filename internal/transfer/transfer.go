@@ -346,7 +346,7 @@ func (r *run) settle(ctx context.Context, e diff.Entry) {
 // noteWritten counts what the source held of an object just written
 // (its lock, its encryption), as writeMeta noted it. A resumed multipart
 // upload was given its metadata by an earlier run: the source is asked.
-func (r *run) noteWritten(ctx context.Context, o store.Object) {
+func (r *run) noteWritten(ctx context.Context, o store.Object) wrote {
 	v, ok := r.written.LoadAndDelete(writeKey(o))
 	w, _ := v.(wrote)
 	if !ok {
@@ -358,7 +358,7 @@ func (r *run) noteWritten(ctx context.Context, o store.Object) {
 			info, err = r.src.Stat(ctx, o.Key)
 		}
 		if err != nil {
-			return
+			return wrote{}
 		}
 		w = wrote{lock: info.Meta.Lock, encryption: info.Encryption}
 	}
@@ -380,6 +380,7 @@ func (r *run) noteWritten(ctx context.Context, o store.Object) {
 			}
 		}
 	}
+	return w
 }
 
 // copied counts one object copied (or, in a dry run, that would be).

@@ -143,16 +143,43 @@ func (r *run) replay(ctx context.Context, dv store.Versioned, p history) {
 			r.ev.Event(event.Event{Kind: event.Unchanged, Key: v.Key, Size: v.Size, ETag: v.ETag, Version: v.VersionID})
 		}
 	}
+	var locked []lockedVersion
 	for _, v := range p.src[kept:] {
 		if ctx.Err() != nil {
 			return
 		}
-		if err := r.write(ctx, dv, v); err != nil {
+		lv, err := r.write(ctx, dv, v)
+		if err != nil {
 			// The next entries must not be written before this one.
 			r.fail(p.key, fmt.Errorf("version %s: %w", v.VersionID, err))
 			return
 		}
+		if !lv.lock.IsZero() {
+			locked = append(locked, lv)
+		}
 	}
+	// Retention is confirmed once the key's history is written: a store
+	// that keeps it per key (versitygw) loses an older version's to a
+	// newer write, which a check right after each write would not see.
+	for _, lv := range locked {
+		info, err := dv.StatVersion(ctx, p.key, lv.dstID)
+		if err != nil {
+			r.fail(p.key, fmt.Errorf("version %s: confirm its retention: %w", lv.srcID, err))
+			return
+		}
+		if !info.Meta.Lock.Equal(lv.lock) {
+			r.fail(p.key, fmt.Errorf("version %s: the destination does not keep its Object Lock (it reports %s, %s was written); copy into a store that keeps retention per version, or pass --no-lock",
+				lv.srcID, diff.FormatLock(info.Meta.Lock), diff.FormatLock(lv.lock)))
+			return
+		}
+	}
+}
+
+// lockedVersion is a version written with retention or a legal hold, to be
+// confirmed.
+type lockedVersion struct {
+	srcID, dstID string
+	lock         store.Lock
 }
 
 // matchHistory returns how many of the oldest entries of p.src the
@@ -195,8 +222,9 @@ func historyConflict(i int, p history, what string) error {
 		i+1, len(p.src), what)
 }
 
-// write adds one source entry on top of the destination's history.
-func (r *run) write(ctx context.Context, dv store.Versioned, v store.Version) error {
+// write adds one source entry on top of the destination's history, and
+// returns the version with the lock it was written with (zero for none).
+func (r *run) write(ctx context.Context, dv store.Versioned, v store.Version) (lockedVersion, error) {
 	h := r.sum.History
 	if r.opts.DryRun {
 		r.mu.Lock()
@@ -210,7 +238,7 @@ func (r *run) write(ctx context.Context, dv store.Versioned, v store.Version) er
 		}
 		r.mu.Unlock()
 		r.ev.Event(event.Event{Kind: event.WouldCopy, Key: v.Key, Size: v.Size, Version: v.VersionID, DeleteMarker: v.DeleteMarker})
-		return nil
+		return lockedVersion{}, nil
 	}
 	if v.DeleteMarker {
 		var id string
@@ -223,23 +251,23 @@ func (r *run) write(ctx context.Context, dv store.Versioned, v store.Version) er
 			return err
 		})
 		if err != nil {
-			return err
+			return lockedVersion{}, err
 		}
 		r.ledger.VersionDone(v.Key, v.VersionID, id, true)
 		r.mu.Lock()
 		h.Markers++
 		r.mu.Unlock()
 		r.ev.Event(event.Event{Kind: event.Copied, Key: v.Key, Version: v.VersionID, DstVersion: id, DeleteMarker: true})
-		return nil
+		return lockedVersion{}, nil
 	}
 	o := store.Object{Key: v.Key, Size: v.Size, ETag: v.ETag, ModTime: v.ModTime, StorageClass: v.StorageClass, VersionID: v.VersionID}
 	r.ledger.Started(o.Key, o.Size, o.ETag)
 	got, err := r.copyObject(ctx, o)
 	if err != nil {
-		return err
+		return lockedVersion{}, err
 	}
 	if got.VersionID == "" || got.VersionID == store.NullVersion {
-		return &store.OpError{Op: "put", Store: r.dst.String(), Key: v.Key,
+		return lockedVersion{}, &store.OpError{Op: "put", Store: r.dst.String(), Key: v.Key,
 			Err: fmt.Errorf("the destination answered without a version ID (%q): is versioning enabled on the bucket?", got.VersionID)}
 	}
 	r.ledger.Done(o.Key, got.Size, got.ETag)
@@ -249,9 +277,13 @@ func (r *run) write(ctx context.Context, dv store.Versioned, v store.Version) er
 	h.Versions++
 	h.VersionBytes += got.Size
 	r.mu.Unlock()
-	r.noteWritten(ctx, o)
+	w := r.noteWritten(ctx, o)
 	r.ev.Event(event.Event{Kind: event.Copied, Key: v.Key, Size: got.Size, ETag: got.ETag, Version: v.VersionID, DstVersion: got.VersionID})
-	return nil
+	lv := lockedVersion{srcID: v.VersionID, dstID: got.VersionID}
+	if !r.opts.NoLock {
+		lv.lock = w.lock
+	}
+	return lv, nil
 }
 
 // landed returns the destination's current object at o's key when it is

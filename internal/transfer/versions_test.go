@@ -234,3 +234,41 @@ func TestKeyHistoriesRefusesDescendingKeys(t *testing.T) {
 		t.Fatal("descending keys accepted")
 	}
 }
+
+// forgetsLock is a destination that takes retention with each write and
+// reports none afterwards for all but a key's newest version, as versitygw
+// 1.8 keeps retention per key.
+type forgetsLock struct{ *mem.Store }
+
+func (f forgetsLock) StatVersion(ctx context.Context, key, id string) (store.Info, error) {
+	info, err := f.Store.StatVersion(ctx, key, id)
+	if cur, cerr := f.Store.Stat(ctx, key); err == nil && (cerr != nil || cur.VersionID != id) {
+		info.Meta.Lock = store.Lock{}
+	}
+	return info, err
+}
+
+// A history copy confirms each version's retention once the key's history
+// is written, and fails the key where the destination lost it.
+func TestHistoryConfirmsRetention(t *testing.T) {
+	ctx := context.Background()
+	src := versionedDest(t)
+	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	storetest.Put(t, src, "minutes.txt", []byte("reviewed"), store.Metadata{Lock: store.Lock{Mode: store.LockGovernance, RetainUntil: until}})
+	storetest.Put(t, src, "minutes.txt", []byte("restored"), store.Metadata{})
+	storetest.Put(t, src, "other.txt", []byte("held"), store.Metadata{Lock: store.Lock{LegalHold: true}})
+	o := opts()
+	o.Versions = true
+	sum, err := Run(ctx, src, forgetsLock{versionedDest(t)}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Failed) != 1 || sum.Failed[0].Key != "minutes.txt" || !strings.Contains(sum.Failed[0].Err.Error(), "does not keep its Object Lock") {
+		t.Fatalf("failed %v", sum.Failed)
+	}
+	// Without the lock asked for, nothing is expected of it.
+	o.NoLock = true
+	if sum, err := Run(ctx, src, forgetsLock{versionedDest(t)}, o); err != nil || len(sum.Failed) != 0 || sum.LockDropped != 2 {
+		t.Fatalf("--no-lock: %v %v %d", err, sum.Failed, sum.LockDropped)
+	}
+}
