@@ -390,17 +390,12 @@ func (b *bench) report(which string, rounds int, tools []tool) {
 }
 
 func profiles(dir string, src, dst *s3test.Server) error {
-	cfg := fmt.Sprintf("[profile src]\nregion = us-east-1\nendpoint_url = %s\n\n[profile dst]\nregion = us-east-1\nendpoint_url = %s\n", src.Endpoint, dst.Endpoint)
-	creds := fmt.Sprintf("[src]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[dst]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-		src.AccessKey, src.SecretKey, dst.AccessKey, dst.SecretKey)
-	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(cfg), 0o600); err != nil {
+	cfg, creds, err := s3test.ProfileFiles(dir, map[string]*s3test.Server{"src": src, "dst": dst})
+	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "credentials"), []byte(creds), 0o600); err != nil {
-		return err
-	}
-	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	os.Setenv("AWS_CONFIG_FILE", cfg)
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 	return nil

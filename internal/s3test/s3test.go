@@ -453,30 +453,41 @@ func (s *Server) Store(tb testing.TB, bucket, prefix string) *s3store.Store {
 	return st
 }
 
-// WriteProfiles writes an AWS config file and credentials file with one
-// profile per server (profile name → server) and points AWS_CONFIG_FILE and
-// AWS_SHARED_CREDENTIALS_FILE at them for the rest of the test.
-func WriteProfiles(tb testing.TB, profiles map[string]*Server) {
-	tb.Helper()
-	dir := tb.TempDir()
+// ProfileFiles writes an AWS config file and credentials file into dir,
+// with one profile per server (profile name → server), a server over TLS
+// with its certificate as the profile's ca_bundle, and returns their paths.
+// Benchmarks use it; tests use WriteProfiles.
+func ProfileFiles(dir string, profiles map[string]*Server) (cfgPath, credsPath string, err error) {
 	var cfg, creds strings.Builder
 	for name, s := range profiles {
 		fmt.Fprintf(&cfg, "[profile %s]\nregion = us-east-1\nendpoint_url = %s\n", name, s.Endpoint)
 		if s.CA != nil {
 			ca := filepath.Join(dir, name+".pem")
 			if err := os.WriteFile(ca, s.CA, 0o600); err != nil {
-				tb.Fatal(err)
+				return "", "", err
 			}
 			fmt.Fprintf(&cfg, "ca_bundle = %s\n", ca)
 		}
 		cfg.WriteString("\n")
 		fmt.Fprintf(&creds, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", name, s.AccessKey, s.SecretKey)
 	}
-	cfgPath, credsPath := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	cfgPath, credsPath = filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
-		tb.Fatal(err)
+		return "", "", err
 	}
 	if err := os.WriteFile(credsPath, []byte(creds.String()), 0o600); err != nil {
+		return "", "", err
+	}
+	return cfgPath, credsPath, nil
+}
+
+// WriteProfiles writes the files ProfileFiles writes and points
+// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE at them for the rest of
+// the test.
+func WriteProfiles(tb testing.TB, profiles map[string]*Server) {
+	tb.Helper()
+	cfgPath, credsPath, err := ProfileFiles(tb.TempDir(), profiles)
+	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Setenv("AWS_CONFIG_FILE", cfgPath)

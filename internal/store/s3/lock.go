@@ -168,18 +168,8 @@ func (s *Store) ProbeLock(ctx context.Context) (err error) {
 			err = cerr
 		}
 	}()
-	in := &s3.PutObjectInput{
-		Bucket:                    aws.String(s.bucket),
-		Key:                       aws.String(s.prefix + key),
-		Body:                      bytes.NewReader(body),
-		ContentLength:             aws.Int64(int64(len(body))),
-		ContentMD5:                aws.String(base64.StdEncoding.EncodeToString(sum[:])),
-		ObjectLockMode:            types.ObjectLockModeGovernance,
-		ObjectLockRetainUntilDate: &until,
-	}
-	// Written as the store writes, for a bucket whose policy demands it.
-	in.ServerSideEncryption, in.SSEKMSKeyId = s.serverSide()
-	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = s.customer()
+	in := s.probeInput(key, body, sum[:])
+	in.ObjectLockMode, in.ObjectLockRetainUntilDate = types.ObjectLockModeGovernance, &until
 	out, err := s.client.PutObject(ctx, in)
 	if err != nil {
 		werr := s.wrap("probe object lock of", key, err)
@@ -197,16 +187,7 @@ func (s *Store) ProbeLock(ctx context.Context) (err error) {
 	// A newer version without retention must leave the older one's alone:
 	// versitygw 1.8 keeps retention per key, so each write replaces the
 	// last one's and a history copy would keep only the newest's.
-	next := &s3.PutObjectInput{
-		Bucket:        aws.String(s.bucket),
-		Key:           aws.String(s.prefix + key),
-		Body:          bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))),
-		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
-	}
-	next.ServerSideEncryption, next.SSEKMSKeyId = s.serverSide()
-	next.SSECustomerAlgorithm, next.SSECustomerKey, next.SSECustomerKeyMD5 = s.customer()
-	if _, err := s.client.PutObject(ctx, next); err != nil {
+	if _, err := s.client.PutObject(ctx, s.probeInput(key, body, sum[:])); err != nil {
 		return s.wrap("probe object lock of", key, err)
 	}
 	kept, err := s.stat(ctx, key, version)
@@ -243,6 +224,21 @@ func (s *Store) ProbeLock(ctx context.Context) (err error) {
 			Err: errors.New("the store answered the delete of a retained version with success yet still holds it: cannot tell whether it enforces retention")}
 	}
 	return nil
+}
+
+// probeInput is a probe's write, encrypted as the store writes (for a
+// bucket whose policy demands it).
+func (s *Store) probeInput(key string, body, sum []byte) *s3.PutObjectInput {
+	in := &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(s.prefix + key),
+		Body:          bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))),
+		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum)),
+	}
+	in.ServerSideEncryption, in.SSEKMSKeyId = s.serverSide()
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = s.customer()
+	return in
 }
 
 func lockText(l store.Lock) string {
