@@ -29,13 +29,7 @@ func encServers(t *testing.T) (a, b, vgw *s3test.Server) {
 
 func encStore(t *testing.T, srv *s3test.Server, bucket string, enc s3store.Encryption) *s3store.Store {
 	t.Helper()
-	cfg := srv.Config(bucket, "")
-	cfg.Encryption = enc
-	st, err := s3store.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return srv.EncryptedStore(t, bucket, "", enc)
 }
 
 // Issue 12: objects encrypted at the source are written with --sse, each

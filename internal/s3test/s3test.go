@@ -445,8 +445,16 @@ func (s *Server) LockedBucket(tb testing.TB) string {
 
 // Store opens bucket (and prefix) on s.
 func (s *Server) Store(tb testing.TB, bucket, prefix string) *s3store.Store {
+	return s.EncryptedStore(tb, bucket, prefix, s3store.Encryption{})
+}
+
+// EncryptedStore opens bucket (and prefix) on s, writing and reading with
+// enc (server-side encryption, or an SSE-C key).
+func (s *Server) EncryptedStore(tb testing.TB, bucket, prefix string, enc s3store.Encryption) *s3store.Store {
 	tb.Helper()
-	st, err := s3store.New(context.Background(), s.Config(bucket, prefix))
+	cfg := s.Config(bucket, prefix)
+	cfg.Encryption = enc
+	st, err := s3store.New(context.Background(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -19,13 +19,7 @@ import (
 // encStore opens bucket on srv with the given encryption.
 func encStore(t *testing.T, srv *s3test.Server, bucket string, enc s3store.Encryption) *s3store.Store {
 	t.Helper()
-	cfg := srv.Config(bucket, "")
-	cfg.Encryption = enc
-	st, err := s3store.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return srv.EncryptedStore(t, bucket, "", enc)
 }
 
 // putMultipart writes body as a two-part upload (a 5 MiB part and the
