@@ -28,6 +28,9 @@ type Inventory struct {
 	AppStreamStacks []AppStreamStack `json:"appstream_stacks"`
 	WorkSpaces      []WorkSpace      `json:"workspaces"`
 	FileSystems     []FileSystem     `json:"file_systems"` // EFS
+	// Network is the EC2 estate a landing zone rebuilds; nil when it was
+	// not read (assess reads only counts).
+	Network *Network `json:"network,omitempty"`
 	// Other counts resources of every other type the tagging API found.
 	Other []ResourceCount `json:"other"`
 	// Problems are what could not be read (permissions, services absent
