@@ -1,8 +1,9 @@
 package assess
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/sortie-dev/sortie/internal/flavour"
 
 	"github.com/sortie-dev/sortie/internal/account"
 	"github.com/sortie-dev/sortie/internal/lang"
@@ -61,22 +62,7 @@ func workspaceFlavour(compute string) (string, bool) {
 	return flavourFor(s.vcpu, s.ram), true
 }
 
-// flavourFor is the smallest standard SCS flavour with vcpu and ram, or a
-// name by SCS's rule.
-func flavourFor(vcpu int, ram float64) string {
-	best := -1
-	for i, f := range scsFlavours {
-		if f.vcpu >= vcpu && f.ramGiB >= ram {
-			if best < 0 || f.vcpu < scsFlavours[best].vcpu || (f.vcpu == scsFlavours[best].vcpu && f.ramGiB < scsFlavours[best].ramGiB) {
-				best = i
-			}
-		}
-	}
-	if best >= 0 {
-		return scsFlavours[best].name
-	}
-	return fmt.Sprintf("SCS-%dV-%d", vcpu, int(ram))
-}
+func flavourFor(vcpu int, ram float64) string { return flavour.For(vcpu, ram) }
 
 func fleetType(t string) string {
 	switch t {
