@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/sortie-dev/sortie/internal/location"
 	"github.com/sortie-dev/sortie/internal/store"
@@ -88,7 +89,7 @@ func checkLock(ctx context.Context, src, dst *side, noLock, probe bool) (*lockPl
 	l := dst.store.(store.Locker)
 	if err := l.ProbeLock(ctx); err != nil {
 		if errors.Is(err, store.ErrLockNotEnforced) {
-			return nil, usage("destination %s accepts Object Lock but does not enforce it (%v): its retention would protect nothing; use a store that enforces it, or pass --no-lock", dst.loc, rootCause(err))
+			return nil, usage("destination %s does not keep Object Lock as the source's versions need (%v); use a store that enforces retention per version, or pass --no-lock", dst.loc, strings.TrimPrefix(rootCause(err).Error(), store.ErrLockNotEnforced.Error()+": "))
 		}
 		return nil, usage("destination %s: cannot check that it enforces Object Lock: %v", dst.loc, rootCause(err))
 	}

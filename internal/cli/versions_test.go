@@ -274,6 +274,7 @@ func TestCopyVersionsVersityGW(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "per key, not per version") {
 		t.Errorf("copy --versions to a locked versitygw bucket: exit %d\n%s", code, errs)
 	}
+	t.Logf("copy --versions to a locked versitygw bucket: exit %d\n%s", code, errs)
 	if n := len(listHistory(t, vgw.Store(t, lb, ""), true)); n != 0 {
 		t.Errorf("refused copy wrote %d keys", n)
 	}
