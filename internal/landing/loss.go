@@ -62,7 +62,14 @@ type Entry struct {
 // Loss is a landing zone's loss report.
 type Loss struct {
 	Entries []Entry `json:"entries"`
+	// Unread are what the reader could not see (a call the credentials
+	// may not make, a file absent from an export): nothing of it is in
+	// the module.
+	Unread []string `json:"unread,omitempty"`
 }
+
+// AddUnread records something the reader could not see.
+func (l *Loss) AddUnread(what string) { l.Unread = append(l.Unread, what) }
 
 func (l *Loss) add(feature string, s Status, aws, becomes, why string) {
 	l.Entries = append(l.Entries, Entry{Feature: feature, Status: s, AWS: aws, Becomes: becomes, Why: why})
@@ -92,9 +99,11 @@ func (l *Loss) Counts() map[Status]int {
 // words are the report's fixed words in English and French.
 var words = map[string]map[string]string{
 	"en": {"title": "Landing zone loss report", "exact": "exact", "different": "different", "not_translated": "not translated",
-		"summary": "%d exact, %d translated with a difference, %d not translated", "feature": "feature", "status": "status", "aws": "AWS", "to": "becomes", "why": "why"},
+		"summary": "%d exact, %d translated with a difference, %d not translated", "feature": "feature", "status": "status", "aws": "AWS", "to": "becomes", "why": "why",
+		"unread": "Not read (nothing of it is in the module)", "unread.short": "not read"},
 	"fr": {"title": "Zone d'accueil : rapport des pertes", "exact": "exact", "different": "avec une différence", "not_translated": "non traduit",
-		"summary": "%d exacts, %d traduits avec une différence, %d non traduits", "feature": "élément", "status": "état", "aws": "AWS", "to": "devient", "why": "pourquoi"},
+		"summary": "%d exacts, %d traduits avec une différence, %d non traduits", "feature": "élément", "status": "état", "aws": "AWS", "to": "devient", "why": "pourquoi",
+		"unread": "Non lu (rien de cela n'est dans le module)", "unread.short": "non lu"},
 }
 
 // Write renders the report as text, json or md, in lang (en, fr). The
@@ -111,15 +120,22 @@ func (l *Loss) Write(w io.Writer, format, lang string) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
-			Schema  int     `json:"schema"`
-			Summary string  `json:"summary"`
-			Counts  any     `json:"counts"`
-			Entries []Entry `json:"entries"`
-		}{1, summary, map[string]int{"exact": c[Exact], "different": c[Different], "not_translated": c[NotTranslated]}, l.Entries})
+			Schema  int      `json:"schema"`
+			Summary string   `json:"summary"`
+			Counts  any      `json:"counts"`
+			Entries []Entry  `json:"entries"`
+			Unread  []string `json:"unread"`
+		}{1, summary, map[string]int{"exact": c[Exact], "different": c[Different], "not_translated": c[NotTranslated]}, l.Entries, append([]string{}, l.Unread...)})
 	case "md":
 		fmt.Fprintf(w, "# %s\n\n%s\n\n| %s | %s | %s | %s | %s |\n|---|---|---|---|---|\n", wd["title"], summary, wd["feature"], wd["status"], wd["aws"], wd["to"], wd["why"])
 		for _, e := range l.Entries {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", e.Feature, wd[string(e.Status)], e.AWS, mdCell(e.Becomes), mdCell(e.Why))
+		}
+		if len(l.Unread) > 0 {
+			fmt.Fprintf(w, "\n## %s\n\n", wd["unread"])
+			for _, u := range l.Unread {
+				fmt.Fprintf(w, "- %s\n", u)
+			}
 		}
 		return nil
 	case "text", "":
@@ -137,6 +153,9 @@ func (l *Loss) Write(w io.Writer, format, lang string) error {
 				why = ": " + e.Why
 			}
 			fmt.Fprintf(w, "  %-15s %-22s %s%s%s\n", wd[string(e.Status)], e.Feature, e.AWS, to, why)
+		}
+		for _, u := range l.Unread {
+			fmt.Fprintf(w, "  %-15s %s\n", wd["unread.short"], u)
 		}
 		return nil
 	}

@@ -32,7 +32,12 @@ type Rule struct {
 // peer. A peer that cannot be expressed exactly is left out and listed:
 // the group comes out narrower, never wider.
 func (t *translator) securityGroups() {
-	groups := byID(t.net.SecurityGroups, func(g account.SecurityGroup) string { return g.ID })
+	var groups []account.SecurityGroup
+	for _, g := range byID(t.net.SecurityGroups, func(g account.SecurityGroup) string { return g.ID }) {
+		if !t.skipVPC[g.VPC] {
+			groups = append(groups, g)
+		}
+	}
 	for _, g := range groups {
 		t.groups[g.ID] = g
 		tag := g.Tag

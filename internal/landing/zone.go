@@ -61,7 +61,10 @@ type translator struct {
 	// subnetsOf maps a VPC to its subnets, in ID order.
 	subnetsOf map[string][]account.Subnet
 	subnetVPC map[string]string
-	groups    map[string]account.SecurityGroup
+	// skipVPC are the VPCs not translated (an unused default VPC), whose
+	// groups and tables are not either.
+	skipVPC map[string]bool
+	groups  map[string]account.SecurityGroup
 	// ipOwner maps a private IP to the port resource that holds it.
 	portOfIface map[string]string
 }
@@ -207,6 +210,7 @@ func (t *translator) networks() {
 		t.subnetsOf[s.VPC] = append(t.subnetsOf[s.VPC], s)
 		t.subnetVPC[s.ID] = s.VPC
 	}
+	t.skipVPC = map[string]bool{}
 	gwOf := map[string][]account.Gateway{}
 	for _, g := range byID(t.net.Gateways, func(g account.Gateway) string { return g.ID }) {
 		vpc := g.VPC
@@ -215,7 +219,14 @@ func (t *translator) networks() {
 		}
 		gwOf[vpc] = append(gwOf[vpc], g)
 	}
+	used := t.vpcsInUse()
 	for _, v := range byID(t.net.VPCs, func(v account.VPC) string { return v.ID }) {
+		if v.Default && !used[v.ID] {
+			// AWS makes one in every region; nothing runs in this one.
+			t.loss.add(FeatureVPC, NotTranslated, v.ID, "", "the default VPC AWS creates in every region, with no instance or load balancer in it: not needed")
+			t.skipVPC[v.ID] = true
+			continue
+		}
 		name := t.names.name(tNetwork, v.ID, v.Name)
 		nb := resource(tNetwork, name, fmt.Sprintf("AWS VPC %s (%s) in %s", v.ID, strings.Join(v.CIDRs, ", "), v.Region))
 		nb.set("name", str(name))
@@ -281,6 +292,20 @@ func diskText(d account.Disk) string {
 		return fmt.Sprintf("%d GiB", d.GiB)
 	}
 	return fmt.Sprintf("%s, %d GiB", d.Type, d.GiB)
+}
+
+// vpcsInUse are the VPCs an instance or a load balancer is in.
+func (t *translator) vpcsInUse() map[string]bool {
+	used := map[string]bool{}
+	for _, m := range t.net.Machines {
+		for _, i := range m.Interfaces {
+			used[t.subnetVPC[i.Subnet]] = true
+		}
+	}
+	for _, lb := range t.net.LoadBalancers {
+		used[lb.VPC] = true
+	}
+	return used
 }
 
 func gatewayIDs(gs []account.Gateway) string {
@@ -558,6 +583,9 @@ func (t *translator) machines() {
 // notTranslated lists what has no counterpart at all.
 func (t *translator) notTranslated() {
 	for _, a := range byID(t.net.NetworkACLs, func(a account.NetworkACL) string { return a.ID }) {
+		if t.skipVPC[a.VPC] {
+			continue
+		}
 		if a.Default && defaultACL(a) {
 			t.loss.add(FeatureACL, Exact, a.ID, "", "the default ACL allows everything: nothing to write")
 			continue

@@ -27,7 +27,7 @@ func twoTier() *account.Network {
 			{ID: "sg-web", Region: "ca-central-1", VPC: "vpc-0a60eb65b4EXAMPLE", Owner: "123456789012", Name: "web", Ingress: []account.SGRule{{Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRs: []string{"0.0.0.0/0"}, IPv6CIDRs: []string{"::/0"}}, {Protocol: "icmp", FromPort: 8, ToPort: -1, CIDRs: []string{"10.0.0.0/16"}}}, Egress: []account.SGRule{{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}}},
 			{ID: "sg-app", Region: "ca-central-1", VPC: "vpc-0a60eb65b4EXAMPLE", Owner: "123456789012", Name: "app", Ingress: []account.SGRule{{Protocol: "tcp", FromPort: 8080, ToPort: 8080, Groups: []account.GroupRef{{ID: "sg-web", Owner: "123456789012"}, {ID: "sg-other", Owner: "210987654321", Peering: "pcx-1"}}}}},
 		},
-		KeyPairs: []account.KeyPair{{Name: "ops", ID: "key-1", Region: "ca-central-1", PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample ops"}},
+		KeyPairs:  []account.KeyPair{{Name: "ops", ID: "key-1", Region: "ca-central-1", PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample ops"}},
 		Addresses: []account.Address{{AllocationID: "eipalloc-1", Region: "ca-central-1", PublicIP: "198.51.100.7", Instance: "i-web"}},
 		Machines: []account.Machine{{ID: "i-web", Region: "ca-central-1", Name: "moodle", Type: "t3.large", State: "running", Platform: "Linux/UNIX", Image: "ami-0abcdef1234567890", KeyName: "ops", RootDevice: "/dev/xvda",
 			Interfaces: []account.Interface{{ID: "eni-1", Subnet: "subnet-0bb1c79de3EXAMPLE", PrivateIPs: []string{"10.0.1.10"}, Groups: []string{"sg-web"}}},
