@@ -29,7 +29,8 @@ type VPC struct {
 	// blocks.
 	CIDRs     []string `json:"cidrs"`
 	IPv6CIDRs []string `json:"ipv6_cidrs,omitempty"`
-	// DHCPOptions is the ID of its DHCP option set ("" for none).
+	// DHCPOptions is the ID of its DHCP option set ("" for none: AWS
+	// calls that set "default").
 	DHCPOptions string `json:"dhcp_options,omitempty"`
 }
 
@@ -65,8 +66,12 @@ type Route struct {
 	// Target is what the route leads to: "local", "internet-gateway",
 	// "nat-gateway", "instance", "network-interface", "peering",
 	// "transit-gateway", "vpn-gateway", "vpc-endpoint",
-	// "egress-only-internet-gateway", "carrier-gateway", or
-	// "local-gateway"; TargetID its ID ("" for local).
+	// "egress-only-internet-gateway", "carrier-gateway",
+	// "local-gateway", "core-network" (Cloud WAN, TargetID its ARN),
+	// "odb-network", "route-server" (TargetID the next hop's IP), or
+	// "gateway" for a gateway ID of a kind not named here; TargetID its ID
+	// ("" for local). A route to an instance names the instance's network
+	// interface too; it is then "network-interface", the exact next hop.
 	Target   string `json:"target"`
 	TargetID string `json:"target_id,omitempty"`
 	// Blackhole says the target no longer exists.
@@ -133,24 +138,34 @@ type NetworkACL struct {
 	ID      string     `json:"id"`
 	Region  string     `json:"region"`
 	VPC     string     `json:"vpc"`
+	Name    string     `json:"name,omitempty"`
 	Default bool       `json:"default,omitempty"`
 	Subnets []string   `json:"subnets,omitempty"`
 	Entries []ACLEntry `json:"entries"`
 }
 
-// ACLEntry is one rule of a network ACL.
+// ACLEntry is one rule of a network ACL. A NetworkACL lists its ingress
+// entries first, then its egress ones, each by rule number: the order AWS
+// evaluates them in.
 type ACLEntry struct {
-	Number   int32  `json:"rule_number"`
-	Egress   bool   `json:"egress,omitempty"`
+	Number int32 `json:"rule_number"`
+	Egress bool  `json:"egress,omitempty"`
+	// Protocol is as AWS gives it: "-1" (all) or an IP protocol number
+	// ("6" tcp, "17" udp, "1" icmp, "58" icmpv6).
 	Protocol string `json:"protocol"`
 	Action   string `json:"action"` // allow, deny
 	CIDR     string `json:"cidr,omitempty"`
 	IPv6CIDR string `json:"ipv6_cidr,omitempty"`
-	FromPort int32  `json:"from_port,omitempty"`
-	ToPort   int32  `json:"to_port,omitempty"`
+	// FromPort and ToPort bound the ports for tcp and udp; for icmp and
+	// icmpv6 they are the ICMP type and code (-1: any), as in SGRule. Both
+	// are 0 where the protocol has none.
+	FromPort int32 `json:"from_port,omitempty"`
+	ToPort   int32 `json:"to_port,omitempty"`
 }
 
-// PrefixList is a customer-managed prefix list with its entries.
+// PrefixList is a customer-managed prefix list that a rule or a route
+// names, with its entries. AWS-managed lists (com.amazonaws.REGION.s3…)
+// are not listed: rules and routes still name them by ID.
 type PrefixList struct {
 	ID      string   `json:"id"`
 	Region  string   `json:"region"`
@@ -169,10 +184,12 @@ type KeyPair struct {
 	PublicKey string `json:"public_key,omitempty"`
 }
 
-// Address is an Elastic IP.
+// Address is an Elastic IP; Instance and Interface are "" when it is not
+// associated (a NAT gateway's address has an Interface and no Instance).
 type Address struct {
 	AllocationID string `json:"allocation_id"`
 	Region       string `json:"region"`
+	Name         string `json:"name,omitempty"`
 	PublicIP     string `json:"public_ip"`
 	Instance     string `json:"instance,omitempty"`
 	Interface    string `json:"network_interface,omitempty"`
@@ -212,7 +229,11 @@ type Machine struct {
 	IAMProfile     string `json:"iam_instance_profile,omitempty"`
 	PlacementGroup string `json:"placement_group,omitempty"`
 	Tenancy        string `json:"tenancy,omitempty"` // default, dedicated, host
-	UserData       bool   `json:"user_data,omitempty"`
+	// UserData is not read, so always false: DescribeInstances does not
+	// return it, and reading it (DescribeInstanceAttribute per instance)
+	// would copy what are often secrets into the export. Treat it as
+	// unknown.
+	UserData bool `json:"user_data,omitempty"`
 }
 
 // Interface is one network interface of a machine.
@@ -223,15 +244,21 @@ type Interface struct {
 	IPv6s      []string `json:"ipv6s,omitempty"`
 	Groups     []string `json:"security_groups"`
 	PublicIP   string   `json:"public_ip,omitempty"`
+	// NoSourceDestCheck says AWS's source/destination check is off: the
+	// interface may carry traffic that is neither from nor to its own
+	// addresses (a router, NAT or VPN instance, often a route's target).
+	NoSourceDestCheck bool `json:"no_source_dest_check,omitempty"`
 }
 
 // Disk is an EBS volume attached to a machine.
 type Disk struct {
 	Device string `json:"device"`
 	Volume string `json:"volume"`
-	GiB    int64  `json:"gib"`
-	Type   string `json:"type,omitempty"`
-	Root   bool   `json:"root,omitempty"`
+	// GiB and Type come from DescribeVolumes: 0 and "" when the volumes
+	// could not be read (a problem line says so).
+	GiB  int64  `json:"gib"`
+	Type string `json:"type,omitempty"`
+	Root bool   `json:"root,omitempty"`
 	// DeleteOnTermination is AWS's setting for the attachment.
 	DeleteOnTermination bool `json:"delete_on_termination,omitempty"`
 }
@@ -260,7 +287,9 @@ type Listener struct {
 	Forward string `json:"forward,omitempty"`
 	// Action is the default action's type (forward, redirect, …).
 	Action string `json:"action"`
-	// Certificates counts the TLS certificates (ACM) it serves.
+	// Certificates counts the certificates DescribeListeners names: the
+	// default one (ACM or IAM) of an HTTPS or TLS listener. Further SNI
+	// certificates are listed by describe-listener-certificates, not read.
 	Certificates int `json:"certificates,omitempty"`
 }
 
@@ -277,7 +306,8 @@ type TargetGroup struct {
 	HealthProtocol string `json:"health_protocol,omitempty"`
 	HealthPath     string `json:"health_path,omitempty"`
 	HealthPort     string `json:"health_port,omitempty"`
-	// Targets are the registered targets' IDs (instance IDs or IPs),
-	// when they were read (describe-target-health); nil when not.
+	// Targets are the registered targets' IDs (instance IDs, IPs, Lambda
+	// or ALB ARNs), from describe-target-health, sorted; nil when there
+	// are none or they could not be read (a problem line says which).
 	Targets []string `json:"targets,omitempty"`
 }
