@@ -134,7 +134,7 @@ func firstLine(s string) string {
 	return s
 }
 
-// Options narrow what Collect reads.
+// Options narrow what Collect and Network read.
 type Options struct {
 	// Regions limits the regional services to these; every one must be
 	// enabled in the account. Empty: all enabled regions.
@@ -153,35 +153,8 @@ func collect(ctx context.Context, r reader, source string, opts Options) (*accou
 	problem := func(service, region string, err error) {
 		inv.Problems = append(inv.Problems, account.Problem{Service: service, Region: region, Error: problemText(err)})
 	}
-	if id, err := r.Identity(ctx); err != nil {
-		problem("sts", "", err)
-	} else {
-		inv.Account = aws.ToString(id.Account)
-	}
-
-	var enabled []string
-	if out, err := r.Regions(ctx); err != nil {
-		problem("ec2 (regions)", "", err)
-	} else {
-		for _, reg := range out.Regions {
-			if s := aws.ToString(reg.OptInStatus); s == "" || s == "opt-in-not-required" || s == "opted-in" {
-				enabled = append(enabled, aws.ToString(reg.RegionName))
-			}
-		}
-	}
-	slices.Sort(enabled)
-	switch {
-	case len(opts.Regions) > 0:
-		for _, want := range opts.Regions {
-			if len(enabled) > 0 && !slices.Contains(enabled, want) {
-				return nil, fmt.Errorf("%w %q: not among the account's enabled regions (%s); check --regions", ErrUnknownRegion, want, strings.Join(enabled, ", "))
-			}
-		}
-		inv.Regions = slices.Clone(opts.Regions)
-	case len(enabled) > 0:
-		inv.Regions = enabled
-	default:
-		inv.Regions = []string{"us-east-1"}
+	if err := identify(ctx, r, inv, opts, problem); err != nil {
+		return nil, err
 	}
 
 	if err := collectBuckets(ctx, r, inv, opts, problem); err != nil {

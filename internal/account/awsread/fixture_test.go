@@ -21,8 +21,8 @@ import (
 )
 
 // fixtureAWS serves an account's API responses from files, in the formats
-// AWS documents for each API — XML for S3, EC2, IAM, RDS, STS, Route 53 and
-// CloudFront, JSON for Lambda, the tagging API, AppStream, WorkSpaces and
+// AWS documents for each API — XML for S3, EC2, ELBv2, IAM, RDS, STS,
+// Route 53 and CloudFront, JSON for Lambda, the tagging API, AppStream, WorkSpaces and
 // EFS, CBOR for CloudWatch —
 // so that the SDK clients run their real request and response code. The
 // service and region come from the request's SigV4 credential scope.
@@ -32,6 +32,9 @@ type fixtureAWS struct {
 
 	mu       sync.Mutex
 	requests map[string]int // "service Operation" → count
+	// forms holds the parameters of every query-protocol request, by
+	// "service Operation", so that tests can check what was asked.
+	forms map[string][]url.Values
 	// deny makes a service answer AccessDenied.
 	deny map[string]bool
 }
@@ -39,7 +42,7 @@ type fixtureAWS struct {
 var scopeRE = regexp.MustCompile(`Credential=[^/]+/\d+/([^/]+)/([^/]+)/aws4_request`)
 
 func startFixture(t testing.TB, dir string) (*fixtureAWS, string) {
-	f := &fixtureAWS{dir: dir, t: t, requests: map[string]int{}, deny: map[string]bool{}}
+	f := &fixtureAWS{dir: dir, t: t, requests: map[string]int{}, forms: map[string][]url.Values{}, deny: map[string]bool{}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -70,17 +73,35 @@ func (f *fixtureAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch service {
-	case "sts", "ec2", "rds", "iam":
+	case "sts", "ec2", "rds", "iam", "elasticloadbalancing":
 		form, _ := url.ParseQuery(string(body))
 		op := form.Get("Action")
 		f.count(service + " " + op)
+		f.mu.Lock()
+		f.forms[service+" "+op] = append(f.forms[service+" "+op], form)
+		f.mu.Unlock()
 		if f.deny[service] {
 			f.queryDenied(w, service, op)
 			return
 		}
 		name := op
-		if service == "ec2" && op != "DescribeRegions" || service == "rds" {
+		if service == "ec2" && op != "DescribeRegions" || service == "rds" || service == "elasticloadbalancing" {
 			name += "." + region
+		}
+		// Calls made once per object answer from a file per object.
+		switch op {
+		case "DescribeImages":
+			if form.Get("Owner.1") == "self" {
+				name += ".self"
+			} else {
+				name += ".in-use"
+			}
+		case "GetManagedPrefixListEntries":
+			name += "." + form.Get("PrefixListId")
+		case "DescribeListeners":
+			name += "." + arnName(form.Get("LoadBalancerArn"))
+		case "DescribeTargetHealth":
+			name += "." + arnName(form.Get("TargetGroupArn"))
 		}
 		f.serve(w, service+"/"+name, "xml", "text/xml")
 	case "s3":
@@ -128,6 +149,16 @@ func (f *fixtureAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "no fixture for service "+service, http.StatusNotImplemented)
 	}
+}
+
+// arnName is the name in a load balancer's or target group's ARN:
+// …:loadbalancer/app/NAME/ID, …:targetgroup/NAME/ID.
+func arnName(arn string) string {
+	parts := strings.Split(arn, "/")
+	if len(parts) < 3 {
+		return arn
+	}
+	return parts[len(parts)-2]
 }
 
 func (f *fixtureAWS) queryDenied(w http.ResponseWriter, service, op string) {

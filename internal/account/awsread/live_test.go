@@ -19,7 +19,13 @@ import (
 // reader through it, the way a user's profile would be read.
 func liveFixture(t *testing.T) (*fixtureAWS, *Live) {
 	t.Helper()
-	f, url := startFixture(t, "testdata/live")
+	return liveFixtureDir(t, "testdata/live")
+}
+
+// liveFixtureDir is liveFixture for the account whose API answers are in dir.
+func liveFixtureDir(t *testing.T, answers string) (*fixtureAWS, *Live) {
+	t.Helper()
+	f, url := startFixture(t, answers)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config")
 	creds := filepath.Join(dir, "credentials")

@@ -14,6 +14,10 @@ type Reader interface {
 	// Access reads IAM and the access settings of buckets (all when none
 	// are named); a bucket named but absent is an error.
 	Access(ctx context.Context, buckets []string) (*account.Access, error)
+	// Network reads the network estate a landing zone rebuilds, in
+	// opts.Regions or every enabled region, into an inventory that holds
+	// only the account, the regions, Network and the problems.
+	Network(ctx context.Context, opts Options) (*account.Inventory, error)
 }
 
 var (

@@ -12,7 +12,8 @@ import (
 func WriteExportScript(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(`#!/usr/bin/env bash
-# sortie assess — export an AWS account's inventory for an offline assessment.
+# sortie assess — export an AWS account's inventory for an offline assessment
+# (and its network estate, for sortie landing --offline).
 #
 # Read-only: every call below is a get, list or describe. Run it with
 # credentials that can read the account (the AWS managed policy
@@ -80,7 +81,7 @@ for r in $regions; do
   run $r/%s aws appstream describe-stacks --region $r
   run $r/%s aws workspaces describe-workspaces --region $r
   run $r/%s aws efs describe-file-systems --region $r
-  # CloudWatch's daily S3 storage metrics for this region's buckets.
+%s  # CloudWatch's daily S3 storage metrics for this region's buckets.
   q="$out/$r/%s.json"; i=0; sep=""
   printf '[' > "$q"
   for bucket in "${!bucket_region[@]}"; do
@@ -99,7 +100,53 @@ for r in $regions; do
   fi
 done
 echo "done: $out — now run: sortie assess --offline $out" >&2
-`, dirBuckets, strings.Join(StorageTypes(), " "), fileInstances, fileVolumes, fileSnapshots, fileDatabases, fileFunctions, fileResources, fileFleets, fileStacks, fileWorkSpaces, fileFileSystems, fileMetricQueries, fileMetricData)
+`, dirBuckets, strings.Join(StorageTypes(), " "), fileInstances, fileVolumes, fileSnapshots, fileDatabases, fileFunctions, fileResources, fileFleets, fileStacks, fileWorkSpaces, fileFileSystems, networkExport(), fileMetricQueries, fileMetricData)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// networkExport is the loop body that exports region $r's network estate,
+// for sortie landing: one file per call, and per prefix list, load
+// balancer and target group for the calls made once for each.
+func networkExport() string {
+	var b strings.Builder
+	b.WriteString("  # The network estate, for sortie landing.\n")
+	for _, c := range []struct{ file, cmd string }{
+		{fileVPCs, "ec2 describe-vpcs"},
+		{fileSubnets, "ec2 describe-subnets"},
+		{fileRouteTables, "ec2 describe-route-tables"},
+		{fileInternetGateways, "ec2 describe-internet-gateways"},
+		{fileNATGateways, "ec2 describe-nat-gateways"},
+		{fileSecurityGroups, "ec2 describe-security-groups"},
+		{fileNetworkACLs, "ec2 describe-network-acls"},
+		{filePrefixLists, "ec2 describe-managed-prefix-lists"},
+		{fileKeyPairs, "ec2 describe-key-pairs --include-public-key"},
+		{fileAddresses, "ec2 describe-addresses"},
+		{fileOwnImages, "ec2 describe-images --owners self"},
+		{fileLoadBalancers, "elbv2 describe-load-balancers"},
+		{fileTargetGroups, "elbv2 describe-target-groups"},
+	} {
+		fmt.Fprintf(&b, "  run $r/%s aws %s --region $r\n", c.file, c.cmd)
+	}
+	fmt.Fprintf(&b, `  # The entries of the account's own prefix lists and of those shared with it.
+  for pl in $(aws ec2 describe-managed-prefix-lists --region $r --query "PrefixLists[?OwnerId!='AWS'].PrefixListId" --output text 2>/dev/null); do
+    run $r/%s/$pl aws ec2 get-managed-prefix-list-entries --prefix-list-id "$pl" --region $r
+  done
+  # The AMIs the instances run, which may be public or shared: filtered by
+  # image-id, because naming a deregistered AMI fails the whole call.
+  ids=$(aws ec2 describe-instances --region $r --query 'Reservations[].Instances[].ImageId' --output text 2>/dev/null | tr -s '[:space:]' '\n' | sort -u | paste -sd, -)
+  if [ -n "$ids" ]; then
+    run $r/%s aws ec2 describe-images --include-deprecated --filters "Name=image-id,Values=$ids" --region $r
+  fi
+  # Listeners per load balancer, targets per target group, in files named for them.
+  while read -r name arn; do
+    [ -n "${arn:-}" ] || continue
+    run $r/%s/$name aws elbv2 describe-listeners --load-balancer-arn "$arn" --region $r < /dev/null
+  done < <(aws elbv2 describe-load-balancers --region $r --query 'LoadBalancers[].[LoadBalancerName,LoadBalancerArn]' --output text 2>/dev/null)
+  while read -r name arn; do
+    [ -n "${arn:-}" ] || continue
+    run $r/%s/$name aws elbv2 describe-target-health --target-group-arn "$arn" --region $r < /dev/null
+  done < <(aws elbv2 describe-target-groups --region $r --query 'TargetGroups[].[TargetGroupName,TargetGroupArn]' --output text 2>/dev/null)
+`, dirPrefixListEntries, fileImagesInUse, dirListeners, dirTargetHealth)
+	return b.String()
 }
