@@ -172,3 +172,12 @@ func TestSanitize(t *testing.T) {
 		}
 	}
 }
+
+func TestInstanceStore(t *testing.T) {
+	for typ, want := range map[string]bool{"g4dn.xlarge": true, "m5d.large": true, "c6gd.medium": true, "i3.large": true, "d3.xlarge": true,
+		"t3.large": false, "m5.large": false, "c6g.medium": false, "g4ad.xlarge": true, "r5.xlarge": false} {
+		if got := instanceStore(typ); got != want {
+			t.Errorf("instanceStore(%q) = %v, want %v", typ, got, want)
+		}
+	}
+}

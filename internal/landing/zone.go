@@ -294,6 +294,38 @@ func diskText(d account.Disk) string {
 	return fmt.Sprintf("%s, %d GiB", d.Type, d.GiB)
 }
 
+// routedVia returns the destinations of the routes whose next hop is this
+// interface (or, for the primary one, the machine).
+func (t *translator) routedVia(m account.Machine, i int, ifc account.Interface) []string {
+	var out []string
+	for _, rt := range byID(t.net.RouteTables, func(r account.RouteTable) string { return r.ID }) {
+		for _, r := range rt.Routes {
+			if (r.Target == "network-interface" && r.TargetID == ifc.ID) || (r.Target == "instance" && r.TargetID == m.ID && i == 0) {
+				if !slices.Contains(out, r.Destination) {
+					out = append(out, r.Destination)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// instanceStore says an EC2 type comes with instance-store disks: the
+// families with a "d" after their generation (m5d, c6gd, g4dn), and the
+// storage-optimised i and d families.
+func instanceStore(typ string) bool {
+	family, _, _ := strings.Cut(typ, ".")
+	if family == "" {
+		return false
+	}
+	if (family[0] == 'i' || family[0] == 'd') && len(family) > 1 && family[1] >= '0' && family[1] <= '9' {
+		return true
+	}
+	rest := strings.TrimLeft(family, "abcdefghijklmnopqrstuvwxyz")
+	rest = strings.TrimLeft(rest, "0123456789")
+	return strings.Contains(rest, "d")
+}
+
 // vpcsInUse are the VPCs an instance or a load balancer is in.
 func (t *translator) vpcsInUse() map[string]bool {
 	used := map[string]bool{}
@@ -465,6 +497,9 @@ func (t *translator) machines() {
 		if gpu {
 			t.loss.add(FeatureGPU, Different, m.ID, "instance "+name, m.Type+" has a GPU or accelerator: the flavour "+fl+" has none; ask the provider for a GPU flavour and set flavours[\""+name+"\"]")
 		}
+		if instanceStore(m.Type) {
+			t.loss.add(FeatureVolume, NotTranslated, m.ID, "", m.Type+" has instance-store disks (ephemeral, lost at stop on AWS too): not carried; a flavour with a local disk gives the same")
+		}
 		if strings.HasPrefix(strings.ToLower(m.Platform), "windows") {
 			t.loss.add(FeatureWindows, Different, m.ID, "instance "+name, "Windows: its licence is AWS's (included in the hourly price); the provider must license it, and the image must be a Windows one")
 		}
@@ -490,6 +525,20 @@ func (t *translator) machines() {
 			pb.set("security_group_ids", groups)
 			for _, ip := range ifc.PrivateIPs {
 				pb.nested("fixed_ip", attr{"subnet_id", ref(tSubnet + "." + subName + ".id")}, attr{"ip_address", str(ip)})
+			}
+			if ifc.NoSourceDestCheck {
+				// AWS lets it send and receive for others' addresses (a
+				// router or NAT instance): Neutron's anti-spoofing drops
+				// that unless the routed prefixes are allowed pairs.
+				routed := t.routedVia(m, i, ifc)
+				for _, p := range routed {
+					pb.nested("allowed_address_pairs", attr{"ip_address", str(p)})
+				}
+				if len(routed) > 0 {
+					t.loss.add(FeatureMachine, Different, ifc.ID, "port "+pname, "source/destination check off: allowed address pairs for "+strings.Join(routed, ", ")+", the prefixes routed through it")
+				} else {
+					t.loss.add(FeatureMachine, NotTranslated, ifc.ID, "", "source/destination check off, and no route leads through it: add allowed address pairs for the prefixes it forwards")
+				}
 			}
 			t.compute = append(t.compute, pb)
 			t.portOfIface[ifc.ID] = pb.address()

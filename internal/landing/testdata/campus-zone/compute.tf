@@ -49,6 +49,9 @@ resource "openstack_networking_port_v2" "moodle_app_1" {
     subnet_id  = openstack_networking_subnet_v2.private_a.id
     ip_address = "10.0.10.10"
   }
+  allowed_address_pairs {
+    ip_address = "172.16.0.0/12"
+  }
 }
 
 # AWS volume vol-0ca100000000aa001 (gp3, 30 GiB), the root of i-0ca1000000008a001
