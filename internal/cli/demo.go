@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -48,7 +49,7 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 		dir = d
 		// The copies, the servers' data and the sample account take about
 		// 100 MB a run: only the assessment is kept, to be opened.
-		defer removeAllBut(dir, demoReport)
+		defer removeAllBut(dir, demoReport, demoZone)
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return usage("--dir %s: %v", dir, err)
 	}
@@ -196,9 +197,17 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 		return err
 	}
 
+	fmt.Fprintln(w)
+	zone := filepath.Join(dir, demoZone)
+	step(11, "Write the landing zone: its network, security groups and machines as OpenTofu code for OpenStack",
+		"sortie landing --offline "+account+" -o "+zone)
+	if err := runLanding(ctx, e, &landingOptions{offline: account, outDir: zone, format: "text", lang: "en"}); err != nil {
+		return err
+	}
+
 	kept := "The files are in " + local + "."
 	if temporary {
-		kept = "The demo's copies are removed when it ends (run sortie demo --dir DIR to keep them)."
+		kept = "The demo's copies are removed when it ends, all but the assessment and the landing zone (run sortie demo --dir DIR to keep them)."
 	}
 	fmt.Fprintf(w, `
 Done. %s
@@ -213,20 +222,24 @@ and run
 and, before all that, assess your account (read-only):
     sortie assess --profile YOUR-AWS-PROFILE --cur YOUR-CUR-EXPORT-FOLDER
 
+The sample account's landing zone is in %s (tofu init && tofu plan there).
 The sample account's assessment is in %s — open it in a browser.
-`, kept, report)
+`, kept, zone, report)
 	return nil
 }
 
-// demoReport is the demo's assessment, the one file kept in a temporary
-// directory.
-const demoReport = "sortie-assessment.html"
+// demoReport and demoZone are the demo's assessment and landing zone, what
+// it keeps of a temporary directory.
+const (
+	demoReport = "sortie-assessment.html"
+	demoZone   = "landing-zone"
+)
 
-// removeAllBut removes what dir holds except the file keep.
-func removeAllBut(dir, keep string) {
+// removeAllBut removes what dir holds except the entries keep names.
+func removeAllBut(dir string, keep ...string) {
 	entries, _ := os.ReadDir(dir)
 	for _, en := range entries {
-		if en.Name() != keep {
+		if !slices.Contains(keep, en.Name()) {
 			os.RemoveAll(filepath.Join(dir, en.Name()))
 		}
 	}

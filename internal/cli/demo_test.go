@@ -43,7 +43,7 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// Without --dir the demo leaves only its assessment behind.
+// Without --dir the demo leaves only its assessment and landing zone behind.
 func TestDemoRemovesItsTemporaryFiles(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -58,7 +58,19 @@ func TestDemoRemovesItsTemporaryFiles(t *testing.T) {
 		}
 		return nil
 	})
-	if len(left) != 1 || filepath.Base(left[0]) != "sortie-assessment.html" || !strings.Contains(out, left[0]) {
-		t.Errorf("left behind %v, want only the assessment the output names", left)
+	var report []string
+	zone := 0
+	for _, f := range left {
+		switch {
+		case filepath.Base(f) == "sortie-assessment.html":
+			report = append(report, f)
+		case filepath.Base(filepath.Dir(f)) == "landing-zone":
+			zone++
+		default:
+			t.Errorf("left behind %s, want only the assessment and the landing zone", f)
+		}
+	}
+	if len(report) != 1 || !strings.Contains(out, report[0]) || zone == 0 || !strings.Contains(out, filepath.Join(filepath.Dir(report[0]), "landing-zone")) {
+		t.Errorf("left behind %v, want the assessment and the landing zone the output names", left)
 	}
 }
