@@ -78,8 +78,10 @@ func (t *translator) securityGroups() {
 				out, dropped := t.translateRule(g, d.dir, r, lists)
 				for _, nr := range out {
 					written++
+					b := t.ruleBlock(gb, name, written, nr)
 					t.rules = append(t.rules, nr)
-					t.secgroups = append(t.secgroups, t.ruleBlock(gb, name, written, nr))
+					t.ruleAddrs = append(t.ruleAddrs, b.address())
+					t.secgroups = append(t.secgroups, b)
 				}
 				for _, why := range dropped {
 					left++

@@ -24,6 +24,10 @@ type Result struct {
 	// Rules are the security-group rules written, with the AWS rule each
 	// comes from, so that "never wider" can be checked rule by rule.
 	Rules []Rule
+
+	// For tests: the names given, and each rule's resource address.
+	names     *namer
+	ruleAddrs []string
 }
 
 // Resource type names of terraform-provider-openstack 3.x.
@@ -51,10 +55,11 @@ const (
 
 // translator holds one translation's state.
 type translator struct {
-	net   *account.Network
-	names *namer
-	loss  *Loss
-	rules []Rule
+	net       *account.Network
+	names     *namer
+	loss      *Loss
+	rules     []Rule
+	ruleAddrs []string
 
 	network, compute, secgroups, balancers []*block
 	images, flavours, publicKeys           map[string]string // variable defaults and placeholders by name
@@ -99,7 +104,7 @@ func Translate(net *account.Network, opts Options) (*Result, error) {
 		files["loadbalancers.tf"] = file("Load balancers (Octavia).", t.balancers)
 	}
 	t.loss.sort()
-	return &Result{Module: &Module{Files: files}, Loss: t.loss, Rules: t.rules}, nil
+	return &Result{Module: &Module{Files: files}, Loss: t.loss, Rules: t.rules, names: t.names, ruleAddrs: t.ruleAddrs}, nil
 }
 
 func filterRegions(n *account.Network, regions []string) *account.Network {
