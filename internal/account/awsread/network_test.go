@@ -13,9 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/sortie-dev/sortie/internal/account"
 )
 
@@ -161,29 +158,7 @@ func TestCampusNetwork(t *testing.T) {
 // Every file of the fixture decodes into its SDK output type with no
 // member left over: the export holds aws-cli's shapes, not ours.
 func TestCampusNetworkHasOnlyRealMembers(t *testing.T) {
-	types := map[string]func() any{
-		fileIdentity:         func() any { return new(sts.GetCallerIdentityOutput) },
-		fileRegions:          func() any { return new(ec2.DescribeRegionsOutput) },
-		fileVPCs:             func() any { return new(ec2.DescribeVpcsOutput) },
-		fileSubnets:          func() any { return new(ec2.DescribeSubnetsOutput) },
-		fileRouteTables:      func() any { return new(ec2.DescribeRouteTablesOutput) },
-		fileInternetGateways: func() any { return new(ec2.DescribeInternetGatewaysOutput) },
-		fileNATGateways:      func() any { return new(ec2.DescribeNatGatewaysOutput) },
-		fileSecurityGroups:   func() any { return new(ec2.DescribeSecurityGroupsOutput) },
-		fileNetworkACLs:      func() any { return new(ec2.DescribeNetworkAclsOutput) },
-		filePrefixLists:      func() any { return new(ec2.DescribeManagedPrefixListsOutput) },
-		dirPrefixListEntries: func() any { return new(ec2.GetManagedPrefixListEntriesOutput) },
-		fileKeyPairs:         func() any { return new(ec2.DescribeKeyPairsOutput) },
-		fileAddresses:        func() any { return new(ec2.DescribeAddressesOutput) },
-		fileOwnImages:        func() any { return new(ec2.DescribeImagesOutput) },
-		fileImagesInUse:      func() any { return new(ec2.DescribeImagesOutput) },
-		fileInstances:        func() any { return new(ec2.DescribeInstancesOutput) },
-		fileVolumes:          func() any { return new(ec2.DescribeVolumesOutput) },
-		fileLoadBalancers:    func() any { return new(elb.DescribeLoadBalancersOutput) },
-		fileTargetGroups:     func() any { return new(elb.DescribeTargetGroupsOutput) },
-		dirListeners:         func() any { return new(elb.DescribeListenersOutput) },
-		dirTargetHealth:      func() any { return new(elb.DescribeTargetHealthOutput) },
-	}
+	types := networkFileTypes()
 	n := 0
 	err := filepath.WalkDir(campusNetwork, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
