@@ -107,11 +107,11 @@ func (t *translator) ruleBlock(gb *block, group string, n int, r Rule) *block {
 	if r.Protocol != "" {
 		b.set("protocol", str(r.Protocol))
 	}
-	// The provider sends neither when 0: 0 is "any".
-	if r.PortMin != 0 {
+	// The provider wants both or neither, and sends 0 as unset (the
+	// client's omitempty): 0 is "any", so an ICMP type with any code is
+	// its type and 0.
+	if r.PortMin != 0 || r.PortMax != 0 {
 		b.set("port_range_min", num(r.PortMin))
-	}
-	if r.PortMax != 0 {
 		b.set("port_range_max", num(r.PortMax))
 	}
 	switch {

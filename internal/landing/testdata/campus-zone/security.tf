@@ -198,6 +198,7 @@ resource "openstack_networking_secgroup_rule_v2" "gpu_lab_2" {
   ethertype         = "IPv4"
   protocol          = "icmp"
   port_range_min    = 8
+  port_range_max    = 0
   remote_ip_prefix  = "172.16.0.0/12"
 }
 
