@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,28 +86,27 @@ func TestNeverWider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lists := map[string][]string{}
-	for _, p := range n.PrefixLists {
-		lists[p.ID] = p.Entries
-	}
 	if len(res.Rules) == 0 {
 		t.Fatal("no rules written")
 	}
+	ag := 0
 	for _, r := range res.Rules {
 		if why := wider(r); why != "" {
 			t.Errorf("%s %s rule %+v is wider than AWS's: %s", r.Group, r.Direction, r, why)
 		}
-		if r.RemoteCIDR != "" && len(r.From.PrefixLists) > 0 && !slices.Contains(r.From.CIDRs, r.RemoteCIDR) && !slices.Contains(r.From.IPv6CIDRs, r.RemoteCIDR) {
-			found := false
-			for _, pl := range r.From.PrefixLists {
-				for _, c := range lists[pl] {
-					if p, err := netip.ParsePrefix(c); err == nil && p.Masked().String() == r.RemoteCIDR {
-						found = true
-					}
-				}
-			}
-			if !found {
-				t.Errorf("rule %+v: %s is in none of its prefix lists", r, r.RemoteCIDR)
+		if r.RemoteAddressGroup != "" {
+			ag++
+		}
+	}
+	if ag == 0 {
+		t.Error("no rule names an address group, though the fixture's app group allows ssh from a prefix list")
+	}
+	// The address group holds exactly the prefix list's entries.
+	sec0 := string(res.Module.Files["security.tf"])
+	for _, p := range n.PrefixLists {
+		for _, e := range p.Entries {
+			if !strings.Contains(sec0, `"`+e+`"`) {
+				t.Errorf("prefix list %s entry %s is in no address group", p.ID, e)
 			}
 		}
 	}

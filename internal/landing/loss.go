@@ -26,6 +26,7 @@ const (
 	FeatureGateway       = "internet and NAT gateway"
 	FeatureSecurityGroup = "security group"
 	FeatureSGRule        = "security group rule"
+	FeaturePrefixList    = "prefix list"
 	FeatureACL           = "network ACL"
 	FeatureMachine       = "instance"
 	FeatureVolume        = "EBS volume"
@@ -44,7 +45,7 @@ const (
 	FeatureIPv6          = "IPv6"
 )
 
-var featureOrder = []string{FeatureVPC, FeatureSubnet, FeatureRoute, FeatureGateway, FeatureSecurityGroup, FeatureSGRule,
+var featureOrder = []string{FeatureVPC, FeatureSubnet, FeatureRoute, FeatureGateway, FeatureSecurityGroup, FeatureSGRule, FeaturePrefixList,
 	FeatureACL, FeatureMachine, FeatureVolume, FeatureKeyPair, FeatureAddress, FeatureLoadBalancer, FeatureImage,
 	FeatureGPU, FeatureWindows, FeatureIAMProfile, FeaturePlacement, FeatureTenancy, FeatureUserData, FeatureDHCP,
 	FeatureResolver, FeatureIPv6}

@@ -20,9 +20,12 @@ type Rule struct {
 	// PortMin and PortMax bound ports (tcp, udp) or are the ICMP type and
 	// code; 0 means unset (any).
 	PortMin, PortMax int32
-	// Exactly one of RemoteCIDR and RemoteGroup is set.
+	// Exactly one of RemoteCIDR, RemoteGroup and RemoteAddressGroup is set.
 	RemoteCIDR  string
 	RemoteGroup string // an AWS security group ID of the same account
+	// RemoteAddressGroup is the AWS prefix list whose address group the
+	// rule names.
+	RemoteAddressGroup string
 	// From is the AWS rule this is part of.
 	From account.SGRule
 }
@@ -119,8 +122,34 @@ func (t *translator) ruleBlock(gb *block, group string, n int, r Rule) *block {
 		b.set("remote_ip_prefix", str(r.RemoteCIDR))
 	case r.RemoteGroup != "":
 		b.set("remote_group_id", ref(tSecgroup+"."+t.names.lookup(tSecgroup, r.RemoteGroup)+".id"))
+	case r.RemoteAddressGroup != "":
+		b.set("remote_address_group_id", ref(tAddressGroup+"."+t.names.lookup(tAddressGroup, r.RemoteAddressGroup)+".id"))
 	}
 	return b
+}
+
+// addressGroup writes, once, the Neutron address group of a customer-
+// managed prefix list, and returns its resource name.
+func (t *translator) addressGroup(l account.PrefixList) (string, string) {
+	if name := t.names.lookup(tAddressGroup, l.ID); name != "" {
+		return name, ""
+	}
+	var addrs list
+	for _, c := range l.Entries {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return "", fmt.Sprintf("entry %q is not a CIDR", c)
+		}
+		addrs = append(addrs, str(p.Masked().String()))
+	}
+	name := t.names.name(tAddressGroup, l.ID, l.Name)
+	b := resource(tAddressGroup, name, fmt.Sprintf("AWS prefix list %s (%s, %s)", l.ID, l.Name, l.Family))
+	b.set("name", str(l.Name))
+	b.set("description", str("AWS prefix list "+l.ID))
+	b.set("addresses", addrs)
+	t.addressGroups = append(t.addressGroups, b)
+	t.loss.add(FeaturePrefixList, Exact, l.ID, "address group "+name, fmt.Sprintf("%d entries", len(addrs)))
+	return name, ""
 }
 
 // translateRule turns one AWS IpPermission into Neutron rules, and names
@@ -164,10 +193,23 @@ func (t *translator) translateRule(g account.SecurityGroup, dir string, r accoun
 			dropped = append(dropped, fmt.Sprintf("%s rule %s: prefix list %s was not read (AWS-managed lists name AWS services)", dir, describeRule(r), pl))
 			continue
 		}
-		// Expanded entry by entry: the same addresses, one rule each.
-		for _, c := range l.Entries {
-			add(c)
+		// A Neutron address group holds the same addresses, and the rule
+		// names it as AWS's names the list, for the list's family.
+		et := "IPv4"
+		if l.Family == "IPv6" {
+			et = "IPv6"
 		}
+		if et == "IPv4" && !v4ok || et == "IPv6" && !v6ok {
+			dropped = append(dropped, fmt.Sprintf("%s rule %s: protocol %s does not apply to prefix list %s (%s)", dir, describeRule(r), r.Protocol, pl, l.Family))
+			continue
+		}
+		if _, err := t.addressGroup(l); err != "" {
+			dropped = append(dropped, fmt.Sprintf("%s rule %s: prefix list %s: %s", dir, describeRule(r), pl, err))
+			continue
+		}
+		nr := base
+		nr.EtherType, nr.RemoteAddressGroup = et, pl
+		out = append(out, nr)
 	}
 	for _, ref := range r.Groups {
 		other, known := t.groups[ref.ID]

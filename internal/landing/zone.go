@@ -32,25 +32,26 @@ type Result struct {
 
 // Resource type names of terraform-provider-openstack 3.x.
 const (
-	tNetwork    = "openstack_networking_network_v2"
-	tSubnet     = "openstack_networking_subnet_v2"
-	tRouter     = "openstack_networking_router_v2"
-	tRouterIf   = "openstack_networking_router_interface_v2"
-	tRoute      = "openstack_networking_router_route_v2"
-	tSecgroup   = "openstack_networking_secgroup_v2"
-	tRule       = "openstack_networking_secgroup_rule_v2"
-	tPort       = "openstack_networking_port_v2"
-	tInstance   = "openstack_compute_instance_v2"
-	tKeypair    = "openstack_compute_keypair_v2"
-	tVolume     = "openstack_blockstorage_volume_v3"
-	tAttach     = "openstack_compute_volume_attach_v2"
-	tFloatingIP = "openstack_networking_floatingip_v2"
-	tFIPAssoc   = "openstack_networking_floatingip_associate_v2"
-	tLB         = "openstack_lb_loadbalancer_v2"
-	tListener   = "openstack_lb_listener_v2"
-	tPool       = "openstack_lb_pool_v2"
-	tMonitor    = "openstack_lb_monitor_v2"
-	tMember     = "openstack_lb_member_v2"
+	tNetwork      = "openstack_networking_network_v2"
+	tSubnet       = "openstack_networking_subnet_v2"
+	tRouter       = "openstack_networking_router_v2"
+	tRouterIf     = "openstack_networking_router_interface_v2"
+	tRoute        = "openstack_networking_router_route_v2"
+	tSecgroup     = "openstack_networking_secgroup_v2"
+	tRule         = "openstack_networking_secgroup_rule_v2"
+	tAddressGroup = "openstack_networking_address_group_v2"
+	tPort         = "openstack_networking_port_v2"
+	tInstance     = "openstack_compute_instance_v2"
+	tKeypair      = "openstack_compute_keypair_v2"
+	tVolume       = "openstack_blockstorage_volume_v3"
+	tAttach       = "openstack_compute_volume_attach_v2"
+	tFloatingIP   = "openstack_networking_floatingip_v2"
+	tFIPAssoc     = "openstack_networking_floatingip_associate_v2"
+	tLB           = "openstack_lb_loadbalancer_v2"
+	tListener     = "openstack_lb_listener_v2"
+	tPool         = "openstack_lb_pool_v2"
+	tMonitor      = "openstack_lb_monitor_v2"
+	tMember       = "openstack_lb_member_v2"
 )
 
 // translator holds one translation's state.
@@ -62,6 +63,7 @@ type translator struct {
 	ruleAddrs []string
 
 	network, compute, secgroups, balancers []*block
+	addressGroups                          []*block
 	images, flavours, publicKeys           map[string]string // variable defaults and placeholders by name
 	// subnetsOf maps a VPC to its subnets, in ID order.
 	subnetsOf map[string][]account.Subnet
@@ -95,7 +97,7 @@ func Translate(net *account.Network, opts Options) (*Result, error) {
 	files := map[string][]byte{
 		"versions.tf":      versionsFile(),
 		"network.tf":       file("Networks, subnets and routers: one network per AWS VPC.", t.network),
-		"security.tf":      file("Security groups, rule by rule; Neutron's default egress rules are deleted\nso that only AWS's egress rules remain.", t.secgroups),
+		"security.tf":      file("Security groups, rule by rule; Neutron's default egress rules are deleted\nso that only AWS's egress rules remain. AWS prefix lists are address groups.", append(t.addressGroups, t.secgroups...)),
 		"compute.tf":       file("Machines: ports with their fixed IPs and groups, volumes, key pairs and\nfloating IPs.", t.compute),
 		"variables.tf":     t.variablesFile(),
 		"terraform.tfvars": t.tfvarsFile(),

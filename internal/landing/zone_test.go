@@ -101,6 +101,13 @@ func wider(r Rule) string {
 		}
 	}
 	switch {
+	case r.RemoteAddressGroup != "":
+		for _, pl := range a.PrefixLists {
+			if pl == r.RemoteAddressGroup {
+				return ""
+			}
+		}
+		return "prefix list " + r.RemoteAddressGroup + " not in the AWS rule"
 	case r.RemoteGroup != "":
 		for _, g := range a.Groups {
 			if g.ID == r.RemoteGroup {
@@ -114,9 +121,6 @@ func wider(r Rule) string {
 			if q, err := netip.ParsePrefix(c); err == nil && q.Bits() <= p.Bits() && q.Contains(p.Addr()) {
 				return ""
 			}
-		}
-		if len(a.PrefixLists) > 0 {
-			return "" // expanded from a prefix list: checked against its entries by the prefix-list test
 		}
 		return "CIDR " + r.RemoteCIDR + " not within the AWS rule's"
 	}

@@ -1,5 +1,12 @@
 # Security groups, rule by rule; Neutron's default egress rules are deleted
-# so that only AWS's egress rules remain.
+# so that only AWS's egress rules remain. AWS prefix lists are address groups.
+
+# AWS prefix list pl-0ca1000000004a001 (campus-admin-networks, IPv4)
+resource "openstack_networking_address_group_v2" "campus_admin_networks" {
+  name        = "campus-admin-networks"
+  description = "AWS prefix list pl-0ca1000000004a001"
+  addresses   = ["172.16.10.0/24", "172.20.0.0/16"]
+}
 
 # AWS security group sg-0ca1000000001a000 (default) of vpc-0ca1000000000a001
 resource "openstack_networking_secgroup_v2" "campus_default" {
@@ -111,33 +118,23 @@ resource "openstack_networking_secgroup_rule_v2" "campus_app_2" {
 }
 
 resource "openstack_networking_secgroup_rule_v2" "campus_app_3" {
-  security_group_id = openstack_networking_secgroup_v2.campus_app.id
-  direction         = "ingress"
-  ethertype         = "IPv4"
-  protocol          = "tcp"
-  port_range_min    = 22
-  port_range_max    = 22
-  remote_ip_prefix  = "172.16.10.0/24"
+  security_group_id       = openstack_networking_secgroup_v2.campus_app.id
+  direction               = "ingress"
+  ethertype               = "IPv4"
+  protocol                = "tcp"
+  port_range_min          = 22
+  port_range_max          = 22
+  remote_address_group_id = openstack_networking_address_group_v2.campus_admin_networks.id
 }
 
 resource "openstack_networking_secgroup_rule_v2" "campus_app_4" {
-  security_group_id = openstack_networking_secgroup_v2.campus_app.id
-  direction         = "ingress"
-  ethertype         = "IPv4"
-  protocol          = "tcp"
-  port_range_min    = 22
-  port_range_max    = 22
-  remote_ip_prefix  = "172.20.0.0/16"
-}
-
-resource "openstack_networking_secgroup_rule_v2" "campus_app_5" {
   security_group_id = openstack_networking_secgroup_v2.campus_app.id
   direction         = "egress"
   ethertype         = "IPv4"
   remote_ip_prefix  = "0.0.0.0/0"
 }
 
-resource "openstack_networking_secgroup_rule_v2" "campus_app_6" {
+resource "openstack_networking_secgroup_rule_v2" "campus_app_5" {
   security_group_id = openstack_networking_secgroup_v2.campus_app.id
   direction         = "egress"
   ethertype         = "IPv6"
