@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sortie-dev/sortie/internal/account/sample"
+	"github.com/sortie-dev/sortie/internal/tofutest"
 )
 
 const campusExport = "../landing/testdata/campus-network"
@@ -85,8 +88,42 @@ func TestLandingBadInput(t *testing.T) {
 		os.WriteFile(filepath.Join(missing, "ec2-describe-regions.json"), []byte(`{"Regions": [{"RegionName": "ca-central-1", "Endpoint": "ec2.ca-central-1.amazonaws.com", "OptInStatus": "opt-in-not-required"}]}`), 0o600)
 		os.MkdirAll(filepath.Join(missing, "ca-central-1"), 0o700)
 		code, stdout, errs := sortie(t, "landing", "--offline", missing, "-o", out)
-		if code != 0 || !strings.Contains(stdout, "not read") {
+		if code != 0 || !strings.Contains(stdout, "\n  not read ") {
 			t.Errorf("an export without network files: exit %d\n%s\n%s", code, stdout, errs)
 		}
+	}
+}
+
+// Issue 13: the README's two commands, on the fixture account and on the
+// demo's sample account: sortie landing, then tofu init and plan in the
+// module it wrote (real OpenTofu, the real OpenStack provider, offline).
+func TestLandingPlansWithTofu(t *testing.T) {
+	tf := tofutest.Find(t)
+	sampleDir := filepath.Join(t.TempDir(), "sample-account")
+	if err := os.CopyFS(sampleDir, sample.Account()); err != nil {
+		t.Fatal(err)
+	}
+	for name, export := range map[string]string{"campus": campusExport, "sample": sampleDir} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "zone")
+			if code, out, errs := sortie(t, "landing", "--offline", export, "-o", dir); code != 0 || strings.Contains(out, "\n  not read ") {
+				t.Fatalf("landing: exit %d\n%s\n%s", code, out, errs)
+			}
+			tf.Init(t, dir)
+			if w := tf.Validate(t, dir); len(w) > 0 {
+				t.Errorf("validate warned: %q", w)
+			}
+			creates := 0
+			for _, c := range tf.Plan(t, dir).ResourceChanges() {
+				if strings.Join(c.Actions, ",") != "create" {
+					t.Errorf("%s: %v", c.Address, c.Actions)
+				}
+				creates++
+			}
+			t.Logf("%s: tofu plan creates %d resources", name, creates)
+			if creates < 10 {
+				t.Errorf("only %d resources planned", creates)
+			}
+		})
 	}
 }
