@@ -588,6 +588,11 @@ func (t *translator) machines() {
 		ib := resource(tInstance, name, fmt.Sprintf("AWS instance %s (%s, %s)%s", m.ID, m.Type, m.Platform, where))
 		ib.set("name", str(name))
 		ib.set("flavor_name", index{ref("var.flavours"), name})
+		if m.State == "stopped" || m.State == "stopping" {
+			// As it is on AWS: created, then shut off.
+			ib.set("power_state", str("shutoff"))
+			t.loss.add(FeatureMachine, Exact, m.ID, "instance "+name, "stopped on AWS: power_state shutoff")
+		}
 		if kn := keyName(m.KeyName); kn != "" {
 			ib.set("key_pair", ref(tKeypair+"."+kn+".name"))
 		}

@@ -115,6 +115,7 @@ resource "openstack_blockstorage_volume_v3" "gpu_lab_win_root" {
 resource "openstack_compute_instance_v2" "gpu_lab_win" {
   name        = "gpu_lab_win"
   flavor_name = var.flavours["gpu_lab_win"]
+  power_state = "shutoff"
   key_pair    = openstack_compute_keypair_v2.lab_legacy.name
   block_device {
     uuid                  = openstack_blockstorage_volume_v3.gpu_lab_win_root.id
