@@ -18,6 +18,10 @@ type Reader interface {
 	// opts.Regions or every enabled region, into an inventory that holds
 	// only the account, the regions, Network and the problems.
 	Network(ctx context.Context, opts Options) (*account.Inventory, error)
+	// DNS reads the Route 53 hosted zones (opts.Zones, or all) with every
+	// record set, and the health checks; a zone named but absent is
+	// ErrUnknownZone.
+	DNS(ctx context.Context, opts DNSOptions) (*account.DNS, error)
 }
 
 var (

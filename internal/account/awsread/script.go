@@ -13,7 +13,8 @@ func WriteExportScript(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(`#!/usr/bin/env bash
 # sortie assess — export an AWS account's inventory for an offline assessment
-# (and its network estate, for sortie landing --offline).
+# (and its network estate, for sortie landing --offline, and its Route 53
+# zones, for sortie dns --offline).
 #
 # Read-only: every call below is a get, list or describe. Run it with
 # credentials that can read the account (the AWS managed policy
@@ -45,6 +46,7 @@ run() {
 	fmt.Fprintf(&b, "run %s aws iam get-account-authorization-details\n", fileIAM)
 	fmt.Fprintf(&b, "run %s aws route53 list-hosted-zones\n", fileZones)
 	fmt.Fprintf(&b, "run %s aws cloudfront list-distributions\n\n", fileDistributions)
+	b.WriteString(dnsExport())
 	fmt.Fprintf(&b, `if [ $# -gt 0 ]; then regions="$*"
 else regions=$(aws ec2 describe-regions --query 'Regions[].RegionName' --output text); fi
 
