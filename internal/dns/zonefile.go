@@ -1,0 +1,487 @@
+package dns
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/sortie-dev/sortie/internal/account"
+)
+
+// Options say how zones are written.
+type Options struct {
+	// NS are the target's name servers (absolute names): the apex NS
+	// records are replaced with them and the SOA's primary is the first.
+	// Empty keeps Route 53's, with a warning in the report.
+	NS []string
+	// Zones keeps only these zone names (with or without the final dot);
+	// empty keeps all.
+	Zones []string
+}
+
+// Status is what became of one record set.
+type Status string
+
+const (
+	Kept        Status = "kept"
+	Downgraded  Status = "downgraded"
+	NotCarried  Status = "not_carried"
+	ZoneWarning Status = "warning"
+)
+
+// Entry is one line of the loss report.
+type Entry struct {
+	Zone   string `json:"zone"`
+	Name   string `json:"name,omitempty"`
+	Type   string `json:"type,omitempty"`
+	Set    string `json:"set_identifier,omitempty"`
+	Status Status `json:"status"`
+	Why    string `json:"why,omitempty"`
+}
+
+// Result is an export: the files by name and the report.
+type Result struct {
+	Files map[string][]byte
+	Loss  []Entry
+}
+
+// Export writes every zone of d as a master file NAME.zone.
+func Export(d *account.DNS, opts Options) (*Result, error) {
+	if d == nil {
+		return nil, fmt.Errorf("the account's DNS was not read")
+	}
+	var ns []string
+	for _, n := range opts.NS {
+		if _, ok := dns.IsDomainName(n); !ok {
+			return nil, fmt.Errorf("--ns %q is not a domain name", n)
+		}
+		ns = append(ns, dns.Fqdn(strings.ToLower(n)))
+	}
+	res := &Result{Files: map[string][]byte{}}
+	seen := map[string]string{}
+	for _, z := range d.Zones {
+		if !wanted(z.Name, opts.Zones) {
+			continue
+		}
+		w := &zoneWriter{zone: z, ns: ns, res: res}
+		if slices.Contains(z.Unread, "record sets") {
+			w.report("", "", "", NotCarried, "the zone's record sets could not all be read: no file is written for it")
+			continue
+		}
+		data, err := w.write()
+		if err != nil {
+			return nil, fmt.Errorf("zone %s: %w", z.Name, err)
+		}
+		file := fileName(z)
+		if _, dup := seen[file]; dup {
+			// A public and a private zone of one name.
+			file = strings.TrimSuffix(file, ".zone") + "." + z.ID + ".zone"
+		}
+		seen[file] = z.ID
+		res.Files[file] = data
+	}
+	return res, nil
+}
+
+func wanted(name string, zones []string) bool {
+	if len(zones) == 0 {
+		return true
+	}
+	for _, z := range zones {
+		if dns.Fqdn(strings.ToLower(z)) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// fileName is the zone's name without its final dot, .zone; characters a
+// file name should not hold are replaced.
+func fileName(z account.HostedZone) string {
+	name := strings.TrimSuffix(presentName(z.Name), ".")
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, name)
+	return name + ".zone"
+}
+
+// presentName turns a Route 53 name (octal escapes for every byte but
+// a-z, 0-9, hyphen and underscore) into its master-file form (RFC 1035:
+// decimal escapes), a leading \052 label into the wildcard *.
+func presentName(r53 string) string {
+	labels := strings.Split(strings.TrimSuffix(r53, "."), ".")
+	var b strings.Builder
+	for i, l := range labels {
+		raw := unoctal(l)
+		if i == 0 && raw == "*" {
+			b.WriteString("*")
+		} else {
+			for _, c := range []byte(raw) {
+				switch {
+				case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+					b.WriteByte(c)
+				default:
+					fmt.Fprintf(&b, "\\%03d", c)
+				}
+			}
+		}
+		b.WriteByte('.')
+	}
+	return b.String()
+}
+
+// unoctal decodes Route 53's \ooo escapes.
+func unoctal(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// zoneWriter writes one zone.
+type zoneWriter struct {
+	zone account.HostedZone
+	ns   []string
+	res  *Result
+	rrs  []dns.RR
+}
+
+func (w *zoneWriter) report(name, typ, set string, s Status, why string) {
+	w.res.Loss = append(w.res.Loss, Entry{Zone: w.zone.Name, Name: name, Type: typ, Set: set, Status: s, Why: why})
+}
+
+// key groups the record sets of one name and type.
+type key struct{ name, typ string }
+
+func (w *zoneWriter) write() ([]byte, error) {
+	z := w.zone
+	apex := z.Name
+	groups := map[key][]account.RecordSet{}
+	var order []key
+	for _, rs := range z.RecordSets {
+		k := key{rs.Name, rs.Type}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], rs)
+	}
+	if z.Private {
+		w.report("", "", "", ZoneWarning, fmt.Sprintf("a private zone, answered only in %s: serve it on an internal resolver of the new network only", vpcList(z.VPCs)))
+	}
+	if len(w.ns) == 0 {
+		w.report(apex, "NS", "", ZoneWarning, "no --ns given: the apex NS and the SOA still name Route 53's servers; the new servers must be named before the delegation changes")
+	}
+	if s := z.DNSSEC; s != nil && s.Status == "SIGNING" {
+		w.report(apex, "DS", "", ZoneWarning, dnssecSteps(z))
+	}
+	cnames := map[string]bool{} // names that became a CNAME
+	for _, k := range order {
+		sets := groups[k]
+		switch {
+		case k.typ == "SOA" && k.name == apex:
+			w.soa(sets[0])
+			continue
+		case k.typ == "NS" && k.name == apex && len(w.ns) > 0:
+			for _, n := range w.ns {
+				w.add(k.name, "NS", 172800, n)
+			}
+			w.report(k.name, "NS", "", Kept, "replaced with the target's name servers ("+strings.Join(w.ns, ", ")+")")
+			continue
+		}
+		values, ttl, status, why := w.resolve(k, sets, groups, cnames)
+		if status == NotCarried {
+			w.report(presentName(k.name), k.typ, setIDs(sets), NotCarried, why)
+			continue
+		}
+		typ := k.typ
+		if status == Downgraded && strings.HasPrefix(why, "CNAME:") {
+			typ, why = "CNAME", strings.TrimPrefix(why, "CNAME:")
+			if cnames[k.name] {
+				continue // A and AAAA aliases to one resource: one CNAME
+			}
+			cnames[k.name] = true
+		}
+		var bad []string
+		for _, v := range values {
+			if err := w.add(k.name, typ, ttl, v); err != nil {
+				bad = append(bad, fmt.Sprintf("%q (%v)", v, err))
+			}
+		}
+		if len(bad) > 0 {
+			w.report(presentName(k.name), k.typ, setIDs(sets), NotCarried, "values a master file cannot hold, left out: "+strings.Join(bad, "; "))
+			continue
+		}
+		w.report(presentName(k.name), k.typ, setIDs(sets), status, why)
+		if (typ == "A" || typ == "AAAA" || typ == "MX") && !hostName(k.name) {
+			w.report(presentName(k.name), k.typ, "", ZoneWarning, "not a host name (letters, digits and hyphens): BIND refuses to load it unless the zone says check-names warn or ignore; PowerDNS and CoreDNS serve it")
+		}
+	}
+	// A CNAME must be alone at its name.
+	for name := range cnames {
+		for _, rr := range w.rrs {
+			if rr.Header().Name == presentName(name) && rr.Header().Rrtype != dns.TypeCNAME && rr.Header().Rrtype != dns.TypeRRSIG && rr.Header().Rrtype != dns.TypeNSEC {
+				return nil, fmt.Errorf("%s: an alias to an AWS resource became a CNAME, but the name also has %s records; give that name a fixed address instead", presentName(name), dns.TypeToString[rr.Header().Rrtype])
+			}
+		}
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "; %s, exported from Route 53 hosted zone %s by sortie dns export\n", presentName(apex), z.ID)
+	fmt.Fprintf(&b, "; routing policies are downgraded as the loss report says\n$ORIGIN %s\n", presentName(apex))
+	for _, rr := range w.rrs {
+		b.WriteString(rr.String())
+		b.WriteByte('\n')
+	}
+	return b.Bytes(), nil
+}
+
+// hostName says every label of a Route 53 name is a host name's (RFC 952,
+// 1123: letters, digits and hyphens), a leading wildcard allowed: BIND's
+// check-names test for address records.
+func hostName(r53 string) bool {
+	labels := strings.Split(strings.TrimSuffix(r53, "."), ".")
+	for i, l := range labels {
+		if i == 0 && l == "\\052" {
+			continue
+		}
+		for _, c := range []byte(l) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func vpcList(v []account.ZoneVPC) string {
+	var s []string
+	for _, x := range v {
+		s = append(s, x.ID+" ("+x.Region+")")
+	}
+	if len(s) == 0 {
+		return "its VPCs"
+	}
+	return strings.Join(s, ", ")
+}
+
+func setIDs(sets []account.RecordSet) string {
+	var ids []string
+	for _, s := range sets {
+		if s.SetIdentifier != "" {
+			ids = append(ids, s.SetIdentifier)
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+// add parses one record and keeps it.
+func (w *zoneWriter) add(name, typ string, ttl int64, value string) error {
+	rr, err := dns.NewRR(fmt.Sprintf("%s %d IN %s %s", presentName(name), ttl, typ, value))
+	if err != nil {
+		return err
+	}
+	if rr == nil {
+		return fmt.Errorf("empty record")
+	}
+	w.rrs = append(w.rrs, rr)
+	return nil
+}
+
+// soa writes the SOA, its primary the target's first name server.
+func (w *zoneWriter) soa(rs account.RecordSet) {
+	if len(rs.Values) == 0 {
+		w.report(rs.Name, "SOA", "", NotCarried, "the SOA has no value")
+		return
+	}
+	rr, err := dns.NewRR(fmt.Sprintf("%s %d IN SOA %s", presentName(rs.Name), rs.TTL, rs.Values[0]))
+	if err != nil {
+		w.report(rs.Name, "SOA", "", NotCarried, "the SOA does not parse: "+err.Error())
+		return
+	}
+	soa := rr.(*dns.SOA)
+	why := "kept"
+	if len(w.ns) > 0 {
+		soa.Ns = w.ns[0]
+		why = "primary server " + w.ns[0]
+	}
+	w.rrs = append(w.rrs, soa)
+	w.report(presentName(rs.Name), "SOA", "", Kept, why)
+}
+
+// resolve returns the values to write for the record sets of one name and
+// type, their TTL, and how they were kept.
+func (w *zoneWriter) resolve(k key, sets []account.RecordSet, groups map[key][]account.RecordSet, cnames map[string]bool) (values []string, ttl int64, s Status, why string) {
+	chosen, s, why := pick(sets)
+	ttl = -1
+	for _, rs := range chosen {
+		if rs.Alias == nil {
+			values = append(values, rs.Values...)
+			if ttl < 0 || rs.TTL < ttl {
+				ttl = rs.TTL
+			}
+			continue
+		}
+		a := rs.Alias
+		if a.Kind == "record" || a.HostedZoneID == w.zone.ID {
+			vs, t, err := w.flatten(a.DNSName, k.typ, groups, map[string]bool{k.name: true})
+			if err != nil {
+				return nil, 0, NotCarried, err.Error()
+			}
+			values = append(values, vs...)
+			if ttl < 0 || t < ttl {
+				ttl = t
+			}
+			if s == Kept {
+				s, why = Kept, "alias to "+presentName(a.DNSName)+", flattened to its values"
+			}
+			continue
+		}
+		// An AWS resource: its name is the answer, as a CNAME, except at
+		// the apex, where a CNAME cannot be.
+		if k.name == w.zone.Name {
+			return nil, 0, NotCarried, fmt.Sprintf("alias at the apex to %s %s: a CNAME cannot stand at the apex; use the target's ALIAS/ANAME record, or give the apex the addresses of the service's new home", a.Kind, a.DNSName)
+		}
+		if k.typ != "A" && k.typ != "AAAA" && k.typ != "CNAME" {
+			return nil, 0, NotCarried, fmt.Sprintf("alias of type %s to %s %s", k.typ, a.Kind, a.DNSName)
+		}
+		if len(sets) > 1 {
+			return nil, 0, NotCarried, fmt.Sprintf("routed aliases to %s: a CNAME answers one name", a.DNSName)
+		}
+		return []string{a.DNSName}, 60, Downgraded, fmt.Sprintf("CNAME:alias to %s %s written as a CNAME to it (TTL 60, as Route 53 answers for %s); a CNAME cannot share its name with other records", a.Kind, a.DNSName, a.Kind)
+	}
+	if ttl < 0 {
+		ttl = 300
+	}
+	return dedupe(values), ttl, s, why
+}
+
+// flatten resolves an alias to a record set of the zone: its values, or,
+// for an alias, the values it resolves to; seen detects loops.
+func (w *zoneWriter) flatten(target, typ string, groups map[key][]account.RecordSet, seen map[string]bool) ([]string, int64, error) {
+	target = strings.ToLower(target)
+	if seen[target] {
+		return nil, 0, fmt.Errorf("alias loop through %s", presentName(target))
+	}
+	seen[target] = true
+	sets, ok := groups[key{target, typ}]
+	if !ok {
+		return nil, 0, fmt.Errorf("alias to %s %s, which the zone does not hold", presentName(target), typ)
+	}
+	chosen, _, _ := pick(sets)
+	var values []string
+	ttl := int64(-1)
+	for _, rs := range chosen {
+		if rs.Alias != nil {
+			if rs.Alias.Kind != "record" && rs.Alias.HostedZoneID != w.zone.ID {
+				return nil, 0, fmt.Errorf("alias to %s, itself an alias to %s %s: a flattened record cannot follow an AWS resource", presentName(target), rs.Alias.Kind, rs.Alias.DNSName)
+			}
+			vs, t, err := w.flatten(rs.Alias.DNSName, typ, groups, seen)
+			if err != nil {
+				return nil, 0, err
+			}
+			values = append(values, vs...)
+			if ttl < 0 || t < ttl {
+				ttl = t
+			}
+			continue
+		}
+		values = append(values, rs.Values...)
+		if ttl < 0 || rs.TTL < ttl {
+			ttl = rs.TTL
+		}
+	}
+	return values, ttl, nil
+}
+
+// pick downgrades a name's routed record sets to what a plain zone file
+// answers, and says how.
+func pick(sets []account.RecordSet) ([]account.RecordSet, Status, string) {
+	if len(sets) == 1 && (sets[0].Routing == "" || sets[0].Routing == "simple") {
+		return sets, Kept, ""
+	}
+	routing := sets[0].Routing
+	switch routing {
+	case "failover":
+		for _, s := range sets {
+			if s.Failover == "PRIMARY" {
+				return []account.RecordSet{s}, Downgraded, "failover: the primary only (" + s.SetIdentifier + "); its health check and the secondary are not carried"
+			}
+		}
+	case "geolocation", "geoproximity", "ip-based":
+		for _, s := range sets {
+			if s.Geo != nil && s.Geo.Country == "*" || s.CIDR != nil && s.CIDR.Location == "*" {
+				return []account.RecordSet{s}, Downgraded, routing + ": the default set only (" + s.SetIdentifier + "); the locations are not carried"
+			}
+		}
+		return sets, Downgraded, routing + " without a default set: every set's values, round robin"
+	case "weighted":
+		var keep []account.RecordSet
+		var w []string
+		for _, s := range sets {
+			w = append(w, fmt.Sprintf("%s %d", s.SetIdentifier, s.Weight))
+			if s.Weight > 0 {
+				keep = append(keep, s)
+			}
+		}
+		if len(keep) == 0 {
+			keep = sets
+		}
+		return keep, Downgraded, "weighted (" + strings.Join(w, ", ") + "): every value, round robin, equal shares"
+	case "latency":
+		return sets, Downgraded, "latency: every region's values, round robin"
+	case "multivalue":
+		return sets, Downgraded, "multivalue: every value; the health checks are not carried"
+	}
+	return sets, Downgraded, routing + ": every value, round robin"
+}
+
+func dedupe(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// dnssecSteps is the exit order for a signed zone, with its DS TTL.
+func dnssecSteps(z account.HostedZone) string {
+	ttl := "its TTL (dig DS " + presentName(z.Name) + " at the parent; unknown here)"
+	if z.DNSSEC.DSTTL > 0 {
+		ttl = fmt.Sprintf("its TTL of %d s (%s)", z.DNSSEC.DSTTL, humanDuration(z.DNSSEC.DSTTL))
+	}
+	return "DNSSEC signing is on, and the new servers cannot sign with Route 53's keys: 1. remove the DS record at the registrar; 2. wait out " + ttl + "; 3. disable signing in Route 53 (and only then move the NS records), or sign at the target and publish its new DS"
+}
+
+func humanDuration(s int64) string {
+	switch {
+	case s%86400 == 0:
+		return fmt.Sprintf("%d days", s/86400)
+	case s%3600 == 0:
+		return fmt.Sprintf("%d hours", s/3600)
+	}
+	return fmt.Sprintf("%d minutes", (s+59)/60)
+}
+
+// SortLoss orders a report by zone, then name, then type.
+func SortLoss(l []Entry) {
+	slices.SortStableFunc(l, func(a, b Entry) int {
+		return cmp.Or(cmp.Compare(a.Zone, b.Zone), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Type, b.Type))
+	})
+}
