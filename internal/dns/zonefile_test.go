@@ -182,3 +182,22 @@ func TestPresentName(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteLoss(t *testing.T) {
+	res, err := Export(labo(), Options{NS: []string{"ns1.sovereign.example."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	SortLoss(res.Loss)
+	for _, tc := range []struct{ format, lang, want string }{
+		{"text", "en", "downgraded"}, {"md", "fr", "| dégradé |"}, {"json", "en", `"status": "not_carried"`},
+	} {
+		var b strings.Builder
+		if err := WriteLoss(&b, res.Loss, tc.format, tc.lang); err != nil || !strings.Contains(b.String(), tc.want) {
+			t.Errorf("%s/%s: %v\n%s", tc.format, tc.lang, err, b.String())
+		}
+	}
+	if err := WriteLoss(&strings.Builder{}, res.Loss, "html", "en"); err == nil {
+		t.Error("html accepted")
+	}
+}

@@ -1,0 +1,61 @@
+package dns
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+var words = map[string]map[string]string{
+	"en": {"title": "DNS loss report", "kept": "kept", "downgraded": "downgraded", "not_carried": "not carried", "warning": "warning",
+		"summary": "%d kept, %d downgraded, %d not carried, %d warnings", "zone": "zone", "name": "name", "type": "type", "status": "status", "why": "why"},
+	"fr": {"title": "DNS : rapport des pertes", "kept": "conservé", "downgraded": "dégradé", "not_carried": "non repris", "warning": "avertissement",
+		"summary": "%d conservés, %d dégradés, %d non repris, %d avertissements", "zone": "zone", "name": "nom", "type": "type", "status": "état", "why": "pourquoi"},
+}
+
+// WriteLoss renders a report as text, json or md in lang (en, fr): the
+// headings and statuses in lang, the explanations in English.
+func WriteLoss(w io.Writer, loss []Entry, format, lang string) error {
+	wd, ok := words[lang]
+	if !ok {
+		return fmt.Errorf("language %q: give en or fr", lang)
+	}
+	c := map[Status]int{}
+	for _, e := range loss {
+		c[e.Status]++
+	}
+	summary := fmt.Sprintf(wd["summary"], c[Kept], c[Downgraded], c[NotCarried], c[ZoneWarning])
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Schema  int     `json:"schema"`
+			Summary string  `json:"summary"`
+			Entries []Entry `json:"entries"`
+		}{1, summary, append([]Entry{}, loss...)})
+	case "md":
+		fmt.Fprintf(w, "# %s\n\n%s\n\n| %s | %s | %s | %s | %s |\n|---|---|---|---|---|\n", wd["title"], summary, wd["zone"], wd["name"], wd["type"], wd["status"], wd["why"])
+		for _, e := range loss {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", e.Zone, cell(e.Name), e.Type, wd[string(e.Status)], cell(e.Why))
+		}
+		return nil
+	case "text", "":
+		fmt.Fprintf(w, "%s: %s\n", wd["title"], summary)
+		for _, e := range loss {
+			if e.Status == Kept && (e.Why == "" || e.Why == "kept") {
+				continue
+			}
+			name := e.Name
+			if name == "" {
+				name = e.Zone
+			}
+			fmt.Fprintf(w, "  %-12s %s %s: %s\n", wd[string(e.Status)], name, e.Type, e.Why)
+		}
+		return nil
+	}
+	return fmt.Errorf("format %q: give text, json or md", format)
+}
+
+func cell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
