@@ -154,6 +154,30 @@ func unoctal(s string) string {
 	return b.String()
 }
 
+// decimalEscapes rewrites Route 53's octal escapes in a value (\351 for é
+// in a TXT string) as a master file's decimal ones (\233); other escapes
+// (\" and \\) are kept as they are.
+func decimalEscapes(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] != '\\' || i+1 >= len(v) {
+			b.WriteByte(v[i])
+			continue
+		}
+		if i+4 <= len(v) {
+			if n, err := strconv.ParseUint(v[i+1:i+4], 8, 8); err == nil {
+				fmt.Fprintf(&b, "\\%03d", n)
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(v[i])
+		b.WriteByte(v[i+1])
+		i++
+	}
+	return b.String()
+}
+
 // zoneWriter writes one zone.
 type zoneWriter struct {
 	zone account.HostedZone
@@ -291,7 +315,7 @@ func setIDs(sets []account.RecordSet) string {
 
 // add parses one record and keeps it.
 func (w *zoneWriter) add(name, typ string, ttl int64, value string) error {
-	rr, err := dns.NewRR(fmt.Sprintf("%s %d IN %s %s", presentName(name), ttl, typ, value))
+	rr, err := dns.NewRR(fmt.Sprintf("%s %d IN %s %s", presentName(name), ttl, typ, decimalEscapes(value)))
 	if err != nil {
 		return err
 	}
@@ -472,11 +496,18 @@ func dnssecSteps(z account.HostedZone) string {
 func humanDuration(s int64) string {
 	switch {
 	case s%86400 == 0:
-		return fmt.Sprintf("%d days", s/86400)
+		return plural(s/86400, "day")
 	case s%3600 == 0:
-		return fmt.Sprintf("%d hours", s/3600)
+		return plural(s/3600, "hour")
 	}
-	return fmt.Sprintf("%d minutes", (s+59)/60)
+	return plural((s+59)/60, "minute")
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // SortLoss orders a report by zone, then name, then type.

@@ -1,0 +1,41 @@
+package dns
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/sortie-dev/sortie/internal/account"
+)
+
+// The fixture zones (Route 53's and aws-cli's documented examples, read by
+// account/awsread's tests into testdata/zones.dns.json) export to files
+// BIND's checker loads.
+func TestExportFixtureZones(t *testing.T) {
+	b, err := os.ReadFile("testdata/zones.dns.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d account.DNS
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Export(&d, Options{NS: []string{"ns1.sovereign.example.", "ns2.sovereign.example."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != len(d.Zones) {
+		t.Errorf("%d files for %d zones", len(res.Files), len(d.Zones))
+	}
+	for name, data := range res.Files {
+		checkzone(t, strings.TrimSuffix(name, ".zone"), data)
+		if os.Getenv("SHOW") != "" {
+			os.Stdout.Write(data)
+		}
+	}
+	SortLoss(res.Loss)
+	if os.Getenv("SHOW") != "" {
+		WriteLoss(os.Stdout, res.Loss, "text", "en")
+	}
+}
