@@ -204,10 +204,10 @@ func TestWriteLoss(t *testing.T) {
 
 func TestDecimalEscapes(t *testing.T) {
 	for in, want := range map[string]string{
-		`"an accented e: \351"`:                  `"an accented e: \233"`,
-		`"quotes \" stay"`:                       `"quotes \" stay"`,
+		`"an accented e: \351"`:                 `"an accented e: \233"`,
+		`"quotes \" stay"`:                      `"quotes \" stay"`,
 		`"!^(\\+441632960083)$!sip:\\1@x.com!"`: `"!^(\\+441632960083)$!sip:\\1@x.com!"`,
-		`"\052"`:                                 `"\042"`,
+		`"\052"`:                                `"\042"`,
 	} {
 		if got := decimalEscapes(in); got != want {
 			t.Errorf("decimalEscapes(%s) = %s, want %s", in, got, want)
