@@ -151,7 +151,7 @@ store. Try "sortie demo" for the whole flow on an embedded sample.`,
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCopyCmd(e, modeCopy), newCopyCmd(e, modeSync), newCopyCmd(e, modePlan), newVerifyCmd(e),
-		newJobsCmd(e), newCleanupCmd(e), newAssessCmd(e), newPolicyCmd(e), newLandingCmd(e), newDemoCmd(e), newVersionCmd(e))
+		newJobsCmd(e), newCleanupCmd(e), newAssessCmd(e), newPolicyCmd(e), newLandingCmd(e), newDNSCmd(e), newDemoCmd(e), newVersionCmd(e))
 	return root
 }
 

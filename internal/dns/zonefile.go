@@ -57,10 +57,11 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 	}
 	var ns []string
 	for _, n := range opts.NS {
-		if _, ok := dns.IsDomainName(n); !ok {
-			return nil, fmt.Errorf("--ns %q is not a domain name", n)
+		n = dns.Fqdn(strings.ToLower(strings.TrimSpace(n)))
+		if _, ok := dns.IsDomainName(n); !ok || !hostName(n) || strings.Count(n, ".") < 2 {
+			return nil, fmt.Errorf("--ns %q is not a name server's host name (e.g. ns1.provider.example)", strings.TrimSuffix(n, "."))
 		}
-		ns = append(ns, dns.Fqdn(strings.ToLower(n)))
+		ns = append(ns, n)
 	}
 	res := &Result{Files: map[string][]byte{}}
 	seen := map[string]string{}

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sortie-dev/sortie/internal/account/awsread"
+	"github.com/sortie-dev/sortie/internal/dns"
+	"github.com/sortie-dev/sortie/internal/lang"
+)
+
+type dnsOptions struct {
+	profile, offline string
+	zones, ns        []string
+	outDir           string
+	format, lang     string
+}
+
+func newDNSCmd(e *env) *cobra.Command {
+	o := &dnsOptions{}
+	cmd := &cobra.Command{
+		Use:   "dns",
+		Short: "Move Route 53 hosted zones: standard zone files, with a loss report",
+		Args:  exactArgs(0, "a subcommand: export"),
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	export := &cobra.Command{
+		Use:   "export",
+		Short: "Write each hosted zone as an RFC 1035 master file, and say what Route 53 held that it cannot",
+		Long: `Read every hosted zone and its record sets — live through a profile (read-only)
+or offline from the directory "sortie assess export-script" fills — and write
+each zone as ZONE.zone in OUTDIR, a master file BIND, PowerDNS, CoreDNS and
+Knot load: the SOA and apex NS name the target's servers (--ns), aliases to
+records of the zone are flattened to their values, aliases to AWS resources
+become CNAMEs (at the apex they are reported: a CNAME cannot stand there),
+and routing policies are downgraded (weighted, latency, multivalue: every
+value; failover: the primary; geolocation: the default set). The loss report
+(also OUTDIR/loss-report.md) names every record set that was downgraded or
+not carried, and why, and prints the DNSSEC exit steps with the DS TTL.`,
+		Example: `  sortie dns export --offline ./account --ns ns1.provider.example,ns2.provider.example -o zones/
+  named-checkzone labo.example.ca zones/labo.example.ca.zone`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error { return runDNSExport(cmd.Context(), e, o) },
+	}
+	f := export.Flags()
+	f.StringVar(&o.profile, "profile", "", "AWS profile to read Route 53 with, read-only (default: the SDK's default chain)")
+	f.StringVar(&o.offline, "offline", "", "read the account from this directory of aws-cli JSON instead (sortie assess export-script)")
+	f.StringSliceVar(&o.zones, "zones", nil, "only these zones, by name or ID (comma-separated; default: all)")
+	f.StringSliceVar(&o.ns, "ns", nil, "the target's name servers, for the SOA and the apex NS (comma-separated)")
+	f.StringVarP(&o.outDir, "output", "o", "", "directory to write the zone files into (created)")
+	f.StringVar(&o.format, "format", "text", "loss report on standard output: text, json or md")
+	f.StringVar(&o.lang, "lang", "", "loss report language, fr or en (default: French when the locale is French)")
+	cmd.AddCommand(export)
+	return cmd
+}
+
+func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
+	if o.outDir == "" {
+		return usage("dns export needs -o OUTDIR, the directory to write the zone files into")
+	}
+	if o.format != "text" && o.format != "json" && o.format != "md" {
+		return usage("--format %q: give text, json or md", o.format)
+	}
+	l, err := lang.ParseLang(o.lang)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if o.offline != "" && o.profile != "" {
+		return usage("give --offline or --profile, not both")
+	}
+	if fi, err := os.Stat(o.outDir); err == nil && !fi.IsDir() {
+		return usage("-o %s is a file; give a directory", o.outDir)
+	}
+	r, err := awsread.Open(ctx, o.offline, o.profile, "--profile")
+	if err != nil {
+		return usage("%v", err)
+	}
+	d, err := r.DNS(ctx, awsread.DNSOptions{Zones: o.zones})
+	switch {
+	case errors.Is(err, awsread.ErrUnknownZone):
+		return usage("%v", err)
+	case err != nil && o.offline != "":
+		return usage("%v", err)
+	case err != nil:
+		return err
+	}
+	res, err := dns.Export(d, dns.Options{NS: o.ns})
+	if err != nil {
+		return usage("%v", err)
+	}
+	for _, p := range d.Problems {
+		res.Loss = append(res.Loss, dns.Entry{Zone: p.Service, Status: dns.NotCarried, Why: "not read: " + p.Error})
+	}
+	dns.SortLoss(res.Loss)
+	var md strings.Builder
+	if err := dns.WriteLoss(&md, res.Loss, "md", string(l)); err != nil {
+		return err
+	}
+	res.Files["loss-report.md"] = []byte(md.String())
+	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
+		return usage("create %s: %v; give another -o", o.outDir, unwrapPath(err))
+	}
+	for name, data := range res.Files {
+		if err := writeOutput(filepath.Join(o.outDir, name), e.stdout, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return err
+		}
+	}
+	if err := dns.WriteLoss(e.stdout, res.Loss, o.format, string(l)); err != nil {
+		return err
+	}
+	if o.format == "text" {
+		fmt.Fprintf(e.stdout, "zones: %s (%s)\n", o.outDir, fileList(res.Files))
+	}
+	return nil
+}

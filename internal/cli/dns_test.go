@@ -1,0 +1,73 @@
+package cli_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const zonesExport = "../dns/testdata/zones-export"
+
+// Issue 14: the fixture zones offline become master files BIND's checker
+// loads, and a loss report.
+func TestDNSExportOffline(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "zones")
+	code, out, errs := sortie(t, "dns", "export", "--offline", zonesExport, "--ns", "ns1.sovereign.example,ns2.sovereign.example", "-o", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"DNS loss report:", "weighted", "a CNAME cannot stand at the apex", "remove the DS record"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	for _, zone := range []string{"labo.example.ca", "intra.example.ca", "example.ca"} {
+		f := filepath.Join(dir, zone+".zone")
+		if b, err := exec.Command("named-checkzone", "-k", "warn", zone, f).CombinedOutput(); err != nil {
+			t.Errorf("named-checkzone %s: %v\n%s", zone, err, b)
+		}
+	}
+	if md, err := os.ReadFile(filepath.Join(dir, "loss-report.md")); err != nil || !strings.Contains(string(md), "# DNS loss report") {
+		t.Errorf("loss-report.md: %v", err)
+	}
+}
+
+func TestDNSExportBadInput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "zones")
+	cut := t.TempDir()
+	if err := os.CopyFS(cut, os.DirFS(zonesExport)); err != nil {
+		t.Fatal(err)
+	}
+	matches, _ := filepath.Glob(filepath.Join(cut, "route53", "Z1D633PJN98FT9", "list-resource-record-sets.json"))
+	if len(matches) == 1 {
+		b, _ := os.ReadFile(matches[0])
+		os.WriteFile(matches[0], b[:len(b)/2], 0o600)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no output", []string{"dns", "export", "--offline", zonesExport}, "-o OUTDIR"},
+		{"unknown zone", []string{"dns", "export", "--offline", zonesExport, "--zones", "nope.example.", "-o", out}, "nope.example"},
+		{"bad ns", []string{"dns", "export", "--offline", zonesExport, "--ns", "not a name!", "-o", out}, "--ns"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, errs := sortie(t, tc.args...)
+			if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+				t.Errorf("exit %d, want 2 with %q\nstdout %s\nstderr %s", code, tc.want, stdout, errs)
+			}
+		})
+	}
+	// A zone cut short is not written, and the report says why.
+	out = filepath.Join(t.TempDir(), "zones")
+	code, stdout, errs := sortie(t, "dns", "export", "--offline", cut, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "could not all be read") {
+		t.Errorf("cut-short export: exit %d\n%s\n%s", code, stdout, errs)
+	}
+	if _, err := os.Stat(filepath.Join(out, "labo.example.ca.zone")); err == nil {
+		t.Error("a zone whose record sets were cut short was written")
+	}
+}
