@@ -24,7 +24,7 @@ var sdkAdapters = []string{
 }
 
 // deliverables are the exit deliverables: siblings that read account.
-var deliverables = []string{"internal/assess", "internal/policy", "internal/landing"}
+var deliverables = []string{"internal/assess", "internal/policy", "internal/landing", "internal/dns"}
 
 type pkg struct {
 	ImportPath   string
