@@ -209,6 +209,9 @@ func (w *zoneWriter) write() ([]byte, error) {
 	if z.Private {
 		w.report("", "", "", ZoneWarning, fmt.Sprintf("a private zone, answered only in %s: serve it on an internal resolver of the new network only", vpcList(z.VPCs)))
 	}
+	if z.LinkedService != "" {
+		w.report("", "", "", ZoneWarning, "the zone is created and managed by "+z.LinkedService+" (e.g. Cloud Map): the service, not this file, keeps its records current")
+	}
 	if len(w.ns) == 0 {
 		w.report(apex, "NS", "", ZoneWarning, "no --ns given: the apex NS and the SOA still name Route 53's servers; the new servers must be named before the delegation changes")
 	}
@@ -253,6 +256,9 @@ func (w *zoneWriter) write() ([]byte, error) {
 			continue
 		}
 		w.report(presentName(k.name), k.typ, setIDs(sets), status, why)
+		if tp := sets[0].TrafficPolicyInstance; tp != "" {
+			w.report(presentName(k.name), k.typ, "", ZoneWarning, "written by Traffic Flow policy instance "+tp+": the policy's rules are not carried, only the records it made")
+		}
 		if (typ == "A" || typ == "AAAA" || typ == "MX") && !hostName(k.name) {
 			w.report(presentName(k.name), k.typ, "", ZoneWarning, "not a host name (letters, digits and hyphens): BIND refuses to load it unless the zone says check-names warn or ignore; PowerDNS and CoreDNS serve it")
 		}
