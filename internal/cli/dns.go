@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,8 +59,103 @@ not carried, and why, and prints the DNSSEC exit steps with the DS TTL.`,
 	f.StringVarP(&o.outDir, "output", "o", "", "directory to write the zone files into (created)")
 	f.StringVar(&o.format, "format", "text", "loss report on standard output: text, json or md")
 	f.StringVar(&o.lang, "lang", "", "loss report language, fr or en (default: French when the locale is French)")
-	cmd.AddCommand(export)
+	vo := &dnsVerifyOptions{}
+	verifyCmd := &cobra.Command{
+		Use:   "verify ZONE",
+		Short: "Ask the old and the new name servers for every record of the zone's export, and compare",
+		Long: `Before the NS records change at the registrar: take ZONE's record sets from the
+account (as export does), ask the old servers (--old) and the new ones (--new)
+for every name and type of the export, and compare the answers as sets, TTLs
+included. Exit 0 only when the new servers answer everything the old ones
+do; each difference is named. The apex SOA (rewritten for the new servers)
+and NS are not compared; their serials are shown.`,
+		Example: `  sortie dns verify labo.example.ca --offline ./account --ns ns1.provider.example --old ns-2048.awsdns-64.com --new ns1.provider.example`,
+		Args:    exactArgs(1, "ZONE"),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runDNSVerify(cmd.Context(), e, vo, args[0]) },
+	}
+	vf := verifyCmd.Flags()
+	vf.StringVar(&vo.profile, "profile", "", "AWS profile to read Route 53 with, read-only")
+	vf.StringVar(&vo.offline, "offline", "", "read the account from this directory of aws-cli JSON instead")
+	vf.StringSliceVar(&vo.ns, "ns", nil, "the target's name servers, as given to dns export")
+	vf.StringVar(&vo.old, "old", "", "the old name server, HOST[:PORT] (port 53 by default)")
+	vf.StringVar(&vo.new, "new", "", "the new name server, HOST[:PORT]")
+	vf.BoolVar(&vo.json, "json", false, "print the report as JSON")
+	cmd.AddCommand(export, verifyCmd)
 	return cmd
+}
+
+type dnsVerifyOptions struct {
+	profile, offline string
+	ns               []string
+	old, new         string
+	json             bool
+}
+
+func runDNSVerify(ctx context.Context, e *env, o *dnsVerifyOptions, zone string) error {
+	if o.old == "" || o.new == "" {
+		return usage("dns verify needs --old and --new, the name servers to compare (HOST[:PORT])")
+	}
+	if o.offline != "" && o.profile != "" {
+		return usage("give --offline or --profile, not both")
+	}
+	r, err := awsread.Open(ctx, o.offline, o.profile, "--profile")
+	if err != nil {
+		return usage("%v", err)
+	}
+	d, err := r.DNS(ctx, awsread.DNSOptions{Zones: []string{zone}})
+	switch {
+	case errors.Is(err, awsread.ErrUnknownZone), err != nil && o.offline != "":
+		return usage("%v", err)
+	case err != nil:
+		return err
+	}
+	res, err := dns.Export(d, dns.Options{NS: o.ns})
+	if err != nil {
+		return usage("%v", err)
+	}
+	var master []byte
+	var name string
+	for n, b := range res.Files {
+		if master != nil {
+			return usage("zone %s is both a public and a private zone; verify one by its ID", zone)
+		}
+		master, name = b, n
+	}
+	if master == nil {
+		return usage("zone %s could not be exported (its record sets were not all read): nothing to verify", zone)
+	}
+	rep, err := dns.Verify(ctx, strings.TrimSuffix(name, ".zone"), master, hostPort(o.old), hostPort(o.new))
+	if err != nil {
+		return &exitError{code: ExitFailures, err: err}
+	}
+	if o.json {
+		if err := jsonEncode(e.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(e.stdout, "sortie dns verify %s: old %s, new %s\n", rep.Zone, o.old, o.new)
+		fmt.Fprintf(e.stdout, "  checked      %d names and types\n  SOA serial   %d at the old servers, %d at the new\n", rep.Checked, rep.OldSerial, rep.NewSerial)
+		for _, d := range rep.Differences {
+			fmt.Fprintf(e.stdout, "  differs      %s %s: %s\n", d.Name, d.Type, d.Why)
+		}
+		if rep.OK() {
+			fmt.Fprintf(e.stdout, "IDENTICAL: the new servers answer every record of the export as the old ones do\n")
+		} else {
+			fmt.Fprintf(e.stdout, "NOT IDENTICAL: %d names and types answer differently; do not change the NS records yet\n", len(rep.Differences))
+		}
+	}
+	if !rep.OK() {
+		return &exitError{code: ExitFailures, err: fmt.Errorf("the new servers do not answer %s as the old ones do (%d differences)", rep.Zone, len(rep.Differences))}
+	}
+	return nil
+}
+
+// hostPort adds DNS's port to a host given without one.
+func hostPort(s string) string {
+	if _, _, err := net.SplitHostPort(s); err == nil {
+		return s
+	}
+	return net.JoinHostPort(strings.Trim(s, "[]"), "53")
 }
 
 func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
@@ -119,4 +216,10 @@ func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
 		fmt.Fprintf(e.stdout, "zones: %s (%s)\n", o.outDir, fileList(res.Files))
 	}
 	return nil
+}
+
+func jsonEncode(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

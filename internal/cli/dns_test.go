@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sortie-dev/sortie/internal/dnstest"
 )
 
 const zonesExport = "../dns/testdata/zones-export"
@@ -69,5 +71,37 @@ func TestDNSExportBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "labo.example.ca.zone")); err == nil {
 		t.Error("a zone whose record sets were cut short was written")
+	}
+}
+
+// Issue 14: dns verify between two real name servers on loopback, the
+// check an operator runs before changing the NS records.
+func TestDNSVerify(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "zones")
+	ns := "ns1.sovereign.example,ns2.sovereign.example"
+	if code, out, errs := sortie(t, "dns", "export", "--offline", zonesExport, "--ns", ns, "-o", dir); code != 0 {
+		t.Fatalf("export: exit %d\n%s\n%s", code, out, errs)
+	}
+	zone, err := os.ReadFile(filepath.Join(dir, "labo.example.ca.zone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := dnstest.Start(t, map[string][]byte{"labo.example.ca": zone})
+	same := dnstest.Start(t, map[string][]byte{"labo.example.ca": zone})
+	args := []string{"dns", "verify", "labo.example.ca", "--offline", zonesExport, "--ns", ns, "--old", old.Addr}
+	code, out, errs := sortie(t, append(args, "--new", same.Addr)...)
+	if code != 0 || !strings.Contains(out, "IDENTICAL") {
+		t.Fatalf("verify, same zone: exit %d\n%s\n%s", code, out, errs)
+	}
+	t.Logf("%s", out)
+	changed := strings.Replace(string(zone), "192.0.2.22", "192.0.2.23", 1) // bastion's address
+	other := dnstest.Start(t, map[string][]byte{"labo.example.ca": []byte(changed)})
+	code, out, errs = sortie(t, append(args, "--new", other.Addr)...)
+	if code != 1 || !strings.Contains(out, "bastion.labo.example.ca. A") || !strings.Contains(errs, "do not answer") {
+		t.Errorf("verify, changed zone: exit %d\n%s\n%s", code, out, errs)
+	}
+	t.Logf("%s", out)
+	if code, _, errs := sortie(t, "dns", "verify", "labo.example.ca", "--offline", zonesExport); code != 2 || !strings.Contains(errs, "--old and --new") {
+		t.Errorf("no servers: exit %d %s", code, errs)
 	}
 }
