@@ -201,7 +201,7 @@ func runDemo(ctx context.Context, e *env, dir string) error {
 	zone := filepath.Join(dir, demoZone)
 	step(11, "Write the landing zone: its network, security groups and machines as OpenTofu code for OpenStack",
 		"sortie landing --offline "+account+" -o "+zone)
-	if err := runLanding(ctx, e, &landingOptions{offline: account, outDir: zone, format: "text", lang: "en"}); err != nil {
+	if err := runLanding(ctx, e, &landingOptions{exportArgs: exportArgs{offline: account, outDir: zone, format: "text", lang: "en"}}); err != nil {
 		return err
 	}
 

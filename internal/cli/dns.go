@@ -15,14 +15,11 @@ import (
 
 	"github.com/sortie-dev/sortie/internal/account/awsread"
 	"github.com/sortie-dev/sortie/internal/dns"
-	"github.com/sortie-dev/sortie/internal/lang"
 )
 
 type dnsOptions struct {
-	profile, offline string
-	zones, ns        []string
-	outDir           string
-	format, lang     string
+	exportArgs
+	zones, ns []string
 }
 
 func newDNSCmd(e *env) *cobra.Command {
@@ -159,34 +156,13 @@ func hostPort(s string) string {
 }
 
 func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
-	if o.outDir == "" {
-		return usage("dns export needs -o OUTDIR, the directory to write the zone files into")
-	}
-	if o.format != "text" && o.format != "json" && o.format != "md" {
-		return usage("--format %q: give text, json or md", o.format)
-	}
-	l, err := lang.ParseLang(o.lang)
+	r, l, err := o.open(ctx, "dns export", "the zone files")
 	if err != nil {
-		return usage("%v", err)
-	}
-	if o.offline != "" && o.profile != "" {
-		return usage("give --offline or --profile, not both")
-	}
-	if fi, err := os.Stat(o.outDir); err == nil && !fi.IsDir() {
-		return usage("-o %s is a file; give a directory", o.outDir)
-	}
-	r, err := awsread.Open(ctx, o.offline, o.profile, "--profile")
-	if err != nil {
-		return usage("%v", err)
+		return err
 	}
 	d, err := r.DNS(ctx, awsread.DNSOptions{Zones: o.zones})
-	switch {
-	case errors.Is(err, awsread.ErrUnknownZone):
-		return usage("%v", err)
-	case err != nil && o.offline != "":
-		return usage("%v", err)
-	case err != nil:
-		return err
+	if err != nil {
+		return o.readErr(err, awsread.ErrUnknownZone)
 	}
 	res, err := dns.Export(d, dns.Options{NS: o.ns})
 	if err != nil {

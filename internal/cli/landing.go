@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,14 +11,11 @@ import (
 
 	"github.com/sortie-dev/sortie/internal/account/awsread"
 	"github.com/sortie-dev/sortie/internal/landing"
-	"github.com/sortie-dev/sortie/internal/lang"
 )
 
 type landingOptions struct {
-	profile, offline string
-	regions          []string
-	outDir           string
-	format, lang     string
+	exportArgs
+	regions []string
 }
 
 func newLandingCmd(e *env) *cobra.Command {
@@ -61,34 +56,13 @@ byte-identical files on every run.`,
 }
 
 func runLanding(ctx context.Context, e *env, o *landingOptions) error {
-	if o.outDir == "" {
-		return usage("landing needs -o OUTDIR, the directory to write the OpenTofu module into")
-	}
-	if o.format != "text" && o.format != "json" && o.format != "md" {
-		return usage("--format %q: give text, json or md", o.format)
-	}
-	l, err := lang.ParseLang(o.lang)
+	r, l, err := o.open(ctx, "landing", "the OpenTofu module")
 	if err != nil {
-		return usage("%v", err)
-	}
-	if o.offline != "" && o.profile != "" {
-		return usage("give --offline or --profile, not both")
-	}
-	if fi, err := os.Stat(o.outDir); err == nil && !fi.IsDir() {
-		return usage("-o %s is a file; give a directory", o.outDir)
-	}
-	r, err := awsread.Open(ctx, o.offline, o.profile, "--profile")
-	if err != nil {
-		return usage("%v", err)
+		return err
 	}
 	inv, err := r.Network(ctx, awsread.Options{Regions: o.regions})
-	switch {
-	case errors.Is(err, awsread.ErrUnknownRegion):
-		return usage("%v", err)
-	case err != nil && o.offline != "":
-		return usage("%v", err)
-	case err != nil:
-		return err
+	if err != nil {
+		return o.readErr(err, awsread.ErrUnknownRegion)
 	}
 	res, err := landing.Translate(inv.Network, landing.Options{Regions: o.regions})
 	if err != nil {
