@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -47,6 +48,14 @@ func TestUnreadableFile(t *testing.T) {
 	os.Mkdir(aDir, 0o700)
 	noAccess := filepath.Join(dir, "mode-000")
 	os.WriteFile(noAccess, []byte("[aws]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n"), 0o000)
+	// A socket cannot be opened even by root (ENXIO), so the unreadable
+	// case runs where CI runs as root and mode 000 does not bite.
+	socket := filepath.Join(dir, "a-socket")
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
 
 	for _, tc := range []struct {
 		name          string
@@ -59,6 +68,7 @@ func TestUnreadableFile(t *testing.T) {
 		{"credentials file is a directory, default chain", config, aDir, "", aDir, "credentials", false},
 		{"config file is a directory", aDir, creds, "aws", aDir, "config", false},
 		{"credentials file mode 000", config, noAccess, "aws", noAccess, "credentials", true},
+		{"credentials file that cannot be opened", config, socket, "aws", socket, "credentials", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.rootCanRead && os.Geteuid() == 0 {

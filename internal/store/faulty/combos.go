@@ -20,27 +20,27 @@ type (
 	}
 	withVersions struct {
 		*plain
-		store.Versioned
+		*versioned
 	}
 	withMultipartVersions struct {
 		*multipart
-		store.Versioned
+		*versioned
 	}
 	withMultipartPartsVersions struct {
 		*multipart
 		store.PartLister
-		store.Versioned
+		*versioned
 	}
 	withMultipartUploadsVersions struct {
 		*multipart
 		store.UploadLister
-		store.Versioned
+		*versioned
 	}
 	withMultipartPartsUploadsVersions struct {
 		*multipart
 		store.PartLister
 		store.UploadLister
-		store.Versioned
+		*versioned
 	}
 	withUpdates struct {
 		*plain
@@ -68,31 +68,31 @@ type (
 	}
 	withVersionsUpdates struct {
 		*plain
-		store.Versioned
+		*versioned
 		store.MetadataUpdater
 	}
 	withMultipartVersionsUpdates struct {
 		*multipart
-		store.Versioned
+		*versioned
 		store.MetadataUpdater
 	}
 	withMultipartPartsVersionsUpdates struct {
 		*multipart
 		store.PartLister
-		store.Versioned
+		*versioned
 		store.MetadataUpdater
 	}
 	withMultipartUploadsVersionsUpdates struct {
 		*multipart
 		store.UploadLister
-		store.Versioned
+		*versioned
 		store.MetadataUpdater
 	}
 	withMultipartPartsUploadsVersionsUpdates struct {
 		*multipart
 		store.PartLister
 		store.UploadLister
-		store.Versioned
+		*versioned
 		store.MetadataUpdater
 	}
 )

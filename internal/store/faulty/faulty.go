@@ -5,6 +5,7 @@ package faulty
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"iter"
 	"strconv"
@@ -301,6 +302,18 @@ func (s *versioned) StatVersion(ctx context.Context, key, versionID string) (sto
 		}
 	}
 	return s.v.StatVersion(ctx, key, versionID)
+}
+
+// SetVersioning forwards to the wrapped store when it can set its
+// versioning (mem, store/s3), so that a wrapped store suspends as it does.
+func (s *versioned) SetVersioning(ctx context.Context, v store.Versioning) error {
+	set, ok := s.v.(interface {
+		SetVersioning(context.Context, store.Versioning) error
+	})
+	if !ok {
+		return fmt.Errorf("%v cannot set its versioning", s.v)
+	}
+	return set.SetVersioning(ctx, v)
 }
 
 func (s *versioned) AddDeleteMarker(ctx context.Context, key string) (string, error) {

@@ -43,9 +43,8 @@ func TestConformance(t *testing.T) {
 	t.Run("synth", func(t *testing.T) {
 		storetest.RunReadOnly(t, faulty.Wrap(&synth.Store{Name: "src", N: 100, Size: 64, WithETags: true}, &faulty.Faults{}))
 	})
-	// The optional abilities mem has and fs lacks, through the decorator.
-	// (Suspended skips: suspending versioning is mem's, not an ability the
-	// decorator forwards.)
+	// The optional abilities mem has and fs lacks, through the decorator,
+	// suspending versioning included.
 	t.Run("mem/Versioned", func(t *testing.T) {
 		storetest.RunVersioned(t, func(t *testing.T) store.Store {
 			s := mem.New(t.Name())

@@ -15,12 +15,13 @@ import (
 )
 
 // abilities in mask order: the name in type names, the mask constant, the
-// interface, and the field Wrap fills for it.
+// interface (or, for versions, the wrapper type embedded, which also
+// forwards SetVersioning), and the field Wrap fills for it.
 var abilities = []struct{ name, mask, iface, value string }{
 	{"Multipart", "hasMultipart", "", ""},
 	{"Parts", "hasParts", "store.PartLister", "pl"},
 	{"Uploads", "hasUploads", "store.UploadLister", "ul"},
-	{"Versions", "hasVersions", "store.Versioned", "&versioned{f, v}"},
+	{"Versions", "hasVersions", "*versioned", "&versioned{f, v}"},
 	{"Updates", "hasUpdates", "store.MetadataUpdater", "&updater{f, u}"},
 }
 
@@ -66,6 +67,11 @@ func main() {
 		fmt.Fprintf(&types, "%s struct {\n%s\n%s\n}\n", typ, base, strings.Join(fields, "\n"))
 		fmt.Fprintf(&cases, "case %s:\nreturn &%s{%s, %s}\n", caseMask, typ, arg, strings.Join(values, ", "))
 		for _, f := range fields {
+			if f == "*versioned" {
+				// Embedded as itself, so that its SetVersioning is the
+				// wrapper's too; the guard is the interface.
+				f = "store.Versioned"
+			}
 			fmt.Fprintf(&guards, "_ %s = (*%s)(nil)\n", f, typ)
 		}
 	}

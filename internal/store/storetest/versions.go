@@ -340,7 +340,7 @@ func testSuspended(t *testing.T, s store.Store) {
 	vs := versionedOf(t, s)
 	set, ok := s.(versioningSetter)
 	if !ok {
-		t.Skipf("%s cannot suspend versioning", s)
+		t.Fatalf("%s cannot suspend versioning: RunVersioned needs a store that can (SetVersioning)", s)
 	}
 	ctx := context.Background()
 	ops := writeHistory(t, s, []entry{{key: "n", body: []byte("versioned")}})
