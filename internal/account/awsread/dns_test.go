@@ -269,9 +269,7 @@ func TestZonesExportHasOnlyRealMembers(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(newOut()); err != nil {
+		if err := decodeStrict(b, newOut()); err != nil {
 			t.Errorf("%s: %v", rel, err)
 		}
 		n++

@@ -1,9 +1,7 @@
 package awsread
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io/fs"
 	"reflect"
 	"slices"
@@ -68,9 +66,7 @@ func TestSampleNetworkHasOnlyRealMembers(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(newOut()); err != nil {
+		if err := decodeStrict(b, newOut()); err != nil {
 			t.Errorf("%s: %v", path, err)
 		}
 		checked[parts[0]]++

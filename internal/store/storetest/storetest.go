@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -255,23 +256,32 @@ func testListCancelled(t *testing.T, s store.Store, filled bool) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
+	endsCancelled(t, s.List(ctx, ""), func(o store.Object) string { return o.Key }, "a listing")
+}
+
+// endsCancelled checks a listing made under a cancelled context: it ends
+// with one error wrapping context.Canceled, yielded with a zero value,
+// never as if complete.
+func endsCancelled[T comparable](t *testing.T, seq iter.Seq2[T, error], key func(T) string, what string) {
+	t.Helper()
+	var zero T
 	var errs int
-	for o, err := range s.List(ctx, "") {
+	for v, err := range seq {
 		if errs > 0 {
-			t.Fatalf("listing went on after its error: %q, %v", o.Key, err)
+			t.Fatalf("%s went on after its error: %q, %v", what, key(v), err)
 		}
 		if err != nil {
 			errs++
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("err = %v, want one wrapping context.Canceled", err)
 			}
-			if o != (store.Object{}) {
-				t.Errorf("error yielded with %+v, want a zero Object", o)
+			if v != zero {
+				t.Errorf("error yielded with %+v, want a zero value", v)
 			}
 		}
 	}
 	if errs == 0 {
-		t.Error("a listing under a cancelled context ended without an error, as if complete")
+		t.Errorf("%s under a cancelled context ended without an error, as if complete", what)
 	}
 }
 
