@@ -158,7 +158,11 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if err != nil {
 		return err
 	}
-	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, &o.enc, e.log)
+	srcEnc, dstEnc, err := o.enc.sides()
+	if err != nil {
+		return err
+	}
+	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, srcEnc, dstEnc, e.log)
 	if err != nil {
 		return err
 	}
@@ -202,7 +206,6 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		// A plan says what copy would refuse, and plans the rest.
 		lock = &lockPlan{refused: oneLine(err.Error())}
 	}
-	_, dstEnc, _ := o.enc.sides() // checked by openSides
 	if real {
 		if err := checkEncryption(ctx, dst, dstEnc); err != nil {
 			return err

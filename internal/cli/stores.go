@@ -66,11 +66,8 @@ func openSide(ctx context.Context, role, arg, profile string, workers int, enc s
 }
 
 // openSides opens the source and the destination of a command.
-func openSides(ctx context.Context, srcArg, dstArg, fromProfile, toProfile string, workers int, enc *encryptionFlags, log *slog.Logger) (src, dst *side, err error) {
-	se, de, err := enc.sides()
-	if err != nil {
-		return nil, nil, err
-	}
+// se and de are each side's encryption (encryptionFlags.sides).
+func openSides(ctx context.Context, srcArg, dstArg, fromProfile, toProfile string, workers int, se, de s3store.Encryption, log *slog.Logger) (src, dst *side, err error) {
 	if src, err = openSide(ctx, "source", srcArg, fromProfile, workers, se, log); err != nil {
 		return nil, nil, err
 	}

@@ -81,7 +81,11 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 	if err != nil {
 		return usage("%v", err)
 	}
-	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, &o.enc, e.log)
+	srcEnc, dstEnc, err := o.enc.sides()
+	if err != nil {
+		return err
+	}
+	src, dst, err := openSides(ctx, srcArg, dstArg, o.fromProfile, o.toProfile, o.workers, srcEnc, dstEnc, e.log)
 	if err != nil {
 		return err
 	}
