@@ -40,9 +40,17 @@ Knot load: the SOA and apex NS name the target's servers (--ns), aliases to
 records of the zone are flattened to their values, aliases to AWS resources
 become CNAMEs (at the apex they are reported: a CNAME cannot stand there),
 and routing policies are downgraded (weighted, latency, multivalue: every
-value; failover: the primary; geolocation: the default set). The loss report
-(also OUTDIR/loss-report.md) names every record set that was downgraded or
-not carried, and why, and prints the DNSSEC exit steps with the DS TTL.`,
+value; failover: the primary; geolocation: the default set).
+
+Each zone is also written as ZONE.pdns.zone, for PowerDNS's bind backend
+with enable-lua-records=yes: there weighted sets stay weighted (LUA
+pickwrandom), failover with a TCP or HTTP(S) health check stays failover
+(ifportup, ifurlup), and geolocation stays geolocation (country(),
+continent(), region(): the geoip backend and a country database needed).
+
+The loss report (also OUTDIR/loss-report.md) names every record set that
+was downgraded or not carried, and why, what the PowerDNS variant keeps,
+and prints the DNSSEC exit steps with the DS TTL.`,
 		Example: `  sortie dns export --offline ./account --ns ns1.provider.example,ns2.provider.example -o zones/
   named-checkzone labo.example.ca zones/labo.example.ca.zone`,
 		Args: exactArgs(0, "no arguments"),
@@ -113,6 +121,9 @@ func runDNSVerify(ctx context.Context, e *env, o *dnsVerifyOptions, zone string)
 	var master []byte
 	var name string
 	for n, b := range res.Files {
+		if strings.HasSuffix(n, ".pdns.zone") {
+			continue // the names and types are the plain file's
+		}
 		if master != nil {
 			return usage("zone %s is both a public and a private zone; verify one by its ID", zone)
 		}

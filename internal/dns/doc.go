@@ -12,5 +12,9 @@
 // robin; failover: the primary; geolocation and geoproximity: the default
 // set), each downgrade a line of the report.
 //
+// Each zone also has a PowerDNS variant (pdns.go) that keeps weighted,
+// failover and geolocation routing as LUA records, for PowerDNS's bind
+// backend.
+//
 // It is not for reading Route 53 (account/awsread) nor for serving zones.
 package dns

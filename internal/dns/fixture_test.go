@@ -25,10 +25,13 @@ func TestExportFixtureZones(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Files) != len(d.Zones) {
+	if len(res.Files) != 2*len(d.Zones) {
 		t.Errorf("%d files for %d zones", len(res.Files), len(d.Zones))
 	}
 	for name, data := range res.Files {
+		if strings.HasSuffix(name, ".pdns.zone") {
+			continue // served by PowerDNS in TestPowerDNSFixtureZones
+		}
 		checkzone(t, strings.TrimSuffix(name, ".zone"), data)
 		if os.Getenv("SHOW") != "" {
 			os.Stdout.Write(data)

@@ -42,15 +42,21 @@ type Entry struct {
 	Set    string `json:"set_identifier,omitempty"`
 	Status Status `json:"status"`
 	Why    string `json:"why,omitempty"`
+	// PowerDNS says how the PowerDNS variant (ZONE.pdns.zone) differs
+	// from the plain file for a routed record set: a LUA record that keeps
+	// the routing, or why it keeps the plain file's downgrade.
+	PowerDNS string `json:"powerdns,omitempty"`
 }
 
-// Result is an export: the files by name and the report.
+// Result is an export: the files by name (ZONE.zone and its PowerDNS
+// variant ZONE.pdns.zone) and the report.
 type Result struct {
 	Files map[string][]byte
 	Loss  []Entry
 }
 
-// Export writes every zone of d as a master file NAME.zone.
+// Export writes every zone of d as a master file NAME.zone, and as
+// NAME.pdns.zone, which keeps what routing it can as PowerDNS LUA records.
 func Export(d *account.DNS, opts Options) (*Result, error) {
 	if d == nil {
 		return nil, fmt.Errorf("the account's DNS was not read")
@@ -65,16 +71,20 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 	}
 	res := &Result{Files: map[string][]byte{}}
 	seen := map[string]string{}
+	checks := map[string]account.HealthCheck{}
+	for _, hc := range d.HealthChecks {
+		checks[hc.ID] = hc
+	}
 	for _, z := range d.Zones {
 		if !wanted(z.Name, opts.Zones) {
 			continue
 		}
-		w := &zoneWriter{zone: z, ns: ns, res: res}
+		w := &zoneWriter{zone: z, ns: ns, res: res, checks: checks}
 		if slices.Contains(z.Unread, "record sets") {
 			w.report("", "", "", NotCarried, "the zone's record sets could not all be read: no file is written for it")
 			continue
 		}
-		data, err := w.write()
+		data, pdns, err := w.write()
 		if err != nil {
 			return nil, fmt.Errorf("zone %s: %w", z.Name, err)
 		}
@@ -85,6 +95,7 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 		}
 		seen[file] = z.ID
 		res.Files[file] = data
+		res.Files[strings.TrimSuffix(file, ".zone")+".pdns.zone"] = pdns
 	}
 	return res, nil
 }
@@ -181,10 +192,19 @@ func decimalEscapes(v string) string {
 
 // zoneWriter writes one zone.
 type zoneWriter struct {
-	zone account.HostedZone
-	ns   []string
-	res  *Result
-	rrs  []dns.RR
+	zone   account.HostedZone
+	ns     []string
+	res    *Result
+	checks map[string]account.HealthCheck
+	rrs    []dns.RR
+	// lua are the LUA records of the PowerDNS variant, each standing for
+	// the plain records rrs[start:end].
+	luaRecs []luaSpan
+}
+
+type luaSpan struct {
+	start, end int
+	line       string
 }
 
 func (w *zoneWriter) report(name, typ, set string, s Status, why string) {
@@ -194,7 +214,7 @@ func (w *zoneWriter) report(name, typ, set string, s Status, why string) {
 // key groups the record sets of one name and type.
 type key struct{ name, typ string }
 
-func (w *zoneWriter) write() ([]byte, error) {
+func (w *zoneWriter) write() (plain, pdns []byte, err error) {
 	z := w.zone
 	apex := z.Name
 	groups := map[key][]account.RecordSet{}
@@ -232,6 +252,7 @@ func (w *zoneWriter) write() ([]byte, error) {
 			w.report(k.name, "NS", "", Kept, "replaced with the target's name servers ("+strings.Join(w.ns, ", ")+")")
 			continue
 		}
+		start := len(w.rrs)
 		values, ttl, status, why := w.resolve(k, sets, groups, cnames)
 		if status == NotCarried {
 			w.report(presentName(k.name), k.typ, setIDs(sets), NotCarried, why)
@@ -256,29 +277,56 @@ func (w *zoneWriter) write() ([]byte, error) {
 			continue
 		}
 		w.report(presentName(k.name), k.typ, setIDs(sets), status, why)
+		if line, how := w.lua(k, sets, groups, ttl); how != "" {
+			w.res.Loss[len(w.res.Loss)-1].PowerDNS = how
+			if line != "" {
+				w.luaRecs = append(w.luaRecs, luaSpan{start, len(w.rrs), line})
+			}
+		}
 		if tp := sets[0].TrafficPolicyInstance; tp != "" {
 			w.report(presentName(k.name), k.typ, "", ZoneWarning, "written by Traffic Flow policy instance "+tp+": the policy's rules are not carried, only the records it made")
 		}
-		if (typ == "A" || typ == "AAAA" || typ == "MX") && !hostName(k.name) {
-			w.report(presentName(k.name), k.typ, "", ZoneWarning, "not a host name (letters, digits and hyphens): BIND refuses to load it unless the zone says check-names warn or ignore; PowerDNS and CoreDNS serve it")
+		switch {
+		case !dnsName(k.name):
+			// Seen on PowerDNS 4.7: "Received a malformed qdomain …:
+			// sending servfail".
+			w.report(presentName(k.name), k.typ, "", ZoneWarning, "a name with bytes other than letters, digits, hyphens and underscores: BIND loads it only with check-names warn or ignore, and PowerDNS answers SERVFAIL to every query for it; an internationalised name belongs in its xn-- form")
+		case (typ == "A" || typ == "AAAA" || typ == "MX") && !hostName(k.name):
+			w.report(presentName(k.name), k.typ, "", ZoneWarning, "not a host name (letters, digits and hyphens): BIND refuses to load it unless the zone says check-names warn or ignore; PowerDNS serves it")
 		}
 	}
 	// A CNAME must be alone at its name.
 	for name := range cnames {
 		for _, rr := range w.rrs {
 			if rr.Header().Name == presentName(name) && rr.Header().Rrtype != dns.TypeCNAME && rr.Header().Rrtype != dns.TypeRRSIG && rr.Header().Rrtype != dns.TypeNSEC {
-				return nil, fmt.Errorf("%s: an alias to an AWS resource became a CNAME, but the name also has %s records; give that name a fixed address instead", presentName(name), dns.TypeToString[rr.Header().Rrtype])
+				return nil, nil, fmt.Errorf("%s: an alias to an AWS resource became a CNAME, but the name also has %s records; give that name a fixed address instead", presentName(name), dns.TypeToString[rr.Header().Rrtype])
 			}
 		}
 	}
-	var b bytes.Buffer
+	var b, p bytes.Buffer
 	fmt.Fprintf(&b, "; %s, exported from Route 53 hosted zone %s by sortie dns export\n", presentName(apex), z.ID)
 	fmt.Fprintf(&b, "; routing policies are downgraded as the loss report says\n$ORIGIN %s\n", presentName(apex))
-	for _, rr := range w.rrs {
+	fmt.Fprintf(&p, "; %s, exported from Route 53 hosted zone %s by sortie dns export: the PowerDNS variant\n", presentName(apex), z.ID)
+	fmt.Fprintf(&p, "; routing is kept as LUA records where the loss report says so: load it with PowerDNS's bind backend\n")
+	fmt.Fprintf(&p, "; and enable-lua-records=yes (geolocation also needs the geoip backend and a country database)\n$ORIGIN %s\n", presentName(apex))
+	spans := w.luaRecs
+	for i, rr := range w.rrs {
 		b.WriteString(rr.String())
 		b.WriteByte('\n')
+		for len(spans) > 0 && spans[0].end <= i {
+			spans = spans[1:]
+		}
+		switch {
+		case len(spans) > 0 && i == spans[0].start:
+			p.WriteString(spans[0].line)
+			p.WriteByte('\n')
+		case len(spans) > 0 && i > spans[0].start && i < spans[0].end:
+		default:
+			p.WriteString(rr.String())
+			p.WriteByte('\n')
+		}
 	}
-	return b.Bytes(), nil
+	return b.Bytes(), p.Bytes(), nil
 }
 
 // hostName says every label of a Route 53 name is a host name's (RFC 952,
@@ -292,6 +340,24 @@ func hostName(r53 string) bool {
 		}
 		for _, c := range []byte(l) {
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// dnsName says every label of a Route 53 name holds only letters, digits,
+// hyphens and underscores (a leading wildcard allowed): names PowerDNS
+// answers queries for.
+func dnsName(r53 string) bool {
+	labels := strings.Split(strings.TrimSuffix(r53, "."), ".")
+	for i, l := range labels {
+		if i == 0 && l == "\\052" {
+			continue
+		}
+		for _, c := range []byte(l) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
 				return false
 			}
 		}

@@ -1,6 +1,7 @@
-// Package dnstest starts real DNS servers for tests: BIND's named, serving
-// zone files on a free 127.0.0.1 port, and nothing else (no recursion, no
-// other interface).
+// Package dnstest starts real DNS servers for tests, serving zone files on
+// a free 127.0.0.1 port and nothing else (no recursion, no other
+// interface, no security poll): BIND's named, and PowerDNS's authoritative
+// server with its bind backend and LUA records.
 package dnstest
 
 import (
@@ -74,6 +75,14 @@ func Start(tb testing.TB, zones map[string][]byte) *Server {
 		log.Close()
 	})
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	s.waitSOA(tb, zones, done, log.Name())
+	return s
+}
+
+// waitSOA waits until the server answers each zone's SOA; it fails tb
+// with the server's log when the server exits or does not answer.
+func (s *Server) waitSOA(tb testing.TB, zones map[string][]byte, exited <-chan struct{}, logFile string) {
+	tb.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for name := range zones {
 		for {
@@ -84,19 +93,18 @@ func Start(tb testing.TB, zones map[string][]byte) *Server {
 				break
 			}
 			select {
-			case <-done:
-				out, _ := os.ReadFile(log.Name())
-				tb.Fatalf("dnstest: named exited:\n%s", out)
+			case <-exited:
+				out, _ := os.ReadFile(logFile)
+				tb.Fatalf("dnstest: the server exited:\n%s", out)
 			default:
 			}
 			if time.Now().After(deadline) {
-				out, _ := os.ReadFile(log.Name())
-				tb.Fatalf("dnstest: named does not answer %s's SOA on %s:\n%s", name, s.Addr, out)
+				out, _ := os.ReadFile(logFile)
+				tb.Fatalf("dnstest: the server does not answer %s's SOA on %s:\n%s", name, s.Addr, out)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	return s
 }
 
 // freePort finds a port free for both UDP and TCP on 127.0.0.1.
@@ -115,4 +123,92 @@ func freePort() (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no port free for UDP and TCP")
+}
+
+// PowerDNSOptions say how PowerDNS is started.
+type PowerDNSOptions struct {
+	// GeoIP launches the geoip backend with Debian's GeoIP country
+	// database and EDNS Client Subnet processing, so country() and
+	// continent() answer for the subnet a query carries.
+	GeoIP bool
+}
+
+// GeoIPCountryDB is Debian's geoip-database country file.
+const GeoIPCountryDB = "/usr/share/GeoIP/GeoIP.dat"
+
+// StartPowerDNS runs pdns_server for tb with zones (zone name → file
+// contents, LUA records allowed), health checks every second, no packet
+// or query cache (each query runs its LUA record anew), and stops it when
+// tb ends. It fails tb when PowerDNS is missing (./scripts/test installs
+// Debian's pdns-server, pdns-backend-bind, pdns-backend-geoip and
+// geoip-database).
+func StartPowerDNS(tb testing.TB, zones map[string][]byte, opts PowerDNSOptions) *Server {
+	tb.Helper()
+	bin := "/usr/sbin/pdns_server"
+	if _, err := os.Stat(bin); err != nil {
+		if bin, err = exec.LookPath("pdns_server"); err != nil {
+			tb.Fatal("dnstest: pdns_server not found: install Debian's pdns-server and pdns-backend-bind (./scripts/test does)")
+		}
+	}
+	dir := tb.TempDir()
+	port, err := freePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var named strings.Builder
+	for name, data := range zones {
+		f := filepath.Join(dir, strings.TrimSuffix(name, ".")+".zone")
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		fmt.Fprintf(&named, "zone %q { type master; file %q; };\n", strings.TrimSuffix(name, "."), f)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "named.conf"), []byte(named.String()), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	conf := []string{
+		"launch=bind",
+		"bind-config=" + filepath.Join(dir, "named.conf"),
+		"local-address=127.0.0.1",
+		fmt.Sprintf("local-port=%d", port),
+		"socket-dir=" + dir,
+		"daemon=no", "guardian=no", "disable-syslog=yes",
+		"security-poll-suffix=", // no query to the Internet for security news
+		"enable-lua-records=yes",
+		"lua-health-checks-interval=1",
+		"cache-ttl=0", "query-cache-ttl=0", "negquery-cache-ttl=0",
+	}
+	if opts.GeoIP {
+		if _, err := os.Stat(GeoIPCountryDB); err != nil {
+			tb.Fatal("dnstest: " + GeoIPCountryDB + " not found: install Debian's geoip-database and pdns-backend-geoip (./scripts/test does)")
+		}
+		geo := filepath.Join(dir, "geo.yaml")
+		if err := os.WriteFile(geo, []byte("domains: []\n"), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		conf[0] = "launch=bind,geoip"
+		conf = append(conf, "geoip-database-files=dat:"+GeoIPCountryDB, "geoip-zones-file="+geo, "edns-subnet-processing=yes")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pdns.conf"), []byte(strings.Join(conf, "\n")+"\n"), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	log, err := os.Create(filepath.Join(dir, "pdns.log"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--config-dir="+dir)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("dnstest: start pdns_server: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	tb.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+		log.Close()
+	})
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	s.waitSOA(tb, zones, done, log.Name())
+	return s
 }
