@@ -73,7 +73,13 @@ account (as export does), ask the old servers (--old) and the new ones (--new)
 for every name and type of the export, and compare the answers as sets, TTLs
 included. Exit 0 only when the new servers answer everything the old ones
 do; each difference is named. The apex SOA (rewritten for the new servers)
-and NS are not compared; their serials are shown.`,
+and NS are not compared; their serials are shown.
+
+A routed record set (weighted, failover, geolocation, latency…) answers
+according to who asks and when, at Route 53 and at a PowerDNS serving the
+LUA variant alike: those names are asked several times on each side, and
+every value either side answers must be one the account's record sets
+hold. The report names them: their routing itself is not compared.`,
 		Example: `  sortie dns verify labo.example.ca --offline ./account --ns ns1.provider.example --old ns-2048.awsdns-64.com --new ns1.provider.example`,
 		Args:    exactArgs(1, "ZONE"),
 		RunE:    func(cmd *cobra.Command, args []string) error { return runDNSVerify(cmd.Context(), e, vo, args[0]) },
@@ -132,7 +138,7 @@ func runDNSVerify(ctx context.Context, e *env, o *dnsVerifyOptions, zone string)
 	if master == nil {
 		return usage("zone %s could not be exported (its record sets were not all read): nothing to verify", zone)
 	}
-	rep, err := dns.Verify(ctx, strings.TrimSuffix(name, ".zone"), master, hostPort(o.old), hostPort(o.new))
+	rep, err := dns.Verify(ctx, strings.TrimSuffix(name, ".zone"), master, res.Routed[name], hostPort(o.old), hostPort(o.new))
 	if err != nil {
 		return &exitError{code: ExitFailures, err: err}
 	}
@@ -143,12 +149,19 @@ func runDNSVerify(ctx context.Context, e *env, o *dnsVerifyOptions, zone string)
 	} else {
 		fmt.Fprintf(e.stdout, "sortie dns verify %s: old %s, new %s\n", rep.Zone, o.old, o.new)
 		fmt.Fprintf(e.stdout, "  checked      %d names and types\n  SOA serial   %d at the old servers, %d at the new\n", rep.Checked, rep.OldSerial, rep.NewSerial)
+		if len(rep.Routed) > 0 {
+			fmt.Fprintf(e.stdout, "  routed       %d of them (%s): asked %d times each, compared as the values the account's record sets hold; the routing itself (weights, failover, locations) is not compared\n",
+				len(rep.Routed), strings.Join(rep.Routed, ", "), dns.RoutedQueries)
+		}
 		for _, d := range rep.Differences {
 			fmt.Fprintf(e.stdout, "  differs      %s %s: %s\n", d.Name, d.Type, d.Why)
 		}
-		if rep.OK() {
+		switch {
+		case rep.OK() && len(rep.Routed) > 0:
+			fmt.Fprintf(e.stdout, "IDENTICAL except routing: the new servers answer every record of the export as the old ones do, and the %d routed names only with values their Route 53 sets hold\n", len(rep.Routed))
+		case rep.OK():
 			fmt.Fprintf(e.stdout, "IDENTICAL: the new servers answer every record of the export as the old ones do\n")
-		} else {
+		default:
 			fmt.Fprintf(e.stdout, "NOT IDENTICAL: %d names and types answer differently; do not change the NS records yet\n", len(rep.Differences))
 		}
 	}

@@ -174,6 +174,11 @@ func rset(name, typ string, ttl int64, values ...string) account.RecordSet {
 // routedZone is a small zone of loopback addresses with the given routed
 // sets, and the health checks they name.
 func routedZone(t *testing.T, sets []account.RecordSet, checks ...account.HealthCheck) (plain, pdns []byte) {
+	res := routedExport(t, sets, checks...)
+	return res.Files["routed.example.zone"], res.Files["routed.example.pdns.zone"]
+}
+
+func routedExport(t *testing.T, sets []account.RecordSet, checks ...account.HealthCheck) *Result {
 	t.Helper()
 	d := &account.DNS{HealthChecks: checks, Zones: []account.HostedZone{{
 		ID: "Z0ROUTED", Name: "routed.example.",
@@ -187,7 +192,7 @@ func routedZone(t *testing.T, sets []account.RecordSet, checks ...account.Health
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.Files["routed.example.zone"], res.Files["routed.example.pdns.zone"]
+	return res
 }
 
 // Weighted 80/20 over 400 queries answers each set in its share, within

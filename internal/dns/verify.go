@@ -25,18 +25,31 @@ type VerifyReport struct {
 	// Checked counts the names and types asked of both servers.
 	Checked     int          `json:"checked"`
 	Differences []Difference `json:"differences"`
+	// Routed are the names and types whose Route 53 record sets are
+	// routed (weighted, failover, geolocation…): an answer there depends
+	// on who asks and when, so they were compared as the values either
+	// side answered over several queries, each of which must be one the
+	// account's record sets hold. Their routing itself (the weights, which
+	// set a location or a failure gets) was not compared.
+	Routed []string `json:"routed,omitempty"`
 	// OldSerial and NewSerial are the apex SOA serials each answered.
-	OldSerial, NewSerial uint32
+	OldSerial uint32 `json:"old_serial"`
+	NewSerial uint32 `json:"new_serial"`
 }
+
+// RoutedQueries is how many times each side is asked for a routed name.
+const RoutedQueries = 8
 
 // OK reports whether the new servers answer everything the old ones do.
 func (r *VerifyReport) OK() bool { return len(r.Differences) == 0 }
 
 // Verify asks the old and the new name servers (host:port) for every name
 // and type of zone's master file (what Export wrote), and compares the
-// answers as sets, TTLs included. It fails closed: a query that gets no
-// answer from one side is a difference, never a match.
-func Verify(ctx context.Context, zone string, master []byte, old, new string) (*VerifyReport, error) {
+// answers as sets, TTLs included. The names and types in routed (the
+// export's Result.Routed for this file) are compared as the values they
+// may answer (see VerifyReport.Routed). It fails closed: a query that gets
+// no answer from one side is a difference, never a match.
+func Verify(ctx context.Context, zone string, master []byte, routed map[string][]string, old, new string) (*VerifyReport, error) {
 	zone = dns.Fqdn(strings.ToLower(zone))
 	type key struct {
 		name string
@@ -63,6 +76,13 @@ func Verify(ctx context.Context, zone string, master []byte, old, new string) (*
 		}
 		rep.Checked++
 		typ := dns.TypeToString[k.typ]
+		if values, ok := routed[k.name+" "+typ]; ok {
+			rep.Routed = append(rep.Routed, k.name+" "+typ)
+			if why := compareRouted(ctx, c, old, new, k.name, k.typ, values); why != "" {
+				rep.Differences = append(rep.Differences, Difference{k.name, typ, why})
+			}
+			continue
+		}
 		a, aerr := ask(ctx, c, old, k.name, k.typ)
 		b, berr := ask(ctx, c, new, k.name, k.typ)
 		switch {
@@ -112,6 +132,74 @@ func ask(ctx context.Context, c *dns.Client, server, name string, typ uint16) ([
 		}
 	}
 	return out, nil
+}
+
+// compareRouted asks each side RoutedQueries times for a routed name and
+// says how their answers fail to be ones the account's record sets hold
+// (values), or "".
+func compareRouted(ctx context.Context, c *dns.Client, old, new, name string, typ uint16, values []string) string {
+	union := func(server string) (map[string]map[uint32]bool, error) {
+		seen := map[string]map[uint32]bool{}
+		for range RoutedQueries {
+			rrs, err := ask(ctx, c, server, name, typ)
+			if err != nil {
+				return nil, err
+			}
+			for _, rr := range rrs {
+				h := rr.Header()
+				text := strings.TrimPrefix(rr.String(), h.String())
+				if seen[text] == nil {
+					seen[text] = map[uint32]bool{}
+				}
+				seen[text][h.Ttl] = true
+			}
+		}
+		return seen, nil
+	}
+	a, err := union(old)
+	if err != nil {
+		return "the old servers did not answer: " + err.Error()
+	}
+	b, err := union(new)
+	if err != nil {
+		return "the new servers did not answer: " + err.Error()
+	}
+	var why, foreign, strange, ttl []string
+	oldTTLs := map[uint32]bool{}
+	for v, ts := range a {
+		if !slices.Contains(values, v) {
+			foreign = append(foreign, dns.TypeToString[typ]+" "+v)
+		}
+		for t := range ts {
+			oldTTLs[t] = true
+		}
+	}
+	for v, ts := range b {
+		if !slices.Contains(values, v) {
+			strange = append(strange, dns.TypeToString[typ]+" "+v)
+		}
+		for t := range ts {
+			if !oldTTLs[t] && len(a) > 0 {
+				ttl = append(ttl, fmt.Sprintf("%s %s TTL %d", dns.TypeToString[typ], v, t))
+			}
+		}
+	}
+	slices.Sort(foreign)
+	slices.Sort(strange)
+	slices.Sort(ttl)
+	if len(foreign) > 0 {
+		why = append(why, "the old servers answer what the account's record sets do not hold (is the export current?): "+strings.Join(foreign, "; "))
+	}
+	if len(strange) > 0 {
+		why = append(why, "only at the new servers, in no Route 53 set: "+strings.Join(strange, "; "))
+	}
+	if len(a) > 0 && len(b) == 0 {
+		why = append(why, "no answer at the new servers")
+	}
+	if len(ttl) > 0 {
+		why = append(why, "TTL differs from every TTL the old servers answered: "+strings.Join(ttl, "; "))
+	}
+	return strings.Join(why, "; ")
 }
 
 func serial(rrs []dns.RR) uint32 {

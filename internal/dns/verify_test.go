@@ -7,6 +7,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/sortie-dev/sortie/internal/account"
 	"github.com/sortie-dev/sortie/internal/dnstest"
 )
 
@@ -21,7 +22,7 @@ func TestVerifyBetweenTwoServers(t *testing.T) {
 	zone := res.Files["labo.example.ca.zone"]
 	old := dnstest.Start(t, map[string][]byte{"labo.example.ca": zone})
 	same := dnstest.Start(t, map[string][]byte{"labo.example.ca": zone})
-	rep, err := Verify(context.Background(), "labo.example.ca", zone, old.Addr, same.Addr)
+	rep, err := Verify(context.Background(), "labo.example.ca", zone, nil, old.Addr, same.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestVerifyBetweenTwoServers(t *testing.T) {
 		"192.0.2.99", "192.0.2.98", // value
 	).Replace(string(zone))
 	other := dnstest.Start(t, map[string][]byte{"labo.example.ca": []byte(changed)})
-	rep, err = Verify(context.Background(), "labo.example.ca", zone, old.Addr, other.Addr)
+	rep, err = Verify(context.Background(), "labo.example.ca", zone, nil, old.Addr, other.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,4 +79,56 @@ func served(got []dns.RR, want dns.RR) bool {
 		}
 	}
 	return false
+}
+
+// Routed names between a server that routes them (PowerDNS serving the
+// LUA variant, standing in for Route 53) and one that serves the plain
+// downgrade (BIND): they pass, named as routed; a value no Route 53 set
+// holds fails.
+func TestVerifyRouted(t *testing.T) {
+	weighted := func(id string, w int64, v string) account.RecordSet {
+		r := rset("api.routed.example.", "A", 60, v)
+		r.Routing, r.SetIdentifier, r.Weight = "weighted", id, w
+		return r
+	}
+	geo := func(id, country, v string) account.RecordSet {
+		r := rset("cours.routed.example.", "A", 60, v)
+		r.Routing, r.SetIdentifier, r.Geo = "geolocation", id, &account.GeoLocation{Country: country}
+		return r
+	}
+	// The failover's check goes to a loopback port nobody listens on:
+	// PowerDNS then answers the primary, as Route 53 does when every set
+	// fails.
+	p := rset("portail.routed.example.", "A", 60, "127.0.4.1")
+	p.Routing, p.SetIdentifier, p.Failover, p.HealthCheck = "failover", "primaire", "PRIMARY", "hc"
+	s := rset("portail.routed.example.", "A", 60, "127.0.4.2")
+	s.Routing, s.SetIdentifier, s.Failover = "failover", "secondaire", "SECONDARY"
+	res := routedExport(t, []account.RecordSet{
+		weighted("bleu", 80, "127.0.1.1"), weighted("vert", 20, "127.0.1.2"),
+		geo("canada", "CA", "127.0.2.1"), geo("defaut", "*", "127.0.2.2"),
+		p, s,
+		rset("www.routed.example.", "A", 300, "127.0.5.1"),
+	}, account.HealthCheck{ID: "hc", Type: "TCP", IP: "127.0.4.1", Port: 9})
+	plain, pdns := res.Files["routed.example.zone"], res.Files["routed.example.pdns.zone"]
+	routed := res.Routed["routed.example.zone"]
+	if len(routed) != 3 {
+		t.Fatalf("routed %v", routed)
+	}
+	old := dnstest.StartPowerDNS(t, map[string][]byte{"routed.example": pdns}, dnstest.PowerDNSOptions{})
+	bind := dnstest.Start(t, map[string][]byte{"routed.example": plain})
+	rep, err := Verify(context.Background(), "routed.example", plain, routed, old.Addr, bind.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Routed) != 3 || rep.Checked != 7 {
+		t.Fatalf("PowerDNS against BIND: %+v", rep)
+	}
+	wrong := dnstest.Start(t, map[string][]byte{"routed.example": []byte(strings.Replace(string(plain), "127.0.1.2", "127.0.1.3", 1))})
+	rep, err = Verify(context.Background(), "routed.example", plain, routed, old.Addr, wrong.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || len(rep.Differences) != 1 || rep.Differences[0].Name != "api.routed.example." || !strings.Contains(rep.Differences[0].Why, "in no Route 53 set: A 127.0.1.3") {
+		t.Errorf("a value in no set: %+v", rep.Differences)
+	}
 }

@@ -53,6 +53,11 @@ type Entry struct {
 type Result struct {
 	Files map[string][]byte
 	Loss  []Entry
+	// Routed are the routed record sets of each zone file (by file name,
+	// then "NAME TYPE" as the file spells them): every value Route 53 may
+	// answer for them, in presentation form. Verify compares these names
+	// as the values that may be answered, not as one fixed answer.
+	Routed map[string]map[string][]string
 }
 
 // Export writes every zone of d as a master file NAME.zone, and as
@@ -69,7 +74,7 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 		}
 		ns = append(ns, n)
 	}
-	res := &Result{Files: map[string][]byte{}}
+	res := &Result{Files: map[string][]byte{}, Routed: map[string]map[string][]string{}}
 	seen := map[string]string{}
 	checks := map[string]account.HealthCheck{}
 	for _, hc := range d.HealthChecks {
@@ -96,6 +101,7 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 		seen[file] = z.ID
 		res.Files[file] = data
 		res.Files[strings.TrimSuffix(file, ".zone")+".pdns.zone"] = pdns
+		res.Routed[file] = w.routed
 	}
 	return res, nil
 }
@@ -197,7 +203,9 @@ type zoneWriter struct {
 	res    *Result
 	checks map[string]account.HealthCheck
 	rrs    []dns.RR
-	// lua are the LUA records of the PowerDNS variant, each standing for
+	// routed are the routed record sets' possible answers (Result.Routed).
+	routed map[string][]string
+	// luaRecs are the LUA records of the PowerDNS variant, each standing for
 	// the plain records rrs[start:end].
 	luaRecs []luaSpan
 }
@@ -277,6 +285,9 @@ func (w *zoneWriter) write() (plain, pdns []byte, err error) {
 			continue
 		}
 		w.report(presentName(k.name), k.typ, setIDs(sets), status, why)
+		if r := sets[0].Routing; r != "" && r != "simple" {
+			w.possible(k, typ, sets, groups)
+		}
 		if line, how := w.lua(k, sets, groups, ttl); how != "" {
 			w.res.Loss[len(w.res.Loss)-1].PowerDNS = how
 			if line != "" {
@@ -327,6 +338,36 @@ func (w *zoneWriter) write() (plain, pdns []byte, err error) {
 		}
 	}
 	return b.Bytes(), p.Bytes(), nil
+}
+
+// possible records every value Route 53 may answer for a routed name and
+// type: each set's values, an alias to the zone's records flattened, an
+// alias to an AWS resource as the CNAME the file holds.
+func (w *zoneWriter) possible(k key, typ string, sets []account.RecordSet, groups map[key][]account.RecordSet) {
+	if w.routed == nil {
+		w.routed = map[string][]string{}
+	}
+	id := presentName(k.name) + " " + typ
+	for _, rs := range sets {
+		vs := rs.Values
+		switch {
+		case rs.Alias == nil:
+		case rs.Alias.Kind == "record" || rs.Alias.HostedZoneID == w.zone.ID:
+			vs, _, _ = w.flatten(rs.Alias.DNSName, k.typ, groups, map[string]bool{k.name: true})
+		default:
+			vs = []string{rs.Alias.DNSName}
+		}
+		for _, v := range vs {
+			rr, err := dns.NewRR(fmt.Sprintf("%s 0 IN %s %s", presentName(k.name), typ, decimalEscapes(v)))
+			if err != nil || rr == nil {
+				continue
+			}
+			text := strings.TrimPrefix(rr.String(), rr.Header().String())
+			if !slices.Contains(w.routed[id], text) {
+				w.routed[id] = append(w.routed[id], text)
+			}
+		}
+	}
 }
 
 // hostName says every label of a Route 53 name is a host name's (RFC 952,
