@@ -80,33 +80,40 @@ func Start(tb testing.TB) *Server {
 	return s
 }
 
+type result struct {
+	s   *Server
+	err error
+}
+
 var (
-	sharedMu  sync.Mutex
-	shared    *Server
-	sharedErr error
-	inMain    bool
+	sharedMu sync.Mutex
+	shared   = map[string]result{}
+	inMain   bool
 )
 
-// Shared returns the package's one cluster, started on first use; Main
-// stops it after the package's tests. Tests keep out of each other's way
-// with a database each (Database).
-func Shared(tb testing.TB) *Server {
+// Shared returns the package's cluster called name, started on first use;
+// Main stops it after the package's tests. Tests keep out of each other's
+// way with a database each (Database); a test that needs two servers (a
+// source and a target whose roles differ) asks for two names.
+func Shared(tb testing.TB, name string) *Server {
 	tb.Helper()
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if !inMain {
 		tb.Fatal("pgtest.Shared needs the package's TestMain to call pgtest.Main(m), which stops the server")
 	}
-	if shared == nil && sharedErr == nil {
-		shared, sharedErr = start()
+	r, ok := shared[name]
+	if !ok {
+		r.s, r.err = start()
+		shared[name] = r
 	}
-	if sharedErr != nil {
-		tb.Fatal(sharedErr)
+	if r.err != nil {
+		tb.Fatal(r.err)
 	}
-	return shared
+	return r.s
 }
 
-// Main runs the package's tests, stops the cluster Shared started, and
+// Main runs the package's tests, stops the clusters Shared started, and
 // exits with the tests' code. Call it from TestMain.
 func Main(m *testing.M) {
 	sharedMu.Lock()
@@ -114,9 +121,11 @@ func Main(m *testing.M) {
 	sharedMu.Unlock()
 	code := m.Run()
 	sharedMu.Lock()
-	if shared != nil {
-		shared.stop()
-		shared = nil
+	for name, r := range shared {
+		if r.s != nil {
+			r.s.stop()
+		}
+		delete(shared, name)
 	}
 	sharedMu.Unlock()
 	os.Exit(code)

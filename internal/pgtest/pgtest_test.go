@@ -14,7 +14,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestServerVersionAndDatabase(t *testing.T) {
 	start := time.Now()
-	s := pgtest.Shared(t)
+	s := pgtest.Shared(t, "a")
 	t.Logf("cluster started in %v", time.Since(start).Round(time.Millisecond))
 	url := s.Database(t)
 	ctx := context.Background()
@@ -37,7 +37,7 @@ func TestServerVersionAndDatabase(t *testing.T) {
 }
 
 func TestWrongPasswordIsRefused(t *testing.T) {
-	s := pgtest.Shared(t)
+	s := pgtest.Shared(t, "a")
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, s.URLFor(s.User, "not-"+s.Password, "postgres"))
 	if err == nil {
