@@ -83,7 +83,7 @@ var messages = lang.NewCatalog("database plan", map[string]lang.Text{
 	"rows":        {"rows", "lignes"},
 	"key":         {"key", "clé"},
 	"pk":          {"primary key", "clé primaire"},
-	"no-pk":       {"none", "aucune"},
+	"no-pk":       {"no primary key", "sans clé primaire"},
 	"more-tables": {"… and %d more tables (--format json lists them all)", "… et %d autres tables (--format json les liste toutes)"},
 	"sequences":   {"sequences", "séquences"},
 	"never-used":  {"never used", "jamais utilisée"},
