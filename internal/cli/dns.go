@@ -20,6 +20,7 @@ import (
 type dnsOptions struct {
 	exportArgs
 	zones, ns []string
+	designate string
 }
 
 func newDNSCmd(e *env) *cobra.Command {
@@ -52,7 +53,8 @@ The loss report (also OUTDIR/loss-report.md) names every record set that
 was downgraded or not carried, and why, what the PowerDNS variant keeps,
 and prints the DNSSEC exit steps with the DS TTL.`,
 		Example: `  sortie dns export --offline ./account --ns ns1.provider.example,ns2.provider.example -o zones/
-  named-checkzone labo.example.ca zones/labo.example.ca.zone`,
+  named-checkzone labo.example.ca zones/labo.example.ca.zone
+  sortie dns export --offline ./account -o zones/ --designate landing/   # after sortie landing -o landing/`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error { return runDNSExport(cmd.Context(), e, o) },
 	}
@@ -62,6 +64,7 @@ and prints the DNSSEC exit steps with the DS TTL.`,
 	f.StringSliceVar(&o.zones, "zones", nil, "only these zones, by name or ID (comma-separated; default: all)")
 	f.StringSliceVar(&o.ns, "ns", nil, "the target's name servers, for the SOA and the apex NS (comma-separated)")
 	f.StringVarP(&o.outDir, "output", "o", "", "directory to write the zone files into (created)")
+	f.StringVar(&o.designate, "designate", "", "also write the zones as OpenTofu for OpenStack Designate, DIR/dns.tf (DIR: the module sortie landing wrote, or a new one)")
 	f.StringVar(&o.format, "format", "text", "loss report on standard output: text, json or md")
 	f.StringVar(&o.lang, "lang", "", "loss report language, fr or en (default: French when the locale is French)")
 	vo := &dnsVerifyOptions{}
@@ -188,9 +191,14 @@ func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
 	if err != nil {
 		return o.readErr(err, awsread.ErrUnknownZone)
 	}
-	res, err := dns.Export(d, dns.Options{NS: o.ns})
+	res, err := dns.Export(d, dns.Options{NS: o.ns, Designate: o.designate != ""})
 	if err != nil {
 		return usage("%v", err)
+	}
+	if o.designate != "" {
+		if err := writeDesignate(o.designate, e.stdout, res.Designate); err != nil {
+			return err
+		}
 	}
 	for _, p := range d.Problems {
 		res.Loss = append(res.Loss, dns.Entry{Zone: p.Service, Status: dns.NotCarried, Why: "not read: " + p.Error})
@@ -214,8 +222,43 @@ func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
 	}
 	if o.format == "text" {
 		fmt.Fprintf(e.stdout, "zones: %s (%s)\n", o.outDir, fileList(res.Files))
+		if o.designate != "" {
+			fmt.Fprintf(e.stdout, "Designate: %s\nnext: cd %s && tofu init && tofu plan\n", filepath.Join(o.designate, "dns.tf"), shellQuote(o.designate))
+		}
 	}
 	return nil
+}
+
+// designateVersions is the provider requirement dns.tf needs when DIR is
+// not already a module sortie landing wrote (which pins the same).
+const designateVersions = `# Written by sortie dns export. Review, then: tofu init && tofu plan
+
+terraform {
+  required_version = ">= 1.6"
+  required_providers {
+    openstack = {
+      source  = "terraform-provider-openstack/openstack"
+      version = "~> 3.4"
+    }
+  }
+}
+
+# Configured by the OS_* environment or clouds.yaml (OS_CLOUD), as the openstack CLI is.
+provider "openstack" {
+}
+`
+
+// writeDesignate writes dir/dns.tf, and dir/versions.tf when dir has none.
+func writeDesignate(dir string, stdout io.Writer, tf []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usage("create %s: %v; give another --designate", dir, unwrapPath(err))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "versions.tf")); errors.Is(err, os.ErrNotExist) {
+		if err := writeOutput(filepath.Join(dir, "versions.tf"), stdout, func(w io.Writer) error { _, err := io.WriteString(w, designateVersions); return err }); err != nil {
+			return err
+		}
+	}
+	return writeOutput(filepath.Join(dir, "dns.tf"), stdout, func(w io.Writer) error { _, err := w.Write(tf); return err })
 }
 
 func jsonEncode(w io.Writer, v any) error {

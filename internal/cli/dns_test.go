@@ -15,10 +15,19 @@ const zonesExport = "../dns/testdata/zones-export"
 // Issue 14: the fixture zones offline become master files BIND's checker
 // loads, and a loss report.
 func TestDNSExportOffline(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "zones")
-	code, out, errs := sortie(t, "dns", "export", "--offline", zonesExport, "--ns", "ns1.sovereign.example,ns2.sovereign.example", "-o", dir)
+	base := t.TempDir()
+	dir, tf := filepath.Join(base, "zones"), filepath.Join(base, "landing")
+	code, out, errs := sortie(t, "dns", "export", "--offline", zonesExport, "--ns", "ns1.sovereign.example,ns2.sovereign.example", "-o", dir, "--designate", tf)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, f := range []string{"labo.example.ca.pdns.zone", "../landing/dns.tf", "../landing/versions.tf"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if !strings.Contains(out, "next: cd "+tf+" && tofu init && tofu plan") {
+		t.Errorf("no next step for dns.tf:\n%s", out)
 	}
 	for _, want := range []string{"DNS loss report:", "weighted", "a CNAME cannot stand at the apex", "remove the DS record"} {
 		if !strings.Contains(out, want) {

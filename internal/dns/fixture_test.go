@@ -37,6 +37,12 @@ func TestExportFixtureZones(t *testing.T) {
 			os.Stdout.Write(data)
 		}
 	}
+	// The parent delegates labo.example.ca., which moves with it, to the
+	// target's servers, not back to Route 53's, and without the DS of
+	// Route 53's keys, which the new servers do not sign with.
+	if parent := string(res.Files["example.ca.zone"]); !strings.Contains(parent, "labo.example.ca.\t172800\tIN\tNS\tns2.sovereign.example.") || strings.Contains(parent, "ns-2048.awsdns-64.com.") || strings.Contains(parent, "IN\tDS") {
+		t.Errorf("the parent's delegation to labo.example.ca. was not rewritten:\n%s", parent)
+	}
 	SortLoss(res.Loss)
 	if os.Getenv("SHOW") != "" {
 		WriteLoss(os.Stdout, res.Loss, "text", "en")

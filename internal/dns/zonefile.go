@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/miekg/dns"
 
 	"github.com/sortie-dev/sortie/internal/account"
@@ -22,6 +24,9 @@ type Options struct {
 	// Zones keeps only these zone names (with or without the final dot);
 	// empty keeps all.
 	Zones []string
+	// Designate also writes the zones as OpenTofu for OpenStack Designate
+	// (Result.Designate).
+	Designate bool
 }
 
 // Status is what became of one record set.
@@ -58,6 +63,10 @@ type Result struct {
 	// answer for them, in presentation form. Verify compares these names
 	// as the values that may be answered, not as one fixed answer.
 	Routed map[string]map[string][]string
+	// Designate is dns.tf, the zones as openstack_dns_zone_v2 and
+	// openstack_dns_recordset_v2 resources, when Options.Designate asked
+	// for it: the plain files' records, of the types Designate accepts.
+	Designate []byte
 }
 
 // Export writes every zone of d as a master file NAME.zone, and as
@@ -76,6 +85,18 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 	}
 	res := &Result{Files: map[string][]byte{}, Routed: map[string]map[string][]string{}}
 	seen := map[string]string{}
+	var tf *hclwrite.File
+	tfNames := map[string]bool{}
+	if opts.Designate {
+		tf = hclwrite.NewEmptyFile()
+		tf.Body().AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte("# Written by sortie dns export: the Route 53 zones for OpenStack Designate.\n# Designate writes each zone's SOA and apex NS from its own pool's servers.\n")}})
+	}
+	moving := map[string]bool{}
+	for _, z := range d.Zones {
+		if !z.Private && wanted(z.Name, opts.Zones) {
+			moving[z.Name] = true
+		}
+	}
 	checks := map[string]account.HealthCheck{}
 	for _, hc := range d.HealthChecks {
 		checks[hc.ID] = hc
@@ -84,7 +105,7 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 		if !wanted(z.Name, opts.Zones) {
 			continue
 		}
-		w := &zoneWriter{zone: z, ns: ns, res: res, checks: checks}
+		w := &zoneWriter{zone: z, ns: ns, res: res, checks: checks, moving: moving}
 		if slices.Contains(z.Unread, "record sets") {
 			w.report("", "", "", NotCarried, "the zone's record sets could not all be read: no file is written for it")
 			continue
@@ -102,6 +123,12 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 		res.Files[file] = data
 		res.Files[strings.TrimSuffix(file, ".zone")+".pdns.zone"] = pdns
 		res.Routed[file] = w.routed
+		if tf != nil {
+			w.designate(tf, tfNames)
+		}
+	}
+	if tf != nil {
+		res.Designate = tf.Bytes()
 	}
 	return res, nil
 }
@@ -202,6 +229,9 @@ type zoneWriter struct {
 	ns     []string
 	res    *Result
 	checks map[string]account.HealthCheck
+	// moving are the public zones exported with this one, by name: a
+	// delegation to one of them is rewritten for the target.
+	moving map[string]bool
 	rrs    []dns.RR
 	// routed are the routed record sets' possible answers (Result.Routed).
 	routed map[string][]string
@@ -258,6 +288,21 @@ func (w *zoneWriter) write() (plain, pdns []byte, err error) {
 				w.add(k.name, "NS", 172800, n)
 			}
 			w.report(k.name, "NS", "", Kept, "replaced with the target's name servers ("+strings.Join(w.ns, ", ")+")")
+			continue
+		case k.typ == "DS" && w.moving[k.name]:
+			// The child moves to servers that cannot sign with Route 53's
+			// keys: a DS left in the parent would make it bogus.
+			w.report(presentName(k.name), "DS", "", NotCarried, "the DS of "+presentName(k.name)+", which moves too and is served unsigned by the new servers: resolvers that validate would refuse it; remove the DS from this zone in Route 53 first, as the child's DNSSEC exit steps say, or publish the target's DS once it signs")
+			continue
+		case k.typ == "NS" && w.moving[k.name] && len(w.ns) > 0:
+			// A child zone that moves too: the parent delegates to the
+			// target, or after the cut-over it sends resolvers back to
+			// Route 53.
+			ttl := sets[0].TTL
+			for _, n := range w.ns {
+				w.add(k.name, "NS", ttl, n)
+			}
+			w.report(presentName(k.name), "NS", "", Kept, "delegation to "+presentName(k.name)+", exported too: rewritten to the target's name servers ("+strings.Join(w.ns, ", ")+")")
 			continue
 		}
 		start := len(w.rrs)
