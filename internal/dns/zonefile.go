@@ -649,7 +649,11 @@ func dnssecSteps(z account.HostedZone) string {
 	if z.DNSSEC.DSTTL > 0 {
 		ttl = fmt.Sprintf("its TTL of %d s (%s)", z.DNSSEC.DSTTL, humanDuration(z.DNSSEC.DSTTL))
 	}
-	return "DNSSEC signing is on, and the new servers cannot sign with Route 53's keys: 1. remove the DS record at the registrar; 2. wait out " + ttl + "; 3. disable signing in Route 53 (and only then move the NS records), or sign at the target and publish its new DS"
+	where := "at the registrar"
+	if z.DNSSEC.DSFrom != "" {
+		where = "from the parent zone (Route 53 hosted zone " + z.DNSSEC.DSFrom + ")"
+	}
+	return "DNSSEC signing is on, and the new servers cannot sign with Route 53's keys: 1. remove the DS record " + where + "; 2. wait out " + ttl + "; 3. disable signing in Route 53 (and only then move the NS records), or sign at the target and publish its new DS"
 }
 
 func humanDuration(s int64) string {
