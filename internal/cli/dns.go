@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +24,8 @@ type dnsOptions struct {
 	exportArgs
 	zones, ns []string
 	designate string
+	resolve   bool
+	resolver  string
 }
 
 func newDNSCmd(e *env) *cobra.Command {
@@ -64,6 +69,8 @@ and prints the DNSSEC exit steps with the DS TTL.`,
 	f.StringSliceVar(&o.zones, "zones", nil, "only these zones, by name or ID (comma-separated; default: all)")
 	f.StringSliceVar(&o.ns, "ns", nil, "the target's name servers, for the SOA and the apex NS (comma-separated)")
 	f.StringVarP(&o.outDir, "output", "o", "", "directory to write the zone files into (created)")
+	f.BoolVar(&o.resolve, "resolve", false, "answer an apex alias to an AWS resource (a load balancer, CloudFront) with its addresses, looked up now")
+	f.StringVar(&o.resolver, "resolver", "", "the resolver --resolve asks, HOST[:PORT] (default: the system's)")
 	f.StringVar(&o.designate, "designate", "", "also write the zones as OpenTofu for OpenStack Designate, DIR/dns.tf (DIR: the module sortie landing wrote, or a new one)")
 	f.StringVar(&o.format, "format", "text", "loss report on standard output: text, json or md")
 	f.StringVar(&o.lang, "lang", "", "loss report language, fr or en (default: French when the locale is French)")
@@ -174,6 +181,32 @@ func runDNSVerify(ctx context.Context, e *env, o *dnsVerifyOptions, zone string)
 	return nil
 }
 
+// lookup returns the addresses of a name by the system's resolver, or by
+// server (HOST[:PORT]) when one is given.
+func lookup(ctx context.Context, server string) func(string, string) ([]netip.Addr, error) {
+	r := net.DefaultResolver
+	if server != "" {
+		addr := hostPort(server)
+		r = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}}
+	}
+	return func(name, typ string) ([]netip.Addr, error) {
+		network := "ip4"
+		if typ == "AAAA" {
+			network = "ip6"
+		}
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		addrs, err := r.LookupNetIP(ctx, network, name)
+		if dnsErr, ok := errors.AsType[*net.DNSError](err); ok {
+			return nil, errors.New(dnsErr.Err)
+		}
+		return addrs, err
+	}
+}
+
 // hostPort adds DNS's port to a host given without one.
 func hostPort(s string) string {
 	if _, _, err := net.SplitHostPort(s); err == nil {
@@ -191,7 +224,14 @@ func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
 	if err != nil {
 		return o.readErr(err, awsread.ErrUnknownZone)
 	}
-	res, err := dns.Export(d, dns.Options{NS: o.ns, Designate: o.designate != ""})
+	opts := dns.Options{NS: o.ns, Designate: o.designate != ""}
+	if o.resolver != "" && !o.resolve {
+		return usage("--resolver is the resolver --resolve asks; give --resolve too")
+	}
+	if o.resolve {
+		opts.Resolve = lookup(ctx, o.resolver)
+	}
+	res, err := dns.Export(d, opts)
 	if err != nil {
 		return usage("%v", err)
 	}

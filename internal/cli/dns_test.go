@@ -114,3 +114,36 @@ func TestDNSVerify(t *testing.T) {
 		t.Errorf("no servers: exit %d %s", code, errs)
 	}
 }
+
+// --resolve against a real server standing in for AWS's (BIND on
+// loopback, authoritative for the load balancer's name): the apex answers
+// the load balancer's addresses. --resolver without --resolve is refused.
+func TestDNSExportResolve(t *testing.T) {
+	elb := dnstest.Start(t, map[string][]byte{"ca-central-1.elb.amazonaws.com": []byte(`$ORIGIN ca-central-1.elb.amazonaws.com.
+@ 60 IN SOA ns1 hostmaster 1 7200 900 1209600 60
+@ 60 IN NS ns1
+ns1 60 IN A 127.0.0.1
+dualstack.moodle-alb-424835706 60 IN A 192.0.2.200
+dualstack.moodle-alb-424835706 60 IN AAAA 2001:db8::200
+`)})
+	dir := filepath.Join(t.TempDir(), "zones")
+	code, out, errs := sortie(t, "dns", "export", "--offline", zonesExport, "-o", dir, "--resolve", "--resolver", elb.Addr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	zone, err := os.ReadFile(filepath.Join(dir, "labo.example.ca.zone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"labo.example.ca.\t60\tIN\tA\t192.0.2.200", "labo.example.ca.\t60\tIN\tAAAA\t2001:db8::200"} {
+		if !strings.Contains(string(zone), want) {
+			t.Errorf("zone lacks %q:\n%s", want, zone)
+		}
+	}
+	if !strings.Contains(out, "resolved at export time to 192.0.2.200") {
+		t.Errorf("report:\n%s", out)
+	}
+	if code, _, errs := sortie(t, "dns", "export", "--offline", zonesExport, "-o", dir, "--resolver", elb.Addr); code != 2 || !strings.Contains(errs, "give --resolve too") {
+		t.Errorf("--resolver alone: exit %d %s", code, errs)
+	}
+}

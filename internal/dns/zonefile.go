@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,10 @@ type Options struct {
 	// Designate also writes the zones as OpenTofu for OpenStack Designate
 	// (Result.Designate).
 	Designate bool
+	// Resolve, when set, looks up the addresses (typ A or AAAA) of the AWS
+	// resource an apex alias points to, so the apex can answer them: a
+	// CNAME cannot stand there. Nil reports such an alias, not carried.
+	Resolve func(name, typ string) ([]netip.Addr, error)
 }
 
 // Status is what became of one record set.
@@ -105,7 +110,7 @@ func Export(d *account.DNS, opts Options) (*Result, error) {
 		if !wanted(z.Name, opts.Zones) {
 			continue
 		}
-		w := &zoneWriter{zone: z, ns: ns, res: res, checks: checks, moving: moving}
+		w := &zoneWriter{zone: z, ns: ns, res: res, checks: checks, moving: moving, lookup: opts.Resolve}
 		if slices.Contains(z.Unread, "record sets") {
 			w.report("", "", "", NotCarried, "the zone's record sets could not all be read: no file is written for it")
 			continue
@@ -232,6 +237,7 @@ type zoneWriter struct {
 	// moving are the public zones exported with this one, by name: a
 	// delegation to one of them is rewritten for the target.
 	moving map[string]bool
+	lookup func(name, typ string) ([]netip.Addr, error)
 	rrs    []dns.RR
 	// routed are the routed record sets' possible answers (Result.Routed).
 	routed map[string][]string
@@ -537,7 +543,7 @@ func (w *zoneWriter) resolve(k key, sets []account.RecordSet, groups map[key][]a
 		// An AWS resource: its name is the answer, as a CNAME, except at
 		// the apex, where a CNAME cannot be.
 		if k.name == w.zone.Name {
-			return nil, 0, NotCarried, fmt.Sprintf("alias at the apex to %s %s: a CNAME cannot stand at the apex; use the target's ALIAS/ANAME record, or give the apex the addresses of the service's new home", a.Kind, a.DNSName)
+			return w.resolveApex(k, a, len(sets))
 		}
 		if k.typ != "A" && k.typ != "AAAA" && k.typ != "CNAME" {
 			return nil, 0, NotCarried, fmt.Sprintf("alias of type %s to %s %s", k.typ, a.Kind, a.DNSName)
@@ -551,6 +557,34 @@ func (w *zoneWriter) resolve(k key, sets []account.RecordSet, groups map[key][]a
 		ttl = 300
 	}
 	return dedupe(values), ttl, s, why
+}
+
+// resolveApex answers an apex alias to an AWS resource with the resource's
+// addresses, looked up now, when the export was asked to (--resolve).
+func (w *zoneWriter) resolveApex(k key, a *account.Alias, sets int) ([]string, int64, Status, string) {
+	advice := "use the target's ALIAS/ANAME record, give the apex the addresses of the service's new home, or export with --resolve"
+	typ := dns.StringToType[k.typ]
+	switch {
+	case w.lookup == nil:
+		return nil, 0, NotCarried, fmt.Sprintf("alias at the apex to %s %s: a CNAME cannot stand at the apex; %s", a.Kind, a.DNSName, advice)
+	case typ != dns.TypeA && typ != dns.TypeAAAA:
+		return nil, 0, NotCarried, fmt.Sprintf("alias of type %s at the apex to %s %s: only addresses can be resolved", k.typ, a.Kind, a.DNSName)
+	case sets > 1:
+		return nil, 0, NotCarried, fmt.Sprintf("routed aliases at the apex to %s: resolving one would drop the routing; %s", a.DNSName, advice)
+	}
+	addrs, err := w.lookup(a.DNSName, k.typ)
+	if err == nil && len(addrs) == 0 {
+		err = fmt.Errorf("no %s records", k.typ)
+	}
+	if err != nil {
+		return nil, 0, NotCarried, fmt.Sprintf("alias at the apex to %s %s, which could not be resolved (%v): %s", a.Kind, a.DNSName, err, advice)
+	}
+	var vs []string
+	for _, ad := range addrs {
+		vs = append(vs, ad.Unmap().String())
+	}
+	slices.Sort(vs)
+	return dedupe(vs), 60, Downgraded, fmt.Sprintf("alias at the apex to %s %s, resolved at export time to %s (TTL 60, as Route 53 answers for it): these are AWS's addresses, and they change; point the apex at the service's new home before the AWS resource goes", a.Kind, a.DNSName, strings.Join(vs, ", "))
 }
 
 // flatten resolves an alias to a record set of the zone: its values, or,

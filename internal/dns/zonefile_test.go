@@ -1,6 +1,8 @@
 package dns
 
 import (
+	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -211,6 +213,47 @@ func TestDecimalEscapes(t *testing.T) {
 	} {
 		if got := decimalEscapes(in); got != want {
 			t.Errorf("decimalEscapes(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// --resolve: an apex alias to a load balancer answers the addresses the
+// lookup gave (AAAA too); a failed lookup is reported with the advice, and
+// nothing is written for it.
+func TestExportResolveApex(t *testing.T) {
+	lookups := map[string][]netip.Addr{
+		"A":    {netip.MustParseAddr("192.0.2.200"), netip.MustParseAddr("192.0.2.201")},
+		"AAAA": {netip.MustParseAddr("2001:db8::200")},
+	}
+	d := labo()
+	z := &d.Zones[0]
+	z.RecordSets = append(z.RecordSets, account.RecordSet{Name: "labo.example.ca.", Type: "AAAA", Routing: "simple",
+		Alias: &account.Alias{HostedZoneID: "Z1H1FL5HABSF5", DNSName: "dualstack.my-load-balancer-1234567890.us-west-2.elb.amazonaws.com.", Kind: "elb"}})
+	var asked []string
+	res, err := Export(d, Options{Resolve: func(name, typ string) ([]netip.Addr, error) {
+		asked = append(asked, name+" "+typ)
+		return lookups[typ], nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := string(res.Files["labo.example.ca.zone"])
+	checkzone(t, "labo.example.ca", res.Files["labo.example.ca.zone"])
+	for _, want := range []string{"labo.example.ca.\t60\tIN\tA\t192.0.2.200", "labo.example.ca.\t60\tIN\tA\t192.0.2.201", "labo.example.ca.\t60\tIN\tAAAA\t2001:db8::200"} {
+		if !strings.Contains(zone, want) {
+			t.Errorf("zone lacks %q:\n%s", want, zone)
+		}
+	}
+	if len(asked) != 2 || asked[0] != "dualstack.my-load-balancer-1234567890.us-west-2.elb.amazonaws.com. A" {
+		t.Errorf("lookups %v", asked)
+	}
+	res, err = Export(labo(), Options{Resolve: func(string, string) ([]netip.Addr, error) { return nil, fmt.Errorf("no such host") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.Loss {
+		if e.Name == "labo.example.ca." && e.Type == "A" && (e.Status != NotCarried || !strings.Contains(e.Why, "could not be resolved (no such host)")) {
+			t.Errorf("failed lookup: %+v", e)
 		}
 	}
 }
