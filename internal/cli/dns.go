@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/spf13/cobra"
 
 	"github.com/sortie-dev/sortie/internal/account/awsread"
