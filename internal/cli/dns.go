@@ -17,6 +17,7 @@ import (
 
 	"github.com/sortie-dev/sortie/internal/account/awsread"
 	"github.com/sortie-dev/sortie/internal/dns"
+	"github.com/sortie-dev/sortie/internal/landing"
 )
 
 type dnsOptions struct {
@@ -268,32 +269,15 @@ func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
 	return nil
 }
 
-// designateVersions is the provider requirement dns.tf needs when DIR is
-// not already a module sortie landing wrote (which pins the same).
-const designateVersions = `# Written by sortie dns export. Review, then: tofu init && tofu plan
-
-terraform {
-  required_version = ">= 1.6"
-  required_providers {
-    openstack = {
-      source  = "terraform-provider-openstack/openstack"
-      version = "~> 3.4"
-    }
-  }
-}
-
-# Configured by the OS_* environment or clouds.yaml (OS_CLOUD), as the openstack CLI is.
-provider "openstack" {
-}
-`
-
-// writeDesignate writes dir/dns.tf, and dir/versions.tf when dir has none.
+// writeDesignate writes dir/dns.tf, and, when dir has none, the
+// versions.tf sortie landing writes (the same file, so a later landing run
+// leaves the module whole).
 func writeDesignate(dir string, stdout io.Writer, tf []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return usage("create %s: %v; give another --designate", dir, unwrapPath(err))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "versions.tf")); errors.Is(err, os.ErrNotExist) {
-		if err := writeOutput(filepath.Join(dir, "versions.tf"), stdout, func(w io.Writer) error { _, err := io.WriteString(w, designateVersions); return err }); err != nil {
+		if err := writeOutput(filepath.Join(dir, "versions.tf"), stdout, func(w io.Writer) error { _, err := w.Write(landing.VersionsFile()); return err }); err != nil {
 			return err
 		}
 	}

@@ -1,14 +1,12 @@
 package dns
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/sortie-dev/sortie/internal/account"
 	"github.com/sortie-dev/sortie/internal/tofutest"
 )
 
@@ -20,18 +18,7 @@ import (
 // refuses are left out and reported.
 func TestDesignateInLandingModule(t *testing.T) {
 	tf := tofutest.Find(t)
-	b, err := os.ReadFile("testdata/zones.dns.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d account.DNS
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Export(&d, Options{NS: []string{"ns1.sovereign.example."}, Designate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res := exportFixture(t, Options{Designate: true})
 	dir := tofutest.CopyModule(t, "../landing/testdata/campus-zone")
 	if err := os.WriteFile(filepath.Join(dir, "dns.tf"), res.Designate, 0o644); err != nil {
 		t.Fatal(err)
@@ -70,8 +57,8 @@ func TestDesignateInLandingModule(t *testing.T) {
 	}
 	for name, want := range map[string][]string{
 		"labo_example_ca_www_a": {"192.0.2.10", "192.0.2.11"},
-		"labo_example_ca_api_a": {"192.0.2.44", "192.0.2.45"}, // weighted: the plain file's downgrade
-		"example_ca_labo_ns":    {"ns1.sovereign.example."},   // the delegation to a zone that moves too
+		"labo_example_ca_api_a": {"192.0.2.44", "192.0.2.45"},                         // weighted: the plain file's downgrade
+		"example_ca_labo_ns":    {"ns1.sovereign.example.", "ns2.sovereign.example."}, // the delegation to a zone that moves too
 	} {
 		got := slices.Clone(sets[name])
 		slices.Sort(got)

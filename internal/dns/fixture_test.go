@@ -13,18 +13,7 @@ import (
 // account/awsread's tests into testdata/zones.dns.json) export to files
 // BIND's checker loads.
 func TestExportFixtureZones(t *testing.T) {
-	b, err := os.ReadFile("testdata/zones.dns.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d account.DNS
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Export(&d, Options{NS: []string{"ns1.sovereign.example.", "ns2.sovereign.example."}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, res := exportFixture(t, Options{})
 	if len(res.Files) != 2*len(d.Zones) {
 		t.Errorf("%d files for %d zones", len(res.Files), len(d.Zones))
 	}
@@ -47,4 +36,24 @@ func TestExportFixtureZones(t *testing.T) {
 	if os.Getenv("SHOW") != "" {
 		WriteLoss(os.Stdout, res.Loss, "text", "en")
 	}
+}
+
+// exportFixture reads the fixture zones and exports them with opts, for
+// the target's two name servers.
+func exportFixture(t *testing.T, opts Options) (*account.DNS, *Result) {
+	t.Helper()
+	b, err := os.ReadFile("testdata/zones.dns.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d account.DNS
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	opts.NS = []string{"ns1.sovereign.example.", "ns2.sovereign.example."}
+	res, err := Export(&d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &d, res
 }

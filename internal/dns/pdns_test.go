@@ -2,11 +2,9 @@ package dns
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -70,18 +68,7 @@ func luaNames(t *testing.T, pdns []byte) map[string]bool {
 // subnet, most specific location first. (The failover record is not
 // queried here: its health check would reach outside loopback.)
 func TestPowerDNSFixtureZones(t *testing.T) {
-	b, err := os.ReadFile("testdata/zones.dns.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d account.DNS
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Export(&d, Options{NS: []string{"ns1.sovereign.example.", "ns2.sovereign.example."}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, res := exportFixture(t, Options{})
 	zones := map[string][]byte{}
 	for name, data := range res.Files {
 		if zone, ok := strings.CutSuffix(name, ".pdns.zone"); ok {

@@ -424,32 +424,23 @@ func (w *zoneWriter) possible(k key, typ string, sets []account.RecordSet, group
 // hostName says every label of a Route 53 name is a host name's (RFC 952,
 // 1123: letters, digits and hyphens), a leading wildcard allowed: BIND's
 // check-names test for address records.
-func hostName(r53 string) bool {
-	labels := strings.Split(strings.TrimSuffix(r53, "."), ".")
-	for i, l := range labels {
-		if i == 0 && l == "\\052" {
-			continue
-		}
-		for _, c := range []byte(l) {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
+func hostName(r53 string) bool { return labelsOf(r53, "-") }
 
 // dnsName says every label of a Route 53 name holds only letters, digits,
 // hyphens and underscores (a leading wildcard allowed): names PowerDNS
 // answers queries for.
-func dnsName(r53 string) bool {
+func dnsName(r53 string) bool { return labelsOf(r53, "-_") }
+
+// labelsOf says every label of a Route 53 name (lower case, escaped) holds
+// only letters, digits and the bytes of extra, a leading \052 allowed.
+func labelsOf(r53, extra string) bool {
 	labels := strings.Split(strings.TrimSuffix(r53, "."), ".")
 	for i, l := range labels {
 		if i == 0 && l == "\\052" {
 			continue
 		}
 		for _, c := range []byte(l) {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0) {
 				return false
 			}
 		}

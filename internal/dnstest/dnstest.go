@@ -58,14 +58,21 @@ func Start(tb testing.TB, zones map[string][]byte) *Server {
 	if err := os.WriteFile(cf, []byte(conf.String()), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	log, err := os.Create(filepath.Join(dir, "named.log"))
+	return serve(tb, port, zones, filepath.Join(dir, "named.log"), bin, "-g", "-c", cf)
+}
+
+// serve runs a server (bin and args) logging to logFile, waits until it
+// answers every zone's SOA on port, and stops it when tb ends.
+func serve(tb testing.TB, port int, zones map[string][]byte, logFile, bin string, args ...string) *Server {
+	tb.Helper()
+	log, err := os.Create(logFile)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-g", "-c", cf)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("dnstest: start named: %v", err)
+		tb.Fatalf("dnstest: start %s: %v", filepath.Base(bin), err)
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
@@ -75,7 +82,7 @@ func Start(tb testing.TB, zones map[string][]byte) *Server {
 		log.Close()
 	})
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
-	s.waitSOA(tb, zones, done, log.Name())
+	s.waitSOA(tb, zones, done, logFile)
 	return s
 }
 
@@ -192,23 +199,5 @@ func StartPowerDNS(tb testing.TB, zones map[string][]byte, opts PowerDNSOptions)
 	if err := os.WriteFile(filepath.Join(dir, "pdns.conf"), []byte(strings.Join(conf, "\n")+"\n"), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	log, err := os.Create(filepath.Join(dir, "pdns.log"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--config-dir="+dir)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("dnstest: start pdns_server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	tb.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		log.Close()
-	})
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
-	s.waitSOA(tb, zones, done, log.Name())
-	return s
+	return serve(tb, port, zones, filepath.Join(dir, "pdns.log"), bin, "--config-dir="+dir)
 }

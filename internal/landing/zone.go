@@ -95,7 +95,7 @@ func Translate(net *account.Network, opts Options) (*Result, error) {
 	t.loadBalancers()
 	t.notTranslated()
 	files := map[string][]byte{
-		"versions.tf":      versionsFile(),
+		"versions.tf":      VersionsFile(),
 		"network.tf":       file("Networks, subnets and routers: one network per AWS VPC.", t.network),
 		"security.tf":      file("Security groups, rule by rule; Neutron's default egress rules are deleted\nso that only AWS's egress rules remain. AWS prefix lists are address groups.", append(t.addressGroups, t.secgroups...)),
 		"compute.tf":       file("Machines: ports with their fixed IPs and groups, volumes, key pairs and\nfloating IPs.", t.compute),
@@ -668,7 +668,10 @@ func defaultACL(a account.NetworkACL) bool {
 	return true
 }
 
-func versionsFile() []byte {
+// VersionsFile is the module's versions.tf: the OpenTofu and provider
+// versions it needs, and the provider configured from the environment.
+// Other files written into the module (dns export's dns.tf) rely on it.
+func VersionsFile() []byte {
 	tf := &block{kind: "terraform"}
 	rp := block{kind: "required_providers"}
 	rp.attrs = []attr{{"openstack", object{{"source", str("terraform-provider-openstack/openstack")}, {"version", str(ProviderVersion)}}}}
