@@ -39,11 +39,18 @@ type Endpoint struct {
 
 // URLError is a URL that cannot name a database server.
 type URLError struct {
-	URL string // redacted
-	Err error
+	// Side is set by the engines' readers (ParseURL does not know it).
+	Side Side
+	URL  string // redacted
+	Err  error
 }
 
-func (e *URLError) Error() string { return fmt.Sprintf("URL %s: %v", e.URL, e.Err) }
+func (e *URLError) Error() string {
+	if e.Side != "" {
+		return fmt.Sprintf("%s URL %s: %v", e.Side, e.URL, e.Err)
+	}
+	return fmt.Sprintf("URL %s: %v", e.URL, e.Err)
+}
 func (e *URLError) Unwrap() error { return e.Err }
 
 // ParseURL reads postgres:// (or postgresql://) and mysql:// (or

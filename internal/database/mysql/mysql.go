@@ -39,7 +39,7 @@ var builtinAccounts = []string{"mariadb.sys", "mysql.infoschema", "mysql.session
 // config is the driver's configuration for ep: the URL's user, password,
 // address and database, its query parameters as the driver's, and the
 // password from ~/.my.cnf when the URL has none.
-func config(ep database.Endpoint) (*driver.Config, error) {
+func config(ep database.Endpoint, side database.Side) (*driver.Config, error) {
 	u := ep.URL()
 	query := ""
 	if i := strings.IndexByte(u, '?'); i >= 0 {
@@ -47,7 +47,7 @@ func config(ep database.Endpoint) (*driver.Config, error) {
 	}
 	cfg, err := driver.ParseDSN("tcp(" + ep.Address() + ")/" + ep.Database + query)
 	if err != nil {
-		return nil, &database.URLError{URL: ep.String(), Err: err}
+		return nil, &database.URLError{Side: side, URL: ep.String(), Err: err}
 	}
 	cfg.User = ep.User
 	if ep.HasPassword {
@@ -64,7 +64,7 @@ func config(ep database.Endpoint) (*driver.Config, error) {
 		}
 	}
 	if cfg.User == "" {
-		return nil, &database.URLError{URL: ep.String(), Err: errors.New("no user: give mysql://USER@HOST/ (or user= in ~/.my.cnf's [client])")}
+		return nil, &database.URLError{Side: side, URL: ep.String(), Err: errors.New("no user: give mysql://USER@HOST/ (or user= in ~/.my.cnf's [client])")}
 	}
 	cfg.Timeout = 15 * time.Second
 	cfg.ReadTimeout = 5 * time.Minute
@@ -142,13 +142,13 @@ func classify(ep database.Endpoint, side database.Side, err error) error {
 // Inspect reads the inventory of the endpoint's schema, or of every schema
 // that is not the server's own when the URL names none.
 func Inspect(ctx context.Context, ep database.Endpoint, o database.InspectOptions) (*database.Inventory, error) {
-	cfg, err := config(ep)
+	cfg, err := config(ep, o.Side)
 	if err != nil {
 		return nil, err
 	}
 	connector, err := driver.NewConnector(cfg)
 	if err != nil {
-		return nil, &database.URLError{URL: ep.String(), Err: err}
+		return nil, &database.URLError{Side: o.Side, URL: ep.String(), Err: err}
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()

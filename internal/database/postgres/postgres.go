@@ -44,7 +44,7 @@ func Open(ctx context.Context, ep database.Endpoint, side database.Side) (*pgx.C
 		if inner := errors.Unwrap(err); inner != nil {
 			err = inner
 		}
-		return nil, &database.URLError{URL: ep.String(), Err: err}
+		return nil, &database.URLError{Side: side, URL: ep.String(), Err: err}
 	}
 	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 15*time.Second {
 		cfg.ConnectTimeout = 15 * time.Second
