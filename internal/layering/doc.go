@@ -6,6 +6,8 @@
 //     (policy/apply, policy/probe), and the test servers in s3test.
 //   - account is plain types: it imports no other sortie package and no
 //     third-party one.
-//   - The exit deliverables (assess, policy, and those to come) are
+//   - The exit deliverables (assess, policy, landing, dns, database) are
 //     siblings that read account: none imports another.
+//   - Only database/postgres (and pgtest) import pgx, only database/mysql
+//     (and mysqltest) the MySQL driver.
 package layering

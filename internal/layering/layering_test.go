@@ -24,7 +24,7 @@ var sdkAdapters = []string{
 }
 
 // deliverables are the exit deliverables: siblings that read account.
-var deliverables = []string{"internal/assess", "internal/policy", "internal/landing", "internal/dns"}
+var deliverables = []string{"internal/assess", "internal/policy", "internal/landing", "internal/dns", "internal/database"}
 
 type pkg struct {
 	ImportPath   string
@@ -109,4 +109,23 @@ func TestAccountIsPlain(t *testing.T) {
 		return
 	}
 	t.Fatal("internal/account not found")
+}
+
+// driverAdapters are the only packages that may import each database
+// driver: one adapter per engine, and its test harness.
+var driverAdapters = map[string][]string{
+	"github.com/jackc/pgx/":          {"internal/database/postgres", "internal/pgtest"},
+	"github.com/go-sql-driver/mysql": {"internal/database/mysql", "internal/mysqltest"},
+}
+
+func TestOnlyAdaptersImportTheDrivers(t *testing.T) {
+	for _, p := range list(t) {
+		for _, imp := range slices.Concat(p.Imports, p.TestImports, p.XTestImports) {
+			for prefix, adapters := range driverAdapters {
+				if strings.HasPrefix(imp, prefix) && !slices.ContainsFunc(adapters, func(a string) bool { return under(p.ImportPath, a) }) {
+					t.Errorf("%s imports %s: only %s may; go through internal/database's types", p.ImportPath, imp, strings.Join(adapters, " and "))
+				}
+			}
+		}
+	}
 }
