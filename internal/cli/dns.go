@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -265,6 +266,17 @@ func runDNSExport(ctx context.Context, e *env, o *dnsOptions) error {
 		if o.designate != "" {
 			fmt.Fprintf(e.stdout, "Designate: %s\nnext: cd %s && tofu init && tofu plan\n", filepath.Join(o.designate, "dns.tf"), shellQuote(o.designate))
 		}
+	}
+	// A zone left out must not pass unnoticed: loading the others and
+	// moving the delegation would lose it.
+	var missing []string
+	for _, z := range d.Zones {
+		if slices.Contains(z.Unread, "record sets") {
+			missing = append(missing, z.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return &exitError{code: ExitFailures, err: fmt.Errorf("%s not written: the record sets could not all be read; export again once they can (the report says why)", strings.Join(missing, ", "))}
 	}
 	return nil
 }
