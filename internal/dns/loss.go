@@ -10,7 +10,7 @@ import (
 var words = map[string]map[string]string{
 	"en": {"title": "DNS loss report", "kept": "kept", "downgraded": "downgraded", "not_carried": "not carried", "warning": "warning",
 		"summary": "%d kept, %d downgraded, %d not carried, %d warnings", "lua": "; the PowerDNS variant keeps %d routed record sets as LUA records", "zone": "zone", "name": "name", "type": "type", "status": "status", "why": "why", "pdns": "PowerDNS variant"},
-	"fr": {"title": "DNS : rapport des pertes", "kept": "conservé", "downgraded": "dégradé", "not_carried": "non repris", "warning": "avertissement",
+	"fr": {"title": "Rapport des pertes DNS", "kept": "conservé", "downgraded": "dégradé", "not_carried": "non repris", "warning": "avertissement",
 		"summary": "%d conservés, %d dégradés, %d non repris, %d avertissements", "lua": " ; la variante PowerDNS garde %d ensembles routés en enregistrements LUA", "zone": "zone", "name": "nom", "type": "type", "status": "état", "why": "pourquoi", "pdns": "variante PowerDNS"},
 }
 
@@ -50,17 +50,22 @@ func WriteLoss(w io.Writer, loss []Entry, format, lang string) error {
 		return nil
 	case "text", "":
 		fmt.Fprintf(w, "%s: %s\n", wd["title"], summary)
+		zone := ""
 		for _, e := range loss {
 			if e.Status == Kept && (e.Why == "" || e.Why == "kept") {
 				continue
+			}
+			if e.Zone != zone {
+				zone = e.Zone
+				fmt.Fprintf(w, "%s %s\n", wd["zone"], zone)
 			}
 			name := e.Name
 			if name == "" {
 				name = e.Zone
 			}
-			fmt.Fprintf(w, "  %-12s %s %s: %s\n", wd[string(e.Status)], name, e.Type, e.Why)
+			fmt.Fprintf(w, "  %-13s %s %s: %s\n", wd[string(e.Status)], name, e.Type, e.Why)
 			if e.PowerDNS != "" {
-				fmt.Fprintf(w, "  %-12s %s\n", "", wd["pdns"]+": "+e.PowerDNS)
+				fmt.Fprintf(w, "  %-13s %s\n", "", wd["pdns"]+": "+e.PowerDNS)
 			}
 		}
 		return nil
