@@ -225,7 +225,11 @@ func start() (*Server, error) {
 	// fsync off: a test cluster that dies is thrown away anyway.
 	s.cmd = exec.Command(filepath.Join(BinDir, "postgres"), "-D", data, "-p", strconv.Itoa(s.Port), "-k", dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=50", "-c", "shared_buffers=32MB")
+		"-c", "max_connections=50", "-c", "shared_buffers=32MB",
+		// Logical replication, for db copy --online and cutover; a
+		// cluster can be both a publisher and a subscriber.
+		"-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10",
+		"-c", "max_logical_replication_workers=4", "-c", "max_worker_processes=12")
 	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	// If the test binary dies without its cleanup, the postmaster goes too
