@@ -219,7 +219,10 @@ func start() (*Server, error) {
 	errLog := filepath.Join(dir, "error.log")
 	args = []string{"--no-defaults", "--datadir=" + data, "--port=" + strconv.Itoa(s.Port), "--socket=" + s.socket,
 		"--bind-address=127.0.0.1", "--skip-name-resolve", "--log-error=" + errLog, "--pid-file=" + filepath.Join(dir, "mysqld.pid"),
-		"--log-bin=" + filepath.Join(dir, "binlog"), "--server-id=1",
+		// A binary log (Debian's default format, MIXED, which the plan
+		// warns about), and a server ID of its own (its port): any two
+		// test servers can replicate, as db copy --online does.
+		"--log-bin=" + filepath.Join(dir, "binlog"), "--server-id=" + strconv.Itoa(s.Port),
 		// A test server that dies is thrown away: no need to flush.
 		"--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0", "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M"}
 	if osUser != "" {
