@@ -242,6 +242,9 @@ func (t TableResult) headline(l lang.Lang) string {
 	if t.Error != "" {
 		parts = append(parts, t.Error)
 	}
+	if l == lang.French {
+		return strings.Join(parts, " ; ")
+	}
 	return strings.Join(parts, "; ")
 }
 
