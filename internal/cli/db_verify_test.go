@@ -32,6 +32,8 @@ func verifyLast(s string) string {
 func TestDBVerify(t *testing.T) {
 	t.Setenv("PGPASSFILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("HOME", t.TempDir())
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	pg, my := pgtest.Start(t), mysqltest.Start(t)
 
 	schema := []string{
@@ -150,6 +152,7 @@ func TestDBVerify(t *testing.T) {
 		{"db", "verify", src, dst, "--parallel", "0"},
 		{"db", "verify", src, dst, "--max-keys", "0"},
 		{"db", "verify", src, my.URL("")},
+		{"db", "verify", src, dst, "--from-profile", "nosuch"},
 	} {
 		if code, _, errb := sortie(t, args...); code != 2 || strings.Count(errb, "\n") != 1 {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and one line", args, code, errb)
