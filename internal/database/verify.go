@@ -510,11 +510,20 @@ func (tr *tableRun) fail(s Side, op string, err error) {
 	}
 }
 
-// full says the table's list of named rows is at its cap.
-func (tr *tableRun) full(max int) bool {
+// full says chunk seq need look for no more rows: the chunks up to it
+// in key order (itself included) have named max already. Later chunks
+// never stop an earlier one, so the rows named are the first in key order
+// however the chunks' work interleaves.
+func (tr *tableRun) full(max, seq int) bool {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	return len(tr.res.Rows) >= max
+	n := 0
+	for _, r := range tr.res.Rows {
+		if r.seq <= seq {
+			n++
+		}
+	}
+	return n >= max
 }
 
 func (tr *tableRun) add(s, t Digest) {
@@ -724,7 +733,7 @@ func (v *verifier) chunk(ctx context.Context, tr *tableRun, r KeyRange, seq int)
 // of them, until both sides hold at most leafRows, then compares the rows'
 // digests by key.
 func (v *verifier) bisect(ctx context.Context, tr *tableRun, r KeyRange, s, t Digest, seq int) {
-	if tr.full(v.o.MaxKeys) {
+	if tr.full(v.o.MaxKeys, seq) {
 		tr.capped()
 		return
 	}
@@ -890,7 +899,7 @@ func (v *verifier) keyless(ctx context.Context, tr *tableRun) {
 	slices.Sort(differ)
 	tr.res.Chunks = len(sb)
 	for seq, p := range differ {
-		if tr.full(v.o.MaxKeys) {
+		if tr.full(v.o.MaxKeys, seq) {
 			tr.capped()
 			return
 		}

@@ -297,3 +297,24 @@ func TestVerifyMessagesAreWhole(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestVerifyNamesTheFirstRowsInKeyOrder: with differences in every
+// chunk, the rows named under the cap are the first ones by key, however
+// the chunks' work interleaves.
+func TestVerifyNamesTheFirstRowsInKeyOrder(t *testing.T) {
+	src, dst := mem(map[string]int{"t": 10000}), mem(map[string]int{"t": 10000})
+	for k := 500; k <= 10000; k += 500 {
+		dst.tables["t"][k] = "changed"
+	}
+	for range 3 {
+		rep := runMem(t, src, dst, database.VerifyOptions{ChunkRows: 1000, Parallel: 8, MaxKeys: 3})
+		r := result(t, rep, "t")
+		var got []string
+		for _, row := range r.Rows {
+			got = append(got, row.Key[0])
+		}
+		if !slices.Equal(got, []string{"500", "1000", "1500"}) || !r.Capped || len(r.Ranges) != 10 {
+			t.Fatalf("rows %v, capped %v, ranges %d", got, r.Capped, len(r.Ranges))
+		}
+	}
+}
