@@ -61,6 +61,7 @@ copy, 1 when something does, 2 when a server cannot be read at all.`,
 	f.StringVar(&o.format, "format", "text", "plan on standard output: text, json or md")
 	f.StringVar(&o.lang, "lang", "", "plan language, fr or en (default: French when the locale is French)")
 	cmd.AddCommand(plan)
+	cmd.AddCommand(newDBCopyCmd(e))
 	cmd.AddCommand(newDBVerifyCmd(e))
 	return cmd
 }
