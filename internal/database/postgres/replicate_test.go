@@ -33,44 +33,9 @@ var onlineSchema = []string{
 func TestOnlineReplication(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srcServer, dstServer := pgtest.Shared(t, "source"), pgtest.Shared(t, "target")
-	src, dst := endpoint(t, srcServer.Database(t)), endpoint(t, dstServer.Database(t))
-	srcServer.Exec(t, src.Database, onlineSchema...)
-	srcServer.Exec(t, src.Database,
-		`INSERT INTO accounts (n, note) SELECT g, 'compte ' || g || ' é' FROM generate_series(1, 2000) g`,
-		`INSERT INTO events (account, v) SELECT g % 100, jsonb_build_object('g', g) FROM generate_series(1, 2000) g`,
-		`INSERT INTO kept_full SELECT g, 'x' FROM generate_series(1, 100) g`)
-	dstServer.Exec(t, dst.Database, onlineSchema...)
-	tables := []string{"public.accounts", "public.events", "public.kept_full"}
 	const name = "sortie_test_online"
-
-	// A writer at the source, from before the slot to the freeze.
-	w := startWriter(t, ctx, srcServer.URL(src.Database))
-
-	slot, err := postgres.CreateSlot(ctx, src, name, tables)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := postgres.DropReplication(context.Background(), src, dst, name); err != nil {
-			t.Errorf("drop replication: %v", err)
-		}
-	})
-	if slot.Snapshot == "" || slot.LSN == "" {
-		t.Fatalf("slot %+v", slot)
-	}
-	time.Sleep(200 * time.Millisecond) // writes after the snapshot, for replication to bring
-	for _, table := range tables {
-		copyAtSnapshot(t, ctx, srcServer.URL(src.Database), dstServer.URL(dst.Database), slot.Snapshot, table)
-	}
-	if err := slot.Release(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := postgres.Subscribe(ctx, dst, src, name); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond) // replication under the write load
-
+	m := startOnline(t, ctx, name)
+	srcServer, dstServer, src, dst, tables, w := m.srcServer, m.dstServer, m.src, m.dst, m.tables, m.w
 	sc := conn(t, ctx, srcServer.URL(src.Database))
 	ended, err := postgres.Freeze(ctx, sc)
 	if err != nil {
@@ -109,6 +74,56 @@ func TestOnlineReplication(t *testing.T) {
 	if err := sc.QueryRow(ctx, `SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1) + (SELECT count(*) FROM pg_publication WHERE pubname = $1)`, name).Scan(&left); err != nil || left != 0 {
 		t.Errorf("left at the source: %d, %v", left, err)
 	}
+}
+
+// onlineMove is a move under way: tables copied at the slot's snapshot
+// while a writer works at the source, and the target subscribed.
+type onlineMove struct {
+	srcServer, dstServer *pgtest.Server
+	src, dst             database.Endpoint
+	tables               []string
+	w                    *writer
+}
+
+func startOnline(t *testing.T, ctx context.Context, name string) *onlineMove {
+	t.Helper()
+	srcServer, dstServer := pgtest.Shared(t, "source"), pgtest.Shared(t, "target")
+	src, dst := endpoint(t, srcServer.Database(t)), endpoint(t, dstServer.Database(t))
+	srcServer.Exec(t, src.Database, onlineSchema...)
+	srcServer.Exec(t, src.Database,
+		`INSERT INTO accounts (n, note) SELECT g, 'compte ' || g || ' é' FROM generate_series(1, 2000) g`,
+		`INSERT INTO events (account, v) SELECT g % 100, jsonb_build_object('g', g) FROM generate_series(1, 2000) g`,
+		`INSERT INTO kept_full SELECT g, 'x' FROM generate_series(1, 100) g`)
+	dstServer.Exec(t, dst.Database, onlineSchema...)
+	tables := []string{"public.accounts", "public.events", "public.kept_full"}
+
+	// A writer at the source, from before the slot to the freeze.
+	w := startWriter(t, ctx, srcServer.URL(src.Database))
+
+	slot, err := postgres.CreateSlot(ctx, src, name, tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := postgres.DropReplication(context.Background(), src, dst, name); err != nil {
+			t.Errorf("drop replication: %v", err)
+		}
+	})
+	if slot.Snapshot == "" || slot.LSN == "" {
+		t.Fatalf("slot %+v", slot)
+	}
+	time.Sleep(200 * time.Millisecond) // writes after the snapshot, for replication to bring
+	for _, table := range tables {
+		copyAtSnapshot(t, ctx, srcServer.URL(src.Database), dstServer.URL(dst.Database), slot.Snapshot, table)
+	}
+	if err := slot.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.Subscribe(ctx, dst, src, name); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // replication under the write load
+	return &onlineMove{srcServer, dstServer, src, dst, tables, w}
 }
 
 // A table without a primary key or replica identity is refused before
