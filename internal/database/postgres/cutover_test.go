@@ -21,7 +21,9 @@ func TestCutover(t *testing.T) {
 	defer cancel()
 	const name = "sortie_test_cutover"
 	m := startOnline(t, ctx, name)
-	t.Cleanup(func() { postgres.Thaw(context.Background(), conn(t, context.Background(), m.srcServer.URL(m.src.Database))) })
+	t.Cleanup(func() {
+		postgres.Thaw(context.Background(), conn(t, context.Background(), m.srcServer.URL(m.src.Database)))
+	})
 	r := &postgres.Replication{Src: m.src, Dst: m.dst, Name: name, Poll: 50 * time.Millisecond}
 	verify := func(ctx context.Context) (*database.VerifyReport, error) {
 		s, err := postgres.OpenVerifier(ctx, m.src, database.Source, 3)
