@@ -25,8 +25,8 @@ type dbPlanOptions struct {
 func newDBCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
-		Short: "Move RDS PostgreSQL and MySQL/MariaDB databases: the pre-flight first",
-		Args:  exactArgs(0, "a subcommand: plan"),
+		Short: "Move RDS PostgreSQL and MySQL/MariaDB databases: plan, copy, verify, cut over",
+		Args:  exactArgs(0, "a subcommand: plan, copy, verify, cutover or abort"),
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	o := &dbPlanOptions{}
@@ -63,6 +63,7 @@ copy, 1 when something does, 2 when a server cannot be read at all.`,
 	cmd.AddCommand(plan)
 	cmd.AddCommand(newDBCopyCmd(e))
 	cmd.AddCommand(newDBVerifyCmd(e))
+	cmd.AddCommand(newDBCutoverCmd(e), newDBAbortCmd(e))
 	return cmd
 }
 

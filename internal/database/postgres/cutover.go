@@ -100,3 +100,13 @@ func (r *Replication) Sequences(ctx context.Context) (int, error) {
 func (r *Replication) Drop(ctx context.Context) error {
 	return DropReplication(ctx, r.Src, r.Dst, r.Name)
 }
+
+// ThawDatabase undoes Freeze on the endpoint's database.
+func ThawDatabase(ctx context.Context, ep database.Endpoint) error {
+	c, err := connect(ctx, ep, database.Source, "sortie db abort", nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close(ctx)
+	return Thaw(ctx, c)
+}
