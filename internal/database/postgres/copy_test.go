@@ -86,7 +86,7 @@ func copySource(t *testing.T) (*pgtest.Server, database.Endpoint) {
 	return s, ep
 }
 
-func target(t *testing.T) (*pgtest.Server, database.Endpoint) {
+func copyTarget(t *testing.T) (*pgtest.Server, database.Endpoint) {
 	t.Helper()
 	s := pgtest.Shared(t, "target")
 	ep, err := database.ParseURL(s.Database(t))
@@ -96,7 +96,7 @@ func target(t *testing.T) (*pgtest.Server, database.Endpoint) {
 	return s, ep
 }
 
-func openLedger(t *testing.T, path string, src, dst database.Endpoint) *ledger.Ledger {
+func copyLedger(t *testing.T, path string, src, dst database.Endpoint) *ledger.Ledger {
 	t.Helper()
 	l, err := ledger.Open(context.Background(), path, ledger.Job{Source: src.String(), Target: dst.String()})
 	if err != nil {
@@ -106,12 +106,12 @@ func openLedger(t *testing.T, path string, src, dst database.Endpoint) *ledger.L
 	return l
 }
 
-func runCopy(t *testing.T, src, dst database.Endpoint, o database.CopyOptions) *database.CopyResult {
+func copyRun(t *testing.T, src, dst database.Endpoint, o database.CopyOptions) *database.CopyResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if o.Ledger == nil {
-		o.Ledger = openLedger(t, filepath.Join(t.TempDir(), "job.db"), src, dst)
+		o.Ledger = copyLedger(t, filepath.Join(t.TempDir(), "job.db"), src, dst)
 	}
 	res, err := postgres.Copy(ctx, src, dst, o)
 	if err != nil {
@@ -125,7 +125,7 @@ func runCopy(t *testing.T, src, dst database.Endpoint, o database.CopyOptions) *
 
 // connect opens a session with the settings pinned, so that both sides
 // print rows the same way.
-func connect(t *testing.T, ep database.Endpoint) *pgx.Conn {
+func copyConnect(t *testing.T, ep database.Endpoint) *pgx.Conn {
 	t.Helper()
 	cfg, err := pgx.ParseConfig(ep.URL())
 	if err != nil {
@@ -144,7 +144,7 @@ func connect(t *testing.T, ep database.Endpoint) *pgx.Conn {
 
 // rows is a table's rows as text, in order: row by row, every column,
 // generated ones included.
-func rows(t *testing.T, c *pgx.Conn, table string) []string {
+func copyRows(t *testing.T, c *pgx.Conn, table string) []string {
 	t.Helper()
 	r, err := c.Query(context.Background(), `SELECT x::text FROM ONLY `+table+` x ORDER BY x::text COLLATE "C"`)
 	if err != nil {
@@ -157,7 +157,7 @@ func rows(t *testing.T, c *pgx.Conn, table string) []string {
 	return out
 }
 
-func one[T any](t *testing.T, c *pgx.Conn, q string, args ...any) T {
+func copyOne[T any](t *testing.T, c *pgx.Conn, q string, args ...any) T {
 	t.Helper()
 	var v T
 	if err := c.QueryRow(context.Background(), q, args...).Scan(&v); err != nil {
@@ -170,21 +170,21 @@ var trapTables = []string{"public.people", "public.events", "public.loose", "pub
 
 func TestCopyTrapSchema(t *testing.T) {
 	_, src := copySource(t)
-	dstSrv, dst := target(t)
-	res := runCopy(t, src, dst, database.CopyOptions{Jobs: 3})
+	dstSrv, dst := copyTarget(t)
+	res := copyRun(t, src, dst, database.CopyOptions{Jobs: 3})
 
-	sc, dc := connect(t, src), connect(t, dst)
+	sc, dc := copyConnect(t, src), copyConnect(t, dst)
 	for _, tb := range trapTables {
-		got, want := rows(t, dc, tb), rows(t, sc, tb)
+		got, want := copyRows(t, dc, tb), copyRows(t, sc, tb)
 		if !slices.Equal(got, want) {
-			t.Errorf("%s: target has %d rows, source %d; first difference:\n%s", tb, len(got), len(want), firstDiff(got, want))
+			t.Errorf("%s: target has %d rows, source %d; first difference:\n%s", tb, len(got), len(want), copyFirstDiff(got, want))
 		}
 	}
-	if got := len(rows(t, dc, "public.people")); got != 3004 {
+	if got := len(copyRows(t, dc, "public.people")); got != 3004 {
 		t.Errorf("people: %d rows at the target, want 3004", got)
 	}
 	// Through the partitioned parent, every partition's rows.
-	if n := one[int64](t, dc, `SELECT count(*) FROM measures`); n != 3 {
+	if n := copyOne[int64](t, dc, `SELECT count(*) FROM measures`); n != 3 {
 		t.Errorf("measures: %d rows through the parent, want 3", n)
 	}
 	wantTables := map[string]int64{"public.people": 3004, "public.events": 500, "public.loose": 4, "public.measures_2024": 1, "public.measures_2025": 2, "public.docs": 2}
@@ -199,16 +199,16 @@ func TestCopyTrapSchema(t *testing.T) {
 
 	// Sequences: the serial, the identity and the plain ones, with
 	// is_called; the first inserts at the target succeed.
-	if id := one[int32](t, dc, `INSERT INTO people (name) VALUES ('after the copy') RETURNING id`); id != 3005 {
+	if id := copyOne[int32](t, dc, `INSERT INTO people (name) VALUES ('after the copy') RETURNING id`); id != 3005 {
 		t.Errorf("first insert into people got id %d, want 3005", id)
 	}
-	if id := one[int64](t, dc, `INSERT INTO events (person_id) VALUES (1) RETURNING id`); id != 501 {
+	if id := copyOne[int64](t, dc, `INSERT INTO events (person_id) VALUES (1) RETURNING id`); id != 501 {
 		t.Errorf("first insert into events got id %d, want 501", id)
 	}
-	if v := one[int64](t, dc, `SELECT nextval('tickets')`); v != 1003 {
+	if v := copyOne[int64](t, dc, `SELECT nextval('tickets')`); v != 1003 {
 		t.Errorf("tickets: nextval %d, want 1003", v)
 	}
-	if v := one[int64](t, dc, `SELECT nextval('unused_seq')`); v != 7 {
+	if v := copyOne[int64](t, dc, `SELECT nextval('unused_seq')`); v != 7 {
 		t.Errorf("unused_seq: nextval %d, want 7 (never called at the source)", v)
 	}
 	if res.Sequences != 4 {
@@ -218,7 +218,7 @@ func TestCopyTrapSchema(t *testing.T) {
 	// Large objects, with their OIDs, contents and owners.
 	for _, id := range []int{1, 2} {
 		q := `SELECT md5(lo_get(body)) || ' ' || pg_get_userbyid((SELECT lomowner FROM pg_largeobject_metadata WHERE oid = body)) FROM docs WHERE id = $1`
-		if got, want := one[string](t, dc, q, id), one[string](t, sc, q, id); got != want {
+		if got, want := copyOne[string](t, dc, q, id), copyOne[string](t, sc, q, id); got != want {
 			t.Errorf("large object of doc %d: target %s, source %s", id, got, want)
 		}
 	}
@@ -239,33 +239,33 @@ func TestCopyTrapSchema(t *testing.T) {
 		`SELECT is_generated FROM information_schema.columns WHERE table_name = 'people' AND column_name = 'full_name'`:                  "ALWAYS",
 	}
 	for q, want := range checks {
-		if got := one[string](t, dc, q); got != want {
+		if got := copyOne[string](t, dc, q); got != want {
 			t.Errorf("%s: got %q, want %q", q, got, want)
 		}
 	}
 	dstSrv.Exec(t, dst.Database, `UPDATE people SET nom = 'touched' WHERE id = 1`)
-	if got := one[string](t, dc, `SELECT updated::text FROM people WHERE id = 1`); got != "2000-01-01 00:00:00+00" {
+	if got := copyOne[string](t, dc, `SELECT updated::text FROM people WHERE id = 1`); got != "2000-01-01 00:00:00+00" {
 		t.Errorf("trigger at the target: updated = %s, want the trigger's value", got)
 	}
 
 	// Roles: created without passwords, as the source has them; the
 	// summary says to set them.
-	if got := one[string](t, dc, `SELECT string_agg(rolname || ':' || rolcanlogin || ':' || (rolpassword IS NULL), ',' ORDER BY rolname) FROM pg_authid WHERE rolname LIKE 'copy\_%'`); got != "copy_group:false:true,copy_owner:false:true,copy_reader:true:true" {
+	if got := copyOne[string](t, dc, `SELECT string_agg(rolname || ':' || rolcanlogin || ':' || (rolpassword IS NULL), ',' ORDER BY rolname) FROM pg_authid WHERE rolname LIKE 'copy\_%'`); got != "copy_group:false:true,copy_owner:false:true,copy_reader:true:true" {
 		t.Errorf("roles at the target: %s", got)
 	}
-	if !one[bool](t, dc, `SELECT pg_has_role('copy_reader', 'copy_group', 'MEMBER')`) {
+	if !copyOne[bool](t, dc, `SELECT pg_has_role('copy_reader', 'copy_group', 'MEMBER')`) {
 		t.Error("copy_reader is not a member of copy_group at the target")
 	}
-	if !slices.Contains(res.RolesCreated, "copy_reader") || !hasNote(res, "roles-no-password") {
+	if !slices.Contains(res.RolesCreated, "copy_reader") || !copyHasNote(res, "roles-no-password") {
 		t.Errorf("result: roles created %v, notes %v", res.RolesCreated, res.Notes)
 	}
 }
 
-func hasNote(r *database.CopyResult, code string) bool {
+func copyHasNote(r *database.CopyResult, code string) bool {
 	return slices.ContainsFunc(r.Notes, func(n database.Note) bool { return n.Code == code })
 }
 
-func firstDiff(got, want []string) string {
+func copyFirstDiff(got, want []string) string {
 	for i := range min(len(got), len(want)) {
 		if got[i] != want[i] {
 			return "target: " + got[i] + "\nsource: " + want[i]
@@ -276,17 +276,17 @@ func firstDiff(got, want []string) string {
 
 func TestCopyRefusesATargetThatHoldsTables(t *testing.T) {
 	_, src := copySource(t)
-	dstSrv, dst := target(t)
+	dstSrv, dst := copyTarget(t)
 	dstSrv.Exec(t, dst.Database, `CREATE TABLE people (x int)`)
 	ctx := context.Background()
-	_, err := postgres.Copy(ctx, src, dst, database.CopyOptions{Ledger: openLedger(t, filepath.Join(t.TempDir(), "j.db"), src, dst)})
+	_, err := postgres.Copy(ctx, src, dst, database.CopyOptions{Ledger: copyLedger(t, filepath.Join(t.TempDir(), "j.db"), src, dst)})
 	var tne *database.TargetNotEmptyError
 	if !errors.As(err, &tne) || tne.Count != 1 || tne.Tables[0] != "public.people" || tne.Rows {
 		t.Fatalf("got %v, want a TargetNotEmptyError naming public.people", err)
 	}
 	// --into-existing: the table must be empty.
 	dstSrv.Exec(t, dst.Database, `INSERT INTO people VALUES (1)`)
-	_, err = postgres.Copy(ctx, src, dst, database.CopyOptions{IntoExisting: true, Ledger: openLedger(t, filepath.Join(t.TempDir(), "k.db"), src, dst)})
+	_, err = postgres.Copy(ctx, src, dst, database.CopyOptions{IntoExisting: true, Ledger: copyLedger(t, filepath.Join(t.TempDir(), "k.db"), src, dst)})
 	if !errors.As(err, &tne) || !tne.Rows {
 		t.Fatalf("got %v, want a TargetNotEmptyError about rows", err)
 	}
@@ -298,16 +298,16 @@ func TestCopyRefusesATargetThatHoldsTables(t *testing.T) {
 // again; the finished tables are skipped.
 func TestCopyResumesAfterACrash(t *testing.T) {
 	_, src := copySource(t)
-	dstSrv, dst := target(t)
+	dstSrv, dst := copyTarget(t)
 	path := filepath.Join(t.TempDir(), "job.db")
-	first := openLedger(t, path, src, dst)
-	runCopy(t, src, dst, database.CopyOptions{Jobs: 2, Ledger: first})
+	first := copyLedger(t, path, src, dst)
+	copyRun(t, src, dst, database.CopyOptions{Jobs: 2, Ledger: first})
 	first.Close("test")
 
 	// Rewind the ledger as a kill would have left it: people in flight,
 	// the phases after the data not done; and leave extra rows behind.
 	dstSrv.Exec(t, dst.Database, `INSERT INTO loose VALUES (99, 'left by the killed run')`)
-	l := openLedger(t, path, src, dst)
+	l := copyLedger(t, path, src, dst)
 	ctx := context.Background()
 	if err := l.StartTable(ctx, "public.loose"); err != nil {
 		t.Fatal(err)
@@ -317,10 +317,10 @@ func TestCopyResumesAfterACrash(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res := runCopy(t, src, dst, database.CopyOptions{Jobs: 2, Ledger: l})
-	sc, dc := connect(t, src), connect(t, dst)
+	res := copyRun(t, src, dst, database.CopyOptions{Jobs: 2, Ledger: l})
+	sc, dc := copyConnect(t, src), copyConnect(t, dst)
 	for _, tb := range trapTables {
-		if got, want := rows(t, dc, tb), rows(t, sc, tb); !slices.Equal(got, want) {
+		if got, want := copyRows(t, dc, tb), copyRows(t, sc, tb); !slices.Equal(got, want) {
 			t.Errorf("%s after resume: target has %d rows, source %d", tb, len(got), len(want))
 		}
 	}
@@ -335,7 +335,7 @@ func TestCopyResumesAfterACrash(t *testing.T) {
 			}
 		}
 	}
-	if again != 1 || earlier != 5 || !res.Resumed || !hasNote(res, "resumed-snapshot") {
+	if again != 1 || earlier != 5 || !res.Resumed || !copyHasNote(res, "resumed-snapshot") {
 		t.Errorf("resume: %d copied again, %d from the earlier run, resumed %v", again, earlier, res.Resumed)
 	}
 }
@@ -348,9 +348,9 @@ func TestCopyNeverEmptiesATableItDidNotCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	srcSrv.Exec(t, src.Database, `CREATE TABLE t (id int PRIMARY KEY)`, `INSERT INTO t SELECT generate_series(1, 10)`)
-	dstSrv, dst := target(t)
+	dstSrv, dst := copyTarget(t)
 	dstSrv.Exec(t, dst.Database, `CREATE TABLE t (id int PRIMARY KEY)`)
-	l := openLedger(t, filepath.Join(t.TempDir(), "j.db"), src, dst)
+	l := copyLedger(t, filepath.Join(t.TempDir(), "j.db"), src, dst)
 	ctx := context.Background()
 	if err := l.StartTable(ctx, "public.t"); err != nil {
 		t.Fatal(err)
@@ -365,4 +365,41 @@ func TestCopyNeverEmptiesATableItDidNotCreate(t *testing.T) {
 	if len(res.Failures) != 1 || res.Failures[0].Object != "public.t" || !strings.Contains(res.Failures[0].Reason, "sortie empties only the tables it created") {
 		t.Fatalf("failures %+v, want public.t refused", res.Failures)
 	}
+}
+
+// BenchmarkCopy200k times db copy of one table of 200,000 rows (about 30
+// MB of COPY text) between the two shared clusters, schema to sequences:
+//
+//	go test -run '^$' -bench BenchmarkCopy -benchtime 3x ./internal/database/postgres/
+func BenchmarkCopy200k(b *testing.B) {
+	s := pgtest.Shared(b, "source")
+	src, err := database.ParseURL(s.Database(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Exec(b, src.Database, `CREATE TABLE t (id bigserial PRIMARY KEY, at timestamptz, amount numeric(12,2), note text, doc jsonb)`,
+		`INSERT INTO t (at, amount, note, doc) SELECT now() - g * interval '1 minute', g / 100.0, repeat(md5(g::text), 2), jsonb_build_object('g', g, 'tag', 'étiquette')
+			FROM generate_series(1, 200000) g`, `ANALYZE`)
+	d := pgtest.Shared(b, "target")
+	var rows, bytes int64
+	var secs float64
+	for b.Loop() {
+		dst, err := database.ParseURL(d.Database(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := ledger.Open(context.Background(), filepath.Join(b.TempDir(), "j.db"), ledger.Job{Source: src.String(), Target: dst.String()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := postgres.Copy(context.Background(), src, dst, database.CopyOptions{Jobs: 4, Ledger: l})
+		l.Close("bench")
+		if err != nil || len(res.Failures) > 0 {
+			b.Fatal(err, res.Failures)
+		}
+		rows, bytes = res.Rows(), res.Bytes()
+		secs += res.Seconds
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/secs, "rows/s")
+	b.ReportMetric(float64(bytes)*float64(b.N)/secs/1e6, "MB/s")
 }
