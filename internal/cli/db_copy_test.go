@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sortie-dev/sortie/internal/mysqltest"
 	"github.com/sortie-dev/sortie/internal/pgtest"
 )
 
@@ -225,4 +226,42 @@ func TestDBCopyPostgres(t *testing.T) {
 			t.Errorf("big has %d indexes at the target, want its primary key", n)
 		}
 	})
+}
+
+// TestDBCopyMariaDB copies a MariaDB database through the command line,
+// and refuses what it cannot do with one line each.
+func TestDBCopyMariaDB(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	my := mysqltest.Start(t)
+	src, dst := my.Database(t), my.Database(t)
+	my.Exec(t, src, `CREATE TABLE orders (id int AUTO_INCREMENT PRIMARY KEY, note varchar(50), body blob, at datetime(6))`,
+		`CREATE TRIGGER orders_upper BEFORE INSERT ON orders FOR EACH ROW SET NEW.note = upper(NEW.note)`,
+		`INSERT INTO orders (note, body, at) VALUES ('🚀 é', x'00ff', '2025-01-02 03:04:05.123456'), ('b', NULL, NULL)`)
+	code, out, errb := sortie(t, "db", "copy", my.URL(src), my.URL(dst))
+	if code != 0 || !strings.Contains(out, "binlog position") || !strings.Contains(out, "done: 1 tables, 2 rows") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errb)
+	}
+	if strings.Contains(out+errb, my.Password) {
+		t.Error("the password shows")
+	}
+	bin := t.TempDir()
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"target holds tables", []string{my.URL(src), my.URL(dst), "--journal", filepath.Join(t.TempDir(), "j.db")}, "already holds 1 tables (orders)"},
+		{"no client programs", []string{my.URL(src), my.URL(my.Database(t)), "--bin-dir", bin}, "mariadb-dump and mariadb not found (in " + bin + "); install Debian's mariadb-client package"},
+		{"no database in the URL", []string{my.URL(""), my.URL(dst)}, "db copy needs the database named in the URL"},
+		{"wrong password", []string{my.URLFor(my.User, "wrong-pw", src), my.URL(my.Database(t))}, "Access denied"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errb := sortie(t, append([]string{"db", "copy"}, c.args...)...)
+			if code != 2 || out != "" {
+				t.Errorf("exit %d, stdout %q: want 2 and nothing", code, out)
+			}
+			dbOneLine(t, errb, c.want, my.Password)
+		})
+	}
 }
