@@ -26,6 +26,8 @@ type dbCopyOptions struct {
 	journal      string
 	bwlimit      string
 	binDir       string
+	online       bool
+	fromProfile  string
 }
 
 func newDBCopyCmd(e *env) *cobra.Command {
@@ -51,6 +53,19 @@ rows of every table from one consistent dump (--single-transaction, with
 the binary log position recorded for --online), applied table by table at
 the target, then the triggers, routines and events, with their definers,
 and the AUTO_INCREMENT counters. Needs Debian's mariadb-client.
+
+--online keeps the target up to date after the copy with the engine's own
+replication, until sortie db cutover ends it (or sortie db abort removes
+it). PostgreSQL: a publication and a logical replication slot, named for the
+job, are created at the source first — the only objects sortie makes there —
+and the rows are read at the slot's snapshot, so replication starts exactly
+where they end; a table without a primary key or replica identity is refused
+before anything is created (publishing it would make its UPDATEs and
+DELETEs fail at the source: give it a key, or REPLICA IDENTITY FULL, first);
+the target subscribes once the indexes are built, so it must reach the
+source with the source URL's login. MySQL/MariaDB: the target becomes a
+replica of the source from the dump's binlog position, for the copied
+database only; the source's login needs REPLICATION SLAVE.
 
 A target that already holds tables is refused unless --into-existing: then
 the objects that exist are kept and the rows go into the tables there,
@@ -80,6 +95,8 @@ program missing).`,
 	f.BoolVar(&o.json, "json", false, "print JSON lines on stdout (one event per phase and table, then the summary)")
 	f.StringVar(&o.journal, "journal", "", "the job's journal file (default: $XDG_STATE_HOME/sortie/db/JOB-ID.db, else ~/.local/state/sortie/db/)")
 	f.StringVar(&o.bwlimit, "bwlimit", "0", "cap the rate read from the source, e.g. 50MiB (per second; 0: no cap), to spare a production server")
+	f.BoolVar(&o.online, "online", false, "keep the target up to date by the engine's replication after the copy, until sortie db cutover")
+	f.StringVar(&o.fromProfile, "from-profile", "", "AWS profile whose credentials sign an RDS IAM token as the source login's password")
 	f.StringVar(&o.binDir, "bin-dir", "", "the directory of pg_dump and psql, or of mariadb-dump and mariadb (default: Debian's, else PATH)")
 	return cmd
 }
@@ -99,16 +116,9 @@ func runDBCopy(ctx context.Context, e *env, o *dbCopyOptions, srcURL, dstURL str
 	if err != nil || bw > 1<<50 {
 		return usage("--bwlimit %q: give bytes per second, e.g. 50MiB, or 0 for no cap", o.bwlimit)
 	}
-	src, err := database.ParseURL(srcURL)
+	src, dst, err := dbEndpoints(ctx, srcURL, dstURL, o.fromProfile)
 	if err != nil {
-		return usage("source %v", err)
-	}
-	dst, err := database.ParseURL(dstURL)
-	if err != nil {
-		return usage("target %v", err)
-	}
-	if src.Engine != dst.Engine {
-		return usage("the source is %s and the target %s: sortie db moves a database between servers of one engine", src.Engine, dst.Engine)
+		return err
 	}
 	if src.Address() == dst.Address() && src.Database == dst.Database {
 		return usage("the source and the target are the same database (%s)", dst)
@@ -134,7 +144,7 @@ func runDBCopy(ctx context.Context, e *env, o *dbCopyOptions, srcURL, dstURL str
 
 	prog := startDBProgress(ctx, e, o.json)
 	opts := database.CopyOptions{Jobs: o.jobs, IntoExisting: o.intoExisting, ReadLimit: int64(bw), BinDir: o.binDir,
-		Ledger: led, Listener: prog, Log: e.log}
+		Ledger: led, Listener: prog, Log: e.log, Online: o.online, ReplicationName: database.ReplicationName(job.ID())}
 	run := postgres.Copy
 	if src.Engine == database.MySQL {
 		run = mysql.Copy
@@ -179,7 +189,7 @@ func dbCopyErr(ctx context.Context, err error) error {
 	switch {
 	case errors.As(err, &le):
 		return &exitError{code: ExitFailures, err: fmt.Errorf("copy stopped: %v", err)}
-	case errors.As(err, &tne), errors.As(err, &tme):
+	case errors.As(err, &tne), errors.As(err, &tme), errors.Is(err, postgres.ErrNoReplicaIdentity):
 		return usage("%v", err)
 	}
 	return dbErr(ctx, err)

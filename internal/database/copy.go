@@ -31,6 +31,11 @@ const (
 	// PhaseBinlog: the source's binary log position of the data's
 	// snapshot (MySQL), the point --online will replicate from.
 	PhaseBinlog = "binlog-position"
+	// PhaseReplication: --online's replication set up (PostgreSQL: the
+	// slot created before the data's snapshot, the subscription after
+	// the data; MySQL: the target made a replica from the binlog
+	// position). Its detail is the replication's name.
+	PhaseReplication = "replication"
 )
 
 // State is where a table or a phase stands in the ledger.
@@ -94,6 +99,11 @@ type CopyOptions struct {
 	// BinDir is where the engine's client programs are (pg_dump and psql;
 	// mariadb-dump and mariadb); "" looks in the usual places.
 	BinDir string
+	// Online keeps the target up to date by the engine's own replication
+	// after the copy, until sortie db cutover; ReplicationName names its
+	// objects (ReplicationName of the job's ID).
+	Online          bool
+	ReplicationName string
 	// Ledger is the job's record; required.
 	Ledger Ledger
 	// Listener is told of each step; nil for none.

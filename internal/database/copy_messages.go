@@ -50,6 +50,8 @@ var copyMessages = lang.NewCatalog("database copy", map[string]lang.Text{
 	"resumed-snapshot": {"this copy was resumed: the tables of an earlier run come from that run's moment of the source, not this one's; if the source was written meanwhile, copy again into an empty database",
 		"cette copie a été reprise : les tables d'une exécution précédente viennent de l'état de la source à ce moment-là, pas de celui-ci ; si la source a été écrite entre-temps, recopier dans une base vide"},
 	"verify": {"compare the two sides: sortie db verify %s %s", "comparer les deux côtés : sortie db verify %s %s"},
+	"online": {"replication %s keeps the target up to date: when ready, sortie db cutover %s %s --freeze (or sortie db abort to give up; a PostgreSQL slot left behind keeps the source's WAL)",
+		"la réplication %s tient la cible à jour : le moment venu, sortie db cutover %s %s --freeze (ou sortie db abort pour renoncer ; un slot PostgreSQL laissé en place retient les WAL de la source)"},
 	"events-copied": {"events %s were copied as they are at the source and run at the target too: disable them there until the cut-over (ALTER EVENT … DISABLE)",
 		"les événements %s ont été copiés tels qu'à la source et s'exécutent aussi à la cible : les désactiver là-bas jusqu'à la bascule (ALTER EVENT … DISABLE)"},
 	"definers": {"views, routines, triggers and events run as %s: these accounts must exist at the target (sortie does not create MySQL accounts)",

@@ -228,7 +228,31 @@ func (c *copier) run(ctx context.Context) error {
 	if s, d := L.Phase(database.PhaseSequences); s == database.Done {
 		c.res.Sequences, _ = strconv.Atoi(d)
 	}
+	if c.o.Online {
+		if err := c.phase(ctx, database.PhaseReplication, func() (string, error) { return c.replicate(ctx) }); err != nil {
+			return err
+		}
+	}
 	return c.notes(ctx)
+}
+
+// replicate makes the target a replica of the source from the binary log
+// position of the data's snapshot, for --online.
+func (c *copier) replicate(ctx context.Context) (string, error) {
+	st, detail := c.o.Ledger.Phase(database.PhaseBinlog)
+	if st != database.Done {
+		return "", errors.New("the dump gave no binary log position (is log_bin on at the source?): --online cannot start replication")
+	}
+	file, rest, ok := strings.Cut(strings.Fields(detail)[0], ":")
+	pos, err := strconv.ParseInt(rest, 10, 64)
+	if !ok || err != nil {
+		return "", fmt.Errorf("the journal's binary log position %q does not parse", detail)
+	}
+	p := Position{File: file, Pos: pos}
+	if err := StartReplica(ctx, c.dst, c.src, p, map[string]string{c.src.Database: c.dst.Database}); err != nil {
+		return "", err
+	}
+	return "replica from " + p.String(), nil
 }
 
 // phase runs fn unless an earlier run did, as the PostgreSQL copy does.
@@ -779,7 +803,11 @@ func (c *copier) notes(ctx context.Context) error {
 	if c.res.Resumed {
 		c.res.Note("resumed-snapshot")
 	}
-	c.res.Note("verify", c.res.Source, c.res.Target)
+	if c.o.Online {
+		c.res.Note("online", c.o.ReplicationName, c.res.Source, c.res.Target)
+	} else {
+		c.res.Note("verify", c.res.Source, c.res.Target)
+	}
 	return nil
 }
 

@@ -20,10 +20,11 @@ var _ database.Replication = (*Replication)(nil)
 
 // Freeze sets the source server read-only.
 func (r *Replication) Freeze(ctx context.Context) (string, error) {
-	if err := Freeze(ctx, r.Src); err != nil {
+	n, err := Freeze(ctx, r.Src)
+	if err != nil {
 		return "", err
 	}
-	return "read_only = ON on the source server", nil
+	return fmt.Sprintf("read_only = ON on the source server, %d other sessions ended", n), nil
 }
 
 // CaughtUp waits until the replica applied the source's current position.

@@ -243,12 +243,50 @@ func WaitCaughtUp(ctx context.Context, src, dst database.Endpoint, interval time
 	}
 }
 
-// Freeze stops writes at the source server: read_only on, so that only
-// accounts with the privilege to bypass it (SUPER, READ_ONLY ADMIN) can
-// still write; the cut-over's final comparison would show theirs. On RDS
-// read_only is a parameter group setting, and this fails saying so.
-func Freeze(ctx context.Context, src database.Endpoint) error {
-	return setReadOnly(ctx, src, "ON")
+// Freeze stops writes at the source server: read_only on, then every
+// other client session ended, so that a session of an account that may
+// bypass read_only (SUPER, READ_ONLY ADMIN: an administrator's, often the
+// application's on a small install) stops too; such an account can still
+// reconnect and write, which the cut-over's final comparison would show.
+// The replicas' binlog dump threads are kept. It returns how many
+// sessions were ended. On RDS read_only is a parameter group setting, and
+// this fails saying so.
+func Freeze(ctx context.Context, src database.Endpoint) (int, error) {
+	if err := setReadOnly(ctx, src, "ON"); err != nil {
+		return 0, err
+	}
+	db, c, err := open(ctx, src, database.Source)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	defer c.Close()
+	rows, err := c.QueryContext(ctx, `SELECT ID FROM information_schema.PROCESSLIST
+WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon') AND USER NOT IN ('system user', 'event_scheduler')`)
+	if err != nil {
+		return 0, fmt.Errorf("source: list the sessions to end: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	n := 0
+	for _, id := range ids {
+		if _, err := c.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", id)); err != nil {
+			// RDS's master user ends sessions through its procedure.
+			if _, err := c.ExecContext(ctx, fmt.Sprintf("CALL mysql.rds_kill(%d)", id)); err != nil {
+				continue // gone already, or not ours to end
+			}
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Thaw undoes Freeze.

@@ -67,7 +67,7 @@ func TestOnlineReplication(t *testing.T) {
 	}
 	srcServer.Exec(t, "", "INSERT INTO other.noise VALUES (1)")
 	time.Sleep(500 * time.Millisecond)
-	if err := mysql.Freeze(ctx, src); err != nil {
+	if _, err := mysql.Freeze(ctx, src); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mysql.Thaw(context.Background(), src) })

@@ -129,6 +129,16 @@ func (c *copier) run(ctx context.Context) error {
 		}
 	}
 
+	// --online: the replication slot comes first, and its snapshot is
+	// the copy's, so replication starts where the rows end.
+	slot, err := c.slot(ctx)
+	if err != nil {
+		return err
+	}
+	if slot != nil {
+		defer slot.Release(context.WithoutCancel(ctx))
+	}
+
 	// The snapshot every read comes from: schema, rows, large objects,
 	// post-data. Held until the post-data is dumped.
 	tx, err := holder.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -136,7 +146,12 @@ func (c *copier) run(ctx context.Context) error {
 		return fmt.Errorf("source %s: begin the snapshot: %w", c.src, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&c.snapshot); err != nil {
+	if slot != nil {
+		c.snapshot = slot.Snapshot
+		if _, err := tx.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+c.snapshot+`'`); err != nil {
+			return fmt.Errorf("source %s: import the replication slot's snapshot: %w", c.src, err)
+		}
+	} else if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&c.snapshot); err != nil {
 		return fmt.Errorf("source %s: export the snapshot: %w", c.src, err)
 	}
 
@@ -185,6 +200,21 @@ func (c *copier) run(ctx context.Context) error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("source %s: end the snapshot: %w", c.src, err)
 	}
+	if c.o.Online {
+		if slot != nil {
+			if err := slot.Release(ctx); err != nil {
+				return fmt.Errorf("source %s: close the replication slot's session: %w", c.src, err)
+			}
+		}
+		if err := c.phase(ctx, database.PhaseReplication, func() (string, error) {
+			return c.o.ReplicationName, Subscribe(ctx, c.dst, c.src, c.o.ReplicationName)
+		}); err != nil {
+			return err
+		}
+		if len(c.res.Failures) > 0 {
+			return nil
+		}
+	}
 	if err := c.phase(ctx, database.PhaseSequences, func() (string, error) { return c.sequences(ctx, holder, target) }); err != nil {
 		return err
 	}
@@ -193,6 +223,47 @@ func (c *copier) run(ctx context.Context) error {
 	}
 	c.notes()
 	return nil
+}
+
+// slot creates --online's publication and replication slot, whose
+// exported snapshot the copy reads at, and returns it; nil when the copy
+// is not online, or when its rows are all copied already (the slot an
+// earlier run made, and its place in the WAL, are kept). A slot an earlier
+// run made before its rows were all copied cannot serve: its snapshot
+// ended with that run. It is dropped and a new one made, and the tables
+// that run finished are copied again (emptied first: only tables this job
+// created, as for a table in flight).
+func (c *copier) slot(ctx context.Context) (*Slot, error) {
+	if !c.o.Online {
+		return nil, nil
+	}
+	L := c.o.Ledger
+	if st, _ := L.Phase(database.PhaseData); st == database.Done {
+		return nil, nil
+	}
+	name := c.o.ReplicationName
+	if st, _ := L.Phase(database.PhaseReplication); st != database.NotStarted {
+		if err := DropReplication(ctx, c.src, c.dst, name); err != nil {
+			return nil, err
+		}
+		for _, t := range c.tables {
+			if L.Table(t.qualified()).State == database.Done {
+				if err := L.StartTable(ctx, t.qualified()); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	var leaves []string
+	for _, t := range c.tables {
+		if !t.partitioned {
+			leaves = append(leaves, t.qualified())
+		}
+	}
+	if err := L.StartPhase(ctx, database.PhaseReplication); err != nil {
+		return nil, err
+	}
+	return CreateSlot(ctx, c.src, name, leaves)
 }
 
 // phase runs fn unless the ledger says an earlier run did it, recording
@@ -741,7 +812,11 @@ func (c *copier) notes() {
 	if c.res.Resumed {
 		c.res.Note("resumed-snapshot")
 	}
-	c.res.Note("verify", c.res.Source, c.res.Target)
+	if c.o.Online {
+		c.res.Note("online", c.o.ReplicationName, c.res.Source, c.res.Target)
+	} else {
+		c.res.Note("verify", c.res.Source, c.res.Target)
+	}
 }
 
 // sourceTables lists the tables of the source's database, with the

@@ -37,7 +37,7 @@ func (r *Replication) Freeze(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s read-only (default_transaction_read_only), %d sessions ended", r.Src.Database, n), nil
+	return fmt.Sprintf("%s read-only (default_transaction_read_only), %d other sessions ended", r.Src.Database, n), nil
 }
 
 // CaughtUp waits for the subscription to confirm the source's current
