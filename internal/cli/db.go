@@ -75,16 +75,9 @@ func runDBPlan(ctx context.Context, e *env, o *dbPlanOptions, srcURL, dstURL str
 	if err != nil {
 		return usage("%v", err)
 	}
-	src, err := database.ParseURL(srcURL)
+	src, dst, err := dbEndpoints(ctx, srcURL, dstURL, "")
 	if err != nil {
-		return usage("source %v", err)
-	}
-	dst, err := database.ParseURL(dstURL)
-	if err != nil {
-		return usage("target %v", err)
-	}
-	if src.Engine != dst.Engine {
-		return usage("the source is %s and the target %s: sortie db moves a database between servers of one engine", src.Engine, dst.Engine)
+		return err
 	}
 	inspect := postgres.Inspect
 	if src.Engine == database.MySQL {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sortie-dev/sortie/internal/awsconfig"
 	"github.com/sortie-dev/sortie/internal/database"
 	"github.com/sortie-dev/sortie/internal/database/mysql"
 	"github.com/sortie-dev/sortie/internal/database/postgres"
@@ -107,27 +106,9 @@ func runDBVerify(ctx context.Context, e *env, o *dbVerifyOptions, srcURL, dstURL
 	case o.maxKeys < 1:
 		return usage("--max-keys %d: give 1 or more", o.maxKeys)
 	}
-	src, err := database.ParseURL(srcURL)
+	src, dst, err := dbEndpoints(ctx, srcURL, dstURL, o.fromProfile)
 	if err != nil {
-		return usage("source %v", err)
-	}
-	dst, err := database.ParseURL(dstURL)
-	if err != nil {
-		return usage("target %v", err)
-	}
-	if src.Engine != dst.Engine {
-		return usage("the source is %s and the target %s: sortie db compares databases of one engine", src.Engine, dst.Engine)
-	}
-	if o.fromProfile != "" {
-		cfg, err := awsconfig.Load(ctx, awsconfig.Options{Profile: o.fromProfile, Flag: "--from-profile"})
-		if err != nil {
-			return usage("%v", err)
-		}
-		tok, err := awsconfig.RDSAuthToken(ctx, cfg, src.Address(), src.User)
-		if err != nil {
-			return usage("%v", err)
-		}
-		src = src.WithToken(tok)
+		return err
 	}
 	s, err := openVerifySide(ctx, src, database.Source, o.parallel+1)
 	if err != nil {

@@ -858,17 +858,10 @@ func targetTables(ctx context.Context, c *pgx.Conn) (map[string]bool, error) {
 // takes) and no idle-in-transaction timeout (the snapshot's transaction
 // waits for the whole copy); at the target, the same timeouts off.
 func openCopy(ctx context.Context, ep database.Endpoint, side database.Side) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(ep.URL())
+	cfg, err := sessionConfig(ep, side, "sortie db copy", nil)
 	if err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner
-		}
-		return nil, &database.URLError{Side: side, URL: ep.String(), Err: err}
+		return nil, err
 	}
-	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 15*time.Second {
-		cfg.ConnectTimeout = 15 * time.Second
-	}
-	cfg.RuntimeParams["application_name"] = "sortie db copy"
 	cfg.RuntimeParams["statement_timeout"] = "0"
 	cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "0"
 	// COPY's text is read back by the other server: the settings that
@@ -886,12 +879,5 @@ func openCopy(ctx context.Context, ep database.Endpoint, side database.Side) (*p
 		// under way) fails its copy rather than waiting for ever.
 		cfg.RuntimeParams["lock_timeout"] = "10s"
 	}
-	c, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, classify(ep, side, err)
-	}
-	return c, nil
+	return dial(ctx, ep, side, cfg)
 }

@@ -25,21 +25,8 @@ func TestCutover(t *testing.T) {
 		postgres.Thaw(context.Background(), conn(t, context.Background(), m.srcServer.URL(m.src.Database)))
 	})
 	r := &postgres.Replication{Src: m.src, Dst: m.dst, Name: name, Poll: 50 * time.Millisecond}
-	verify := func(ctx context.Context) (*database.VerifyReport, error) {
-		s, err := postgres.OpenVerifier(ctx, m.src, database.Source, 3)
-		if err != nil {
-			return nil, err
-		}
-		defer s.Close(ctx)
-		d, err := postgres.OpenVerifier(ctx, m.dst, database.Target, 2)
-		if err != nil {
-			return nil, err
-		}
-		defer d.Close(ctx)
-		return database.Verify(ctx, s, d, database.VerifyOptions{})
-	}
 	go func() { time.Sleep(300 * time.Millisecond); m.w.stop() }() // the freeze ends the writer's session anyway
-	res, err := database.Cutover(ctx, r, database.CutoverOptions{Freeze: true, Verify: verify}, m.src, m.dst)
+	res, err := database.Cutover(ctx, r, database.CutoverOptions{Freeze: true, Verify: m.verify}, m.src, m.dst)
 	var out strings.Builder
 	res.Write(&out, "text", lang.French)
 	t.Logf("%s", out.String())
@@ -80,20 +67,7 @@ func TestCutoverStopsOnADifference(t *testing.T) {
 	// not touch it.
 	m.dstServer.Exec(t, m.dst.Database, `INSERT INTO kept_full VALUES (-1, 'only at the target')`)
 	r := &postgres.Replication{Src: m.src, Dst: m.dst, Name: name, Poll: 50 * time.Millisecond}
-	verify := func(ctx context.Context) (*database.VerifyReport, error) {
-		s, err := postgres.OpenVerifier(ctx, m.src, database.Source, 2)
-		if err != nil {
-			return nil, err
-		}
-		defer s.Close(ctx)
-		d, err := postgres.OpenVerifier(ctx, m.dst, database.Target, 2)
-		if err != nil {
-			return nil, err
-		}
-		defer d.Close(ctx)
-		return database.Verify(ctx, s, d, database.VerifyOptions{})
-	}
-	res, err := database.Cutover(ctx, r, database.CutoverOptions{Verify: verify}, m.src, m.dst)
+	res, err := database.Cutover(ctx, r, database.CutoverOptions{Verify: m.verify}, m.src, m.dst)
 	if err == nil || res.Done || res.Steps[len(res.Steps)-1].Step != "verify" {
 		t.Fatalf("cutover over a difference: %v, %+v", err, res.Steps)
 	}
@@ -103,4 +77,19 @@ func TestCutoverStopsOnADifference(t *testing.T) {
 	if !strings.Contains(res.Summary(lang.English), "NOT CUT OVER: stopped at final verify") {
 		t.Errorf("summary %q", res.Summary(lang.English))
 	}
+}
+
+// verify compares the move's two databases as db verify does.
+func (m *onlineMove) verify(ctx context.Context) (*database.VerifyReport, error) {
+	s, err := postgres.OpenVerifier(ctx, m.src, database.Source, 2)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close(ctx)
+	d, err := postgres.OpenVerifier(ctx, m.dst, database.Target, 2)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close(ctx)
+	return database.Verify(ctx, s, d, database.VerifyOptions{})
 }

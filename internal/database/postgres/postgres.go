@@ -39,30 +39,14 @@ const notInExtension = `NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 
 // The password comes from the URL or, as libpq does it, PGPASSFILE or
 // ~/.pgpass; PG* environment variables fill what the URL leaves out.
 func Open(ctx context.Context, ep database.Endpoint, side database.Side) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(ep.URL())
-	if err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner
-		}
-		return nil, &database.URLError{Side: side, URL: ep.String(), Err: err}
-	}
-	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 15*time.Second {
-		cfg.ConnectTimeout = 15 * time.Second
-	}
 	// The plan reads only: a session whose transactions are read-only
 	// cannot write by mistake, and bounded waits cannot hang on a lock.
-	cfg.RuntimeParams["application_name"] = "sortie db plan"
-	cfg.RuntimeParams["default_transaction_read_only"] = "on"
-	cfg.RuntimeParams["statement_timeout"] = "300s"
-	cfg.RuntimeParams["lock_timeout"] = "10s"
-	c, err := pgx.ConnectConfig(ctx, cfg)
+	cfg, err := sessionConfig(ep, side, "sortie db plan", map[string]string{
+		"default_transaction_read_only": "on", "statement_timeout": "300s", "lock_timeout": "10s"})
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, classify(ep, side, err)
+		return nil, err
 	}
-	return c, nil
+	return dial(ctx, ep, side, cfg)
 }
 
 // classify turns pgx's connect error into a ConnectError, once.

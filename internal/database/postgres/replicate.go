@@ -278,15 +278,10 @@ func DropReplication(ctx context.Context, src, dst database.Endpoint, name strin
 // runtime parameters extra (replication=database for a replication
 // connection).
 func connect(ctx context.Context, ep database.Endpoint, side database.Side, app string, extra map[string]string) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(ep.URL())
+	cfg, err := sessionConfig(ep, side, app, map[string]string{"lock_timeout": "10s"})
 	if err != nil {
-		return nil, &database.URLError{Side: side, URL: ep.String(), Err: err}
+		return nil, err
 	}
-	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 15*time.Second {
-		cfg.ConnectTimeout = 15 * time.Second
-	}
-	cfg.RuntimeParams["application_name"] = app
-	cfg.RuntimeParams["lock_timeout"] = "10s"
 	// The move's own objects (publication, slot, subscription) are made
 	// and dropped even while Freeze holds the database read-only.
 	cfg.RuntimeParams["default_transaction_read_only"] = "off"
@@ -297,14 +292,7 @@ func connect(ctx context.Context, ep database.Endpoint, side database.Side, app 
 		// A replication connection speaks the simple protocol only.
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
-	c, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, classify(ep, side, err)
-	}
-	return c, nil
+	return dial(ctx, ep, side, cfg)
 }
 
 // quoteConn quotes a libpq connection string value.

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -63,18 +62,10 @@ type verifyTable struct {
 // errors are those of Open: *database.URLError and *database.ConnectError
 // (a wrong password among them), or a setting the server would not pin.
 func OpenVerifier(ctx context.Context, ep database.Endpoint, side database.Side, sessions int) (*Verifier, error) {
-	cfg, err := pgx.ParseConfig(ep.URL())
+	cfg, err := sessionConfig(ep, side, "sortie db verify", map[string]string{"lock_timeout": "10s"})
 	if err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner
-		}
-		return nil, &database.URLError{Side: side, URL: ep.String(), Err: err}
+		return nil, err
 	}
-	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > 15*time.Second {
-		cfg.ConnectTimeout = 15 * time.Second
-	}
-	cfg.RuntimeParams["application_name"] = "sortie db verify"
-	cfg.RuntimeParams["lock_timeout"] = "10s"
 	// A chunk's statement takes what it takes; an interruption cancels
 	// it.
 	cfg.RuntimeParams["statement_timeout"] = "0"
@@ -99,12 +90,9 @@ func OpenVerifier(ctx context.Context, ep database.Endpoint, side database.Side,
 // beat a startup parameter, but a proxy in between might drop it) would
 // hash other texts than its peer.
 func (v *Verifier) connect(ctx context.Context) (*pgx.Conn, error) {
-	c, err := pgx.ConnectConfig(ctx, v.cfg)
+	c, err := dial(ctx, v.ep, v.side, v.cfg)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, classify(v.ep, v.side, err)
+		return nil, err
 	}
 	for _, s := range verifySettings {
 		var got string
