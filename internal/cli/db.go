@@ -19,7 +19,7 @@ import (
 const dbSampleBytes = 4 << 20
 
 type dbPlanOptions struct {
-	format, lang string
+	format, lang, fromProfile string
 }
 
 func newDBCmd(e *env) *cobra.Command {
@@ -46,7 +46,10 @@ of up to 4 MiB of the source's largest table.
 
 Passwords come from the URL or, when it has none, PGPASSFILE or ~/.pgpass
 (PostgreSQL) or ~/.my.cnf's [client] section (MySQL); the URL's parameters
-are the driver's (sslmode=require, tls=true).
+are the driver's (sslmode=require, tls=true). With --from-profile, the
+source's password is an RDS IAM authentication token signed with that AWS
+profile's credentials (the login must be granted rds_iam, or use the
+AWSAuthenticationPlugin); TLS is then required.
 
 Each finding is one line with what to do. Exit 0 when nothing blocks the
 copy, 1 when something does, 2 when a server cannot be read at all.`,
@@ -60,6 +63,7 @@ copy, 1 when something does, 2 when a server cannot be read at all.`,
 	f := plan.Flags()
 	f.StringVar(&o.format, "format", "text", "plan on standard output: text, json or md")
 	f.StringVar(&o.lang, "lang", "", "plan language, fr or en (default: French when the locale is French)")
+	f.StringVar(&o.fromProfile, "from-profile", "", "AWS profile whose credentials sign an RDS IAM token as the source login's password")
 	cmd.AddCommand(plan)
 	cmd.AddCommand(newDBCopyCmd(e))
 	cmd.AddCommand(newDBVerifyCmd(e))
@@ -75,7 +79,7 @@ func runDBPlan(ctx context.Context, e *env, o *dbPlanOptions, srcURL, dstURL str
 	if err != nil {
 		return usage("%v", err)
 	}
-	src, dst, err := dbEndpoints(ctx, srcURL, dstURL, "")
+	src, dst, err := dbEndpoints(ctx, srcURL, dstURL, o.fromProfile)
 	if err != nil {
 		return err
 	}
