@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,4 +177,70 @@ func TestDBOnlineMariaDB(t *testing.T) {
 		t.Errorf("db verify after the cut-over: exit %d\n%s\n%s", code, out, errs)
 	}
 	dstServer.Exec(t, dstDB, `INSERT INTO inscriptions (etudiant, cours) VALUES (0, 'après')`, `INSERT INTO journal (quoi) VALUES ('après')`)
+}
+
+// An online copy killed (kill -9) in the middle of a table, under a
+// writer, then run again: the resume cannot use the first run's slot (its
+// snapshot ended with that process), so it drops it, makes a new one, and
+// copies the finished tables again; the cut-over then finds both sides
+// identical and leaves no slot behind.
+func TestDBOnlineResumePostgres(t *testing.T) {
+	binary(t)
+	t.Setenv("PGPASSFILE", filepath.Join(t.TempDir(), "none"))
+	jpath := filepath.Join(t.TempDir(), "db.journal")
+	srcServer, dstServer := pgtest.Start(t), pgtest.Start(t)
+	src, dst := srcServer.Database(t), dstServer.Database(t)
+	srcServer.Exec(t, dbName(src),
+		`CREATE TABLE big (id bigint PRIMARY KEY, pad text)`,
+		`INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 60000) g`,
+		`CREATE TABLE inscriptions (id serial PRIMARY KEY, etudiant int NOT NULL, cours text, note int)`,
+		`CREATE TABLE journal (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, quoi jsonb)`,
+		`INSERT INTO inscriptions (etudiant, cours) SELECT g, 'INF' || (g % 50) FROM generate_series(1, 3000) g`,
+		`INSERT INTO journal (quoi) SELECT jsonb_build_object('g', g) FROM generate_series(1, 3000) g`,
+		`ANALYZE`)
+	stop := psqlWriter(t, src)
+	defer stop()
+	t.Cleanup(func() { sortie(t, "db", "abort", src, dst, "--thaw") })
+	args := []string{"db", "copy", src, dst, "--online", "--json", "-j", "2", "--journal", jpath}
+	// About 6 MB at 1 MiB/s: the kill lands in the middle of big.
+	p := startDBSortie(t, append(args, "--bwlimit", "1MiB")...)
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(p.stdout.String(), `"table-started","table":"public.big"`) {
+		select {
+		case <-p.done:
+			t.Fatalf("finished before the kill (exit %d)\n%s\n%s", p.exitCode(), p.stdout.String(), p.stderr.String())
+		case <-deadline:
+			t.Fatal("big never started")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	time.Sleep(1500 * time.Millisecond)
+	p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+	if got := pgQuery(t, src, `SELECT count(*) FROM pg_replication_slots`); got != "1" {
+		t.Fatalf("%s slots at the source after the kill, want the first run's", got)
+	}
+	p = startDBSortie(t, args...)
+	select {
+	case <-p.done:
+	case <-time.After(2 * time.Minute):
+		p.cmd.Process.Kill()
+		t.Fatal("the resume did not finish")
+	}
+	if p.exitCode() != 0 {
+		t.Fatalf("resume: exit %d\n%s\n%s", p.exitCode(), p.stdout.String(), p.stderr.String())
+	}
+	if done := events(p.stdout.String(), "table-done"); len(done) != 3 {
+		t.Errorf("the resume copied %d tables, want all 3 again (a new snapshot)", len(done))
+	}
+	time.Sleep(300 * time.Millisecond)
+	code, out, errs := sortie(t, "db", "cutover", src, dst, "--freeze", "--lang", "en")
+	writes := stop()
+	t.Logf("%s", out)
+	if code != 0 || !strings.Contains(out, "IDENTICAL: 3 tables") {
+		t.Fatalf("cutover after the resume (%d writes): exit %d\n%s\n%s", writes, code, out, errs)
+	}
+	if got := pgQuery(t, src, `SELECT count(*) FROM pg_replication_slots`); got != "0" {
+		t.Errorf("%s slots left at the source", got)
+	}
 }
