@@ -116,6 +116,12 @@ func runDBCopy(ctx context.Context, e *env, o *dbCopyOptions, srcURL, dstURL str
 	if err != nil || bw > 1<<50 {
 		return usage("--bwlimit %q: give bytes per second, e.g. 50MiB, or 0 for no cap", o.bwlimit)
 	}
+	if o.online && o.fromProfile != "" {
+		// The target's subscription (replica) logs in to the source on
+		// its own, for as long as the move lasts: a token would expire
+		// within 15 minutes.
+		return usage("--online with --from-profile: the target's replication would log in to the source with an RDS IAM token, which expires in 15 minutes; give the source URL a login with a password for the online move")
+	}
 	src, dst, err := dbEndpoints(ctx, srcURL, dstURL, o.fromProfile)
 	if err != nil {
 		return err

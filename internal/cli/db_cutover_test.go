@@ -40,3 +40,12 @@ func TestDBCutoverWithoutAMove(t *testing.T) {
 		}
 	}
 }
+
+// --online with --from-profile is refused before anything is touched: the
+// target's replication would log in with a token that expires.
+func TestDBCopyOnlineRefusesAToken(t *testing.T) {
+	code, out, errs := sortie(t, "db", "copy", "postgres://app@records.abc.ca-central-1.rds.amazonaws.com/records", "postgres://sortie@127.0.0.1:1/records", "--online", "--from-profile", "prod")
+	if code != 2 || out != "" || !strings.Contains(errs, "expires in 15 minutes") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+}

@@ -50,6 +50,8 @@ var copyMessages = lang.NewCatalog("database copy", map[string]lang.Text{
 	"resumed-snapshot": {"this copy was resumed: the tables of an earlier run come from that run's moment of the source, not this one's; if the source was written meanwhile, copy again into an empty database",
 		"cette copie a été reprise : les tables d'une exécution précédente viennent de l'état de la source à ce moment-là, pas de celui-ci ; si la source a été écrite entre-temps, recopier dans une base vide"},
 	"verify": {"compare the two sides: sortie db verify %s %s", "comparer les deux côtés : sortie db verify %s %s"},
+	"online-lo": {"%s large objects were copied at the snapshot; logical replication does not carry large objects, so one changed at the source from now on is not at the target (the cut-over's verify compares them, and stops if one differs)",
+		"%s grands objets copiés à l'instant de l'instantané ; la réplication logique ne transporte pas les grands objets : un grand objet modifié à la source désormais ne sera pas à la cible (la vérification de la bascule les compare, et s'arrête si l'un diffère)"},
 	"online": {"replication %s keeps the target up to date: when ready, sortie db cutover %s %s --freeze (or sortie db abort to give up; a PostgreSQL slot left behind keeps the source's WAL)",
 		"la réplication %s tient la cible à jour : le moment venu, sortie db cutover %s %s --freeze (ou sortie db abort pour renoncer ; un slot PostgreSQL laissé en place retient les WAL de la source)"},
 	"events-copied": {"events %s were copied as they are at the source and run at the target too: disable them there until the cut-over (ALTER EVENT … DISABLE)",

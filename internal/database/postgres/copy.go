@@ -813,6 +813,9 @@ func (c *copier) notes() {
 		c.res.Note("resumed-snapshot")
 	}
 	if c.o.Online {
+		if c.res.LargeObjects > 0 {
+			c.res.Note("online-lo", strconv.FormatInt(c.res.LargeObjects, 10))
+		}
 		c.res.Note("online", c.o.ReplicationName, c.res.Source, c.res.Target)
 	} else {
 		c.res.Note("verify", c.res.Source, c.res.Target)
