@@ -130,9 +130,14 @@ func Subscribe(ctx context.Context, dst, src database.Endpoint, name string) err
 	if cfg.Password != "" {
 		conninfo += " password=" + quoteConn(cfg.Password)
 	}
-	if cfg.TLSConfig == nil {
+	// The same TLS as this machine's sessions: pgx's prefer keeps a
+	// plaintext fallback, as libpq's does.
+	switch {
+	case cfg.TLSConfig == nil:
 		conninfo += " sslmode=disable"
-	} else {
+	case len(cfg.Fallbacks) > 0:
+		conninfo += " sslmode=prefer"
+	default:
 		conninfo += " sslmode=require"
 	}
 	c, err := connect(ctx, dst, database.Target, "sortie db copy --online", nil)
