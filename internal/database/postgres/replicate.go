@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -130,16 +131,15 @@ func Subscribe(ctx context.Context, dst, src database.Endpoint, name string) err
 	if cfg.Password != "" {
 		conninfo += " password=" + quoteConn(cfg.Password)
 	}
-	// The same TLS as this machine's sessions: pgx's prefer keeps a
-	// plaintext fallback, as libpq's does.
-	switch {
-	case cfg.TLSConfig == nil:
-		conninfo += " sslmode=disable"
-	case len(cfg.Fallbacks) > 0:
-		conninfo += " sslmode=prefer"
-	default:
-		conninfo += " sslmode=require"
+	// The URL's own TLS mode (libpq's default, prefer, when it names
+	// none): verify-full stays verify-full. A CA file the URL names is a
+	// path on this machine, not the target's: the target's must be set
+	// there (sslrootcert in its conninfo is the operator's to add).
+	mode := "prefer"
+	if u, err := url.Parse(src.URL()); err == nil && u.Query().Get("sslmode") != "" {
+		mode = u.Query().Get("sslmode")
 	}
+	conninfo += " sslmode=" + quoteConn(mode)
 	c, err := connect(ctx, dst, database.Target, "sortie db copy --online", nil)
 	if err != nil {
 		return err
