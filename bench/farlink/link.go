@@ -34,6 +34,8 @@ type link struct {
 	conns atomic.Int64
 	mu    sync.Mutex
 	reqs  map[string]int64 // request lines seen client → server, by kind
+	// first and last request line seen since the last snapshot
+	first, last time.Time
 }
 
 // wire is one direction of the link: a queue drained at a fixed rate.
@@ -199,6 +201,10 @@ func (l *link) countRequests(data []byte) []byte {
 			kind = string(method) + " list"
 		case len(key) == 0:
 			kind = string(method) + " bucket ?" + subresource(query)
+		case bytes.HasPrefix(query, []byte("x-id=")):
+			// The AWS SDK names the operation in x-id.
+			op, _, _ := bytes.Cut(query[len("x-id="):], []byte("&"))
+			kind = string(method) + " object (" + string(op) + ")"
 		case len(query) > 0:
 			kind = string(method) + " object ?" + subresource(query)
 		}
@@ -218,32 +224,44 @@ func subresource(q []byte) string {
 }
 
 func (l *link) add(kind string) {
+	now := time.Now()
 	l.mu.Lock()
 	l.reqs[kind]++
+	if kind[0] != '(' {
+		if l.first.IsZero() {
+			l.first = now
+		}
+		l.last = now
+	}
 	l.mu.Unlock()
 }
 
 // counters is what crossed the link.
 type counters struct {
-	conns     int64
-	up, down  int64 // bytes
-	reqs      map[string]int64
-	totalReqs int64
+	conns       int64
+	up, down    int64 // bytes
+	reqs        map[string]int64
+	totalReqs   int64
+	first, last time.Time // first and last request line seen
 }
 
 func (l *link) snapshot() counters {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := counters{conns: l.conns.Load(), up: l.up.bytes.Load(), down: l.down.bytes.Load(), reqs: map[string]int64{}}
+	c := counters{conns: l.conns.Load(), up: l.up.bytes.Load(), down: l.down.bytes.Load(), reqs: map[string]int64{},
+		first: l.first, last: l.last}
+	l.first, l.last = time.Time{}, time.Time{}
 	for k, v := range l.reqs {
 		c.reqs[k] = v
 	}
 	return c
 }
 
-// since returns what crossed the link between before and c.
+// since returns what crossed the link between before and c (snapshots in
+// that order, nothing between them).
 func (c counters) since(before counters) counters {
-	d := counters{conns: c.conns - before.conns, up: c.up - before.up, down: c.down - before.down, reqs: map[string]int64{}}
+	d := counters{conns: c.conns - before.conns, up: c.up - before.up, down: c.down - before.down, reqs: map[string]int64{},
+		first: c.first, last: c.last}
 	for k, v := range c.reqs {
 		if n := v - before.reqs[k]; n > 0 {
 			d.reqs[k] = n

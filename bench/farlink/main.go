@@ -53,6 +53,9 @@ type result struct {
 	rss  int64         // KiB; 0 for in-process loops
 	cpu  time.Duration // user + system time of the tool's process
 	link counters      // what crossed the link during the run
+	// firstReq and lastReq: when the first and the last request line
+	// reached the link, from the tool's start.
+	firstReq, lastReq time.Duration
 }
 
 type bench struct {
@@ -111,7 +114,7 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 	}
 	defer l.Close()
 	far := &s3test.Server{Kind: "minio-far", Endpoint: "http://" + l.Addr(), AccessKey: src.AccessKey, SecretKey: src.SecretKey}
-	cfg, creds, err := s3test.ProfileFiles(tmp, map[string]*s3test.Server{"src": far, "dst": dst})
+	cfg, creds, err := s3test.ProfileFiles(tmp, map[string]*s3test.Server{"src": far, "near": src, "dst": dst})
 	if err != nil {
 		return err
 	}
@@ -145,11 +148,15 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 				return err
 			}
 			before := l.snapshot()
+			start := time.Now()
 			res, err := t.run(srcBucket, d)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
 			res.link = l.snapshot().since(before)
+			if !res.link.first.IsZero() {
+				res.firstReq, res.lastReq = res.link.first.Sub(start), res.link.last.Sub(start)
+			}
 			if d != "" {
 				if err := b.check(d); err != nil {
 					return fmt.Errorf("%s: %w", t.name, err)
@@ -166,25 +173,35 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 	return nil
 }
 
+const (
+	nearName      = "sortie, source on loopback (no link)"
+	rcloneName    = "rclone --transfers 32 --checkers 32"
+	ceilingName   = "link ceiling: plain GETs, all at once, into io.Discard"
+	workers64Name = "sortie --workers 64"
+)
+
 func (b *bench) tools() []tool {
-	sortie := func(extra ...string) func(s, d string) (result, error) {
+	sortie := func(from string, extra ...string) func(s, d string) (result, error) {
 		return func(s, d string) (result, error) {
-			args := append([]string{"copy", "s3://" + s, "s3://" + d, "--from-profile", "src", "--to-profile", "dst"}, extra...)
+			args := append([]string{"copy", "s3://" + s, "s3://" + d, "--from-profile", from, "--to-profile", "dst"}, extra...)
 			return timed(b.sortie, b.env, args...)
 		}
 	}
 	ts := []tool{
-		{"sortie", sortie()},
-		{"rclone --transfers 32 --checkers 32", func(s, d string) (result, error) {
+		{"sortie", sortie("src")},
+		// What the same copy costs with no link: the part of sortie's time
+		// that is this machine's, not the link's.
+		{nearName, sortie("near")},
+		{rcloneName, func(s, d string) (result, error) {
 			return timed(b.rclone, b.env, "copy", "src:"+s, "dst:"+d, "--transfers", "32", "--checkers", "32")
 		}},
 	}
 	if b.large {
-		ts = append(ts, tool{"link ceiling: plain GETs, all at once, into io.Discard", b.ceiling})
+		ts = append(ts, tool{ceilingName, b.ceiling})
 	} else {
 		// Not a tuning of the engine: the same binary with a flag a user
 		// has, to show what the default concurrency costs on this link.
-		ts = append(ts, tool{"sortie --workers 64", sortie("--workers", "64")})
+		ts = append(ts, tool{workers64Name, sortie("src", "--workers", "64")})
 	}
 	return ts
 }
@@ -325,7 +342,7 @@ func (b *bench) report(which string, rounds int, rtt time.Duration, mbit float64
 	}
 	fmt.Printf("\ncase %s: %s into an empty bucket; source behind a %v round trip, %.0f Mbit/s link; destination on loopback; median of %d rounds\n\n",
 		which, desc, rtt, mbit, rounds)
-	fmt.Printf("| tool | wall s | objects/s | MiB/s | peak RSS MiB | CPU s | connections | requests over the link | requests/object | requests/connection | MiB down the link |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| tool | wall s | objects/s | MiB/s | peak RSS MiB | CPU s | connections | requests over the link | requests/object | requests/connection | MiB down the link | first / last request at s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, t := range tools {
 		m := median(b.results[t.name])
 		s := m.wall.Seconds()
@@ -338,9 +355,10 @@ func (b *bench) report(which string, rounds int, rtt time.Duration, mbit float64
 		if m.link.conns > 0 {
 			perConn = float64(m.link.totalReqs) / float64(m.link.conns)
 		}
-		fmt.Printf("| %s | %.2f | %.0f | %.1f | %s | %s | %d | %d | %.2f | %.1f | %.1f |\n", t.name, s, float64(b.objects)/s,
+		fmt.Printf("| %s | %.2f | %.0f | %.1f | %s | %s | %d | %d | %.2f | %.1f | %.1f | %.2f / %.2f |\n", t.name, s, float64(b.objects)/s,
 			float64(b.objects)*float64(b.size)/s/(1<<20), rss, cpu, m.link.conns, m.link.totalReqs,
-			float64(m.link.totalReqs)/float64(b.objects), perConn, float64(m.link.down)/(1<<20))
+			float64(m.link.totalReqs)/float64(b.objects), perConn, float64(m.link.down)/(1<<20),
+			m.firstReq.Seconds(), m.lastReq.Seconds())
 	}
 	fmt.Printf("\nrequests over the link by kind (median round of each tool):\n\n")
 	for _, t := range tools {
@@ -361,13 +379,13 @@ func (b *bench) report(which string, rounds int, rtt time.Duration, mbit float64
 	if b.large {
 		nominal := mbit * 1e6 / 8 / (1 << 20)
 		mib := float64(b.objects) * float64(b.size) / (1 << 20)
-		ceiling := mib / wall(tools[2].name)
+		ceiling := mib / wall(ceilingName)
 		fmt.Printf("link: nominal %.2f MiB/s, measured ceiling %.2f MiB/s (%.2f of nominal)\n", nominal, ceiling, ceiling/nominal)
 		fmt.Printf("large: sortie %.2f MiB/s ÷ link ceiling = %.2f (target ≥ 0.9); rclone ÷ ceiling = %.2f\n",
-			mib/wall("sortie"), mib/wall("sortie")/ceiling, mib/wall(tools[1].name)/ceiling)
+			mib/wall("sortie"), mib/wall("sortie")/ceiling, mib/wall(rcloneName)/ceiling)
 	} else {
 		fmt.Printf("small: sortie objects/s ÷ rclone --transfers 32 --checkers 32 = %.2f (target ≥ 2); sortie --workers 64 ÷ rclone = %.2f\n",
-			wall(tools[1].name)/wall("sortie"), wall(tools[1].name)/wall(tools[2].name))
+			wall(rcloneName)/wall("sortie"), wall(rcloneName)/wall(workers64Name))
 		fmt.Printf("round-trip bound at %v: %.0f objects/s per request in flight\n", rtt, 1/rtt.Seconds())
 	}
 }
