@@ -114,7 +114,7 @@ func TestAccountIsPlain(t *testing.T) {
 // driverAdapters are the only packages that may import each database
 // driver: one adapter per engine, and its test harness.
 var driverAdapters = map[string][]string{
-	"github.com/jackc/pgx/":          {"internal/database/postgres", "internal/pgtest"},
+	"github.com/jackc/pgx/":          {"internal/database/postgres", "internal/pgtest", "internal/coordinator"},
 	"github.com/go-sql-driver/mysql": {"internal/database/mysql", "internal/mysqltest"},
 }
 

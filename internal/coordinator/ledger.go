@@ -1,0 +1,411 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sortie-dev/sortie/internal/transfer"
+)
+
+// Object states, as the journal numbers them.
+const (
+	StateStarted = 1
+	StateDone    = 2
+	StateFailed  = 3
+	StateDeleted = 4
+)
+
+const (
+	// batchSize ops are committed in one transaction (and one round
+	// trip: they are sent as a pipeline).
+	batchSize = 2000
+	// maxPending ops wait at most; past it, the method that adds one
+	// commits the batch itself, so that a slow database slows the run
+	// down instead of filling memory.
+	maxPending = 4 * batchSize
+	// flushEvery bounds how long a record waits before it is committed.
+	flushEvery = 100 * time.Millisecond
+	// opTimeout bounds the queries of the transfer.Ledger methods, which
+	// take no context.
+	opTimeout = time.Minute
+)
+
+// Scope is what a ledger records for: one partition of one job.
+type Scope struct {
+	Job       string
+	Partition int
+	// Recovering says an earlier attempt at this partition may have lost
+	// its last, uncommitted writes (its worker was killed or cut off;
+	// for River, an attempt after the first): every object the listings
+	// show already copied is then recorded as confirmed. Without it a
+	// no-op run writes nothing per object.
+	Recovering bool
+}
+
+// Ledger is one partition's record in the coordinator's database: it
+// implements transfer.Ledger. Writes are buffered and committed in
+// batches, by a goroutine, at Flush and FlushTx, and at Close;
+// UploadStarted commits before it returns.
+type Ledger struct {
+	pool  *pgxpool.Pool
+	scope Scope
+
+	mu      sync.Mutex
+	pending []op
+	closed  bool
+
+	// commitMu makes batches commit in the order they were taken.
+	commitMu sync.Mutex
+
+	errMu sync.Mutex
+	err   error // the first write error; reported by Flush and Close
+
+	kick     chan struct{} // a full batch waits
+	quit     chan struct{} // closed by Close
+	done     chan struct{} // closed when the flushing goroutine returned
+	closeOne sync.Once
+
+	// unfinished holds the partition's keys an earlier attempt left
+	// started (few: those in flight when it ended).
+	unfinished sync.Map
+	// uploads maps keys to the upload recorded for them (few: those in
+	// flight), so that Unchanged needs no query and an upload ended a
+	// moment ago is not offered again before its end is committed.
+	uploads sync.Map
+}
+
+var _ transfer.Ledger = (*Ledger)(nil)
+
+type op struct {
+	sql  string
+	args []any
+}
+
+// OpenLedger opens the ledger of s in a database Migrate has brought to
+// SchemaVersion (a *SchemaError otherwise). Close it when the attempt
+// ends.
+func OpenLedger(ctx context.Context, pool *pgxpool.Pool, s Scope) (*Ledger, error) {
+	if err := checkSchema(ctx, pool); err != nil {
+		return nil, err
+	}
+	l := &Ledger{pool: pool, scope: s, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	if err := l.load(ctx); err != nil {
+		return nil, fmt.Errorf("open the ledger of job %s partition %d: %w", s.Job, s.Partition, err)
+	}
+	go l.flusher()
+	return l, nil
+}
+
+func (l *Ledger) load(ctx context.Context) error {
+	rows, err := l.pool.Query(ctx, `SELECT key FROM sortie_objects WHERE job = $1 AND partition = $2 AND state = $3`,
+		l.scope.Job, l.scope.Partition, StateStarted)
+	if err != nil {
+		return err
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		l.unfinished.Store(k, struct{}{})
+	}
+	rows, err = l.pool.Query(ctx, `SELECT key, upload_id FROM sortie_uploads WHERE job = $1 AND partition = $2`,
+		l.scope.Job, l.scope.Partition)
+	if err != nil {
+		return err
+	}
+	var k, id string
+	_, err = pgx.ForEachRow(rows, []any{&k, &id}, func() error {
+		l.uploads.Store(k, id)
+		return nil
+	})
+	return err
+}
+
+// flusher commits a batch when one is full and every flushEvery.
+func (l *Ledger) flusher() {
+	defer close(l.done)
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.kick:
+		case <-tick.C:
+		case <-l.quit:
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		l.Flush(ctx)
+		cancel()
+	}
+}
+
+func (l *Ledger) send(sql string, args ...any) {
+	l.mu.Lock()
+	if l.closed { // a late write from a cancelled worker is dropped
+		l.mu.Unlock()
+		return
+	}
+	l.pending = append(l.pending, op{sql: sql, args: args})
+	n := len(l.pending)
+	l.mu.Unlock()
+	switch {
+	case n >= maxPending:
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		l.Flush(ctx)
+		cancel()
+	case n >= batchSize:
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// take removes and returns what is pending. Call it with commitMu held.
+func (l *Ledger) take() []op {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.pending
+	l.pending = nil
+	return b
+}
+
+func (l *Ledger) fail(err error) error {
+	err = fmt.Errorf("write the ledger of job %s partition %d: %w", l.scope.Job, l.scope.Partition, err)
+	l.errMu.Lock()
+	defer l.errMu.Unlock()
+	if l.err == nil {
+		l.err = err
+	}
+	return err
+}
+
+// Err returns the first write error, if any.
+func (l *Ledger) Err() error {
+	l.errMu.Lock()
+	defer l.errMu.Unlock()
+	return l.err
+}
+
+// apply sends a batch through tx as one pipeline.
+func apply(ctx context.Context, tx pgx.Tx, batch []op) error {
+	var b pgx.Batch
+	for _, o := range batch {
+		b.Queue(o.sql, o.args...)
+	}
+	return tx.SendBatch(ctx, &b).Close()
+}
+
+// Flush commits everything recorded so far, in a transaction of its own,
+// and returns the first write error. A batch that failed is not tried
+// again (the journal does the same): the next attempt at the partition
+// finds what it lost.
+func (l *Ledger) Flush(ctx context.Context) error {
+	l.commitMu.Lock()
+	defer l.commitMu.Unlock()
+	if batch := l.take(); len(batch) > 0 {
+		if err := pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error { return apply(ctx, tx, batch) }); err != nil {
+			l.fail(err)
+		}
+	}
+	return l.Err()
+}
+
+// FlushTx writes everything recorded so far through tx, which the caller
+// commits — with a partition's completion, so that the two are committed
+// together or not at all. If tx is rolled back those records are lost, as
+// a killed worker's last batch is: the next attempt at the partition
+// opens with Recovering. Call it when the partition's work has ended:
+// records made after it may commit before tx does.
+func (l *Ledger) FlushTx(ctx context.Context, tx pgx.Tx) error {
+	l.commitMu.Lock()
+	defer l.commitMu.Unlock()
+	if batch := l.take(); len(batch) > 0 {
+		if err := apply(ctx, tx, batch); err != nil {
+			return l.fail(err)
+		}
+	}
+	return l.Err()
+}
+
+// Close commits what is pending and stops the ledger; records made after
+// it are dropped. It returns the first write error.
+func (l *Ledger) Close(ctx context.Context) error {
+	l.closeOne.Do(func() {
+		close(l.quit)
+		<-l.done
+	})
+	err := l.Flush(ctx)
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	// What a record sent during the last flush left.
+	if ferr := l.Flush(ctx); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// queryCtx bounds a query of a transfer.Ledger method.
+func queryCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
+
+// Resumable implements transfer.Ledger.
+func (l *Ledger) Resumable(key, srcETag string, size int64) (transfer.Upload, bool) {
+	current, ok := l.uploads.Load(key)
+	if !ok {
+		return transfer.Upload{}, false
+	}
+	ctx, cancel := queryCtx()
+	defer cancel()
+	var u transfer.Upload
+	err := l.pool.QueryRow(ctx, `SELECT upload_id, src_etag, opaque, size, part_size, parts, by_number
+		FROM sortie_uploads WHERE job = $1 AND key = $2`, l.scope.Job, key).
+		Scan(&u.ID, &u.SrcETag, &u.Opaque, &u.Size, &u.PartSize, &u.Parts, &u.ByNumber)
+	if err != nil || u.ID != current.(string) || u.SrcETag != srcETag || u.Size != size {
+		return transfer.Upload{}, false
+	}
+	rows, err := l.pool.Query(ctx, `SELECT number, etag, md5, size, hash_state FROM sortie_parts
+		WHERE job = $1 AND key = $2 AND upload_id = $3`, l.scope.Job, key, u.ID)
+	if err != nil {
+		return transfer.Upload{}, false
+	}
+	u.Done = map[int]transfer.DonePart{}
+	var p transfer.DonePart
+	_, err = pgx.ForEachRow(rows, []any{&p.Number, &p.ETag, &p.MD5, &p.Size, &p.HashState}, func() error {
+		u.Done[p.Number] = p
+		p = transfer.DonePart{}
+		return nil
+	})
+	return u, err == nil
+}
+
+// Started implements transfer.Ledger.
+func (l *Ledger) Started(key string, size int64, srcETag string) {
+	t := time.Now()
+	l.send(`INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, started, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)
+		ON CONFLICT (job, key) DO UPDATE SET partition = excluded.partition, size = excluded.size,
+		src_etag = excluded.src_etag, state = excluded.state, attempts = sortie_objects.attempts + 1, reason = '',
+		started = excluded.started, updated = excluded.updated`,
+		l.scope.Job, key, l.scope.Partition, size, srcETag, StateStarted, t)
+}
+
+// UploadStarted implements transfer.Ledger: the record is committed before
+// it returns, since parts must not be sent for an upload no attempt could
+// find.
+func (l *Ledger) UploadStarted(key string, u transfer.Upload) error {
+	if l.isClosed() {
+		return errors.New("record the upload of " + key + ": the ledger is closed")
+	}
+	l.uploads.Store(key, u.ID)
+	l.send(`DELETE FROM sortie_parts WHERE job = $1 AND key = $2`, l.scope.Job, key)
+	l.send(`INSERT INTO sortie_uploads (job, key, partition, upload_id, src_etag, opaque, size, part_size, parts, by_number, started)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (job, key) DO UPDATE SET partition = excluded.partition, upload_id = excluded.upload_id,
+		src_etag = excluded.src_etag, opaque = excluded.opaque, size = excluded.size, part_size = excluded.part_size,
+		parts = excluded.parts, by_number = excluded.by_number, started = excluded.started`,
+		l.scope.Job, key, l.scope.Partition, u.ID, u.SrcETag, u.Opaque, u.Size, u.PartSize, u.Parts, u.ByNumber, time.Now())
+	ctx, cancel := queryCtx()
+	defer cancel()
+	return l.Flush(ctx)
+}
+
+func (l *Ledger) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// PartDone implements transfer.Ledger.
+func (l *Ledger) PartDone(key, uploadID string, p transfer.DonePart) {
+	l.send(`INSERT INTO sortie_parts (job, key, upload_id, number, etag, md5, size, hash_state)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (job, key, upload_id, number) DO UPDATE SET etag = excluded.etag, md5 = excluded.md5,
+		size = excluded.size, hash_state = excluded.hash_state`,
+		l.scope.Job, key, uploadID, p.Number, p.ETag, p.MD5, p.Size, p.HashState)
+}
+
+// UploadEnded implements transfer.Ledger.
+func (l *Ledger) UploadEnded(key, uploadID string) {
+	l.uploads.CompareAndDelete(key, uploadID)
+	l.send(`DELETE FROM sortie_parts WHERE job = $1 AND key = $2 AND upload_id = $3`, l.scope.Job, key, uploadID)
+	l.send(`DELETE FROM sortie_uploads WHERE job = $1 AND key = $2 AND upload_id = $3`, l.scope.Job, key, uploadID)
+}
+
+// Done implements transfer.Ledger.
+func (l *Ledger) Done(key string, size int64, dstETag string) {
+	l.send(`UPDATE sortie_objects SET state = $3, dst_etag = $4, size = $5, reason = '', updated = $6
+		WHERE job = $1 AND key = $2`, l.scope.Job, key, StateDone, dstETag, size, time.Now())
+}
+
+// Unchanged implements transfer.Ledger.
+func (l *Ledger) Unchanged(key string, size int64, dstETag string) string {
+	if _, ok := l.unfinished.LoadAndDelete(key); ok || l.scope.Recovering {
+		// When recovering, most rows already say so: leave those alone
+		// rather than write a new version of each.
+		l.send(`INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, dst_etag, updated)
+			VALUES ($1, $2, $3, $4, '', $5, $6, $7)
+			ON CONFLICT (job, key) DO UPDATE SET state = excluded.state, size = excluded.size,
+			dst_etag = excluded.dst_etag, reason = '', updated = excluded.updated
+			WHERE sortie_objects.state <> excluded.state OR sortie_objects.size <> excluded.size
+			OR sortie_objects.dst_etag <> excluded.dst_etag OR sortie_objects.reason <> ''`,
+			l.scope.Job, key, l.scope.Partition, size, StateDone, dstETag, time.Now())
+	}
+	if id, ok := l.uploads.Load(key); ok {
+		return id.(string)
+	}
+	return ""
+}
+
+// Failed implements transfer.Ledger.
+func (l *Ledger) Failed(key, reason string) {
+	l.send(`INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, reason, updated)
+		VALUES ($1, $2, $3, 0, '', $4, 1, $5, $6)
+		ON CONFLICT (job, key) DO UPDATE SET state = excluded.state, reason = excluded.reason, updated = excluded.updated`,
+		l.scope.Job, key, l.scope.Partition, StateFailed, reason, time.Now())
+}
+
+// Deleted implements transfer.Ledger.
+func (l *Ledger) Deleted(key string) {
+	l.send(`INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, updated)
+		VALUES ($1, $2, $3, 0, '', $4, $5)
+		ON CONFLICT (job, key) DO UPDATE SET state = excluded.state, updated = excluded.updated`,
+		l.scope.Job, key, l.scope.Partition, StateDeleted, time.Now())
+}
+
+// VersionDone implements transfer.Ledger.
+func (l *Ledger) VersionDone(key, srcID, dstID string, marker bool) {
+	l.send(`INSERT INTO sortie_versions (job, key, src_version, dst_version, marker, updated)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (job, key, src_version) DO UPDATE SET dst_version = excluded.dst_version,
+		marker = excluded.marker, updated = excluded.updated`,
+		l.scope.Job, key, srcID, dstID, marker, time.Now())
+}
+
+// Carried implements transfer.Ledger. It reads what was committed, by
+// earlier attempts and this one; a key's entries are written by one
+// worker, after it asked.
+func (l *Ledger) Carried(key string) map[string]string {
+	ctx, cancel := queryCtx()
+	defer cancel()
+	rows, err := l.pool.Query(ctx, `SELECT src_version, dst_version FROM sortie_versions WHERE job = $1 AND key = $2`,
+		l.scope.Job, key)
+	if err != nil {
+		return nil // the destination's metadata then tells
+	}
+	m := map[string]string{}
+	var s, d string
+	if _, err := pgx.ForEachRow(rows, []any{&s, &d}, func() error { m[s] = d; return nil }); err != nil {
+		return nil
+	}
+	return m
+}
