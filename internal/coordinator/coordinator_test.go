@@ -3,6 +3,7 @@ package coordinator_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -150,4 +151,56 @@ func TestJobsAreSeparate(t *testing.T) {
 
 func bigUploadOf(id string) transfer.Upload {
 	return transfer.Upload{ID: id, SrcETag: "e", Size: 10, PartSize: 5, Parts: 2}
+}
+
+// A batch sends the records of many keys as a few set-based statements;
+// the records of one key still apply in the order they were made.
+func TestBatchKeepsEachKeysOrder(t *testing.T) {
+	ctx := context.Background()
+	p := pool(t)
+	l, err := coordinator.OpenLedger(ctx, p, coordinator.Scope{Job: "order", Partition: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3000 {
+		k := fmt.Sprintf("k%04d", i)
+		l.Started(k, int64(i), "s")
+		switch i % 3 {
+		case 0:
+			l.Done(k, int64(i), "d")
+		case 1: // failed, then retried and done, all in one batch
+			l.Failed(k, "boom")
+			l.Started(k, int64(i), "s")
+			l.Done(k, int64(i), "d2")
+		case 2: // done, then started again and left so
+			l.Done(k, int64(i), "d")
+			l.Started(k, int64(i), "s")
+		}
+	}
+	if err := l.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := p.Query(ctx, `SELECT key, state, attempts, dst_etag, reason, size, partition FROM sortie_objects WHERE job = 'order' ORDER BY key`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key, etag, reason string
+	var state, attempts, partition int
+	var size int64
+	n := 0
+	_, err = pgx.ForEachRow(rows, []any{&key, &state, &attempts, &etag, &reason, &size, &partition}, func() error {
+		want := map[int]struct {
+			state, attempts int
+			etag            string
+		}{0: {coordinator.StateDone, 1, "d"}, 1: {coordinator.StateDone, 2, "d2"}, 2: {coordinator.StateStarted, 2, "d"}}[n%3]
+		if state != want.state || attempts != want.attempts || etag != want.etag || reason != "" || size != int64(n) || partition != 2 {
+			t.Errorf("%s: state %d, attempts %d, dst etag %q, reason %q, size %d, partition %d; want %d, %d, %q, no reason, %d, 2",
+				key, state, attempts, etag, reason, size, partition, want.state, want.attempts, want.etag, n)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != 3000 {
+		t.Fatalf("read %d rows, %v; want 3000", n, err)
+	}
 }

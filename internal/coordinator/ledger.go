@@ -82,9 +82,14 @@ type Ledger struct {
 
 var _ transfer.Ledger = (*Ledger)(nil)
 
+// op is one record: a statement on the rows of one key (args[1]).
 type op struct {
 	sql  string
 	args []any
+	// set, if not empty, is the statement that records many ops of this
+	// sql, for distinct keys, at once: it takes an array per argument of
+	// sql, in the same order.
+	set string
 }
 
 // OpenLedger opens the ledger of s in a database Migrate has brought to
@@ -146,13 +151,17 @@ func (l *Ledger) flusher() {
 	}
 }
 
-func (l *Ledger) send(sql string, args ...any) {
+func (l *Ledger) send(sql string, args ...any) { l.sendOp(op{sql: sql, args: args}) }
+
+func (l *Ledger) sendSet(set, sql string, args ...any) { l.sendOp(op{sql: sql, args: args, set: set}) }
+
+func (l *Ledger) sendOp(o op) {
 	l.mu.Lock()
 	if l.closed { // a late write from a cancelled worker is dropped
 		l.mu.Unlock()
 		return
 	}
-	l.pending = append(l.pending, op{sql: sql, args: args})
+	l.pending = append(l.pending, o)
 	n := len(l.pending)
 	l.mu.Unlock()
 	switch {
@@ -194,13 +203,78 @@ func (l *Ledger) Err() error {
 	return l.err
 }
 
-// apply sends a batch through tx as one pipeline.
+// apply sends a batch through tx as one pipeline. Records of different
+// keys commute, so the batch is cut into rounds — a key's n-th record in
+// round n — and within a round the records of one kind go as one
+// set-based statement: the thousands of Started and Done of small objects
+// cost a few statements, not one each.
 func apply(ctx context.Context, tx pgx.Tx, batch []op) error {
-	var b pgx.Batch
+	var rounds [][]op
+	last := make(map[string]int, len(batch))
 	for _, o := range batch {
-		b.Queue(o.sql, o.args...)
+		key := o.args[1].(string)
+		r := 0
+		if p, ok := last[key]; ok {
+			r = p + 1
+		}
+		last[key] = r
+		if r == len(rounds) {
+			rounds = append(rounds, nil)
+		}
+		rounds[r] = append(rounds[r], o)
+	}
+	var b pgx.Batch
+	for _, round := range rounds {
+		groups := map[string][]op{}
+		var order []string
+		for _, o := range round {
+			if o.set == "" {
+				b.Queue(o.sql, o.args...)
+				continue
+			}
+			if _, ok := groups[o.set]; !ok {
+				order = append(order, o.set)
+			}
+			groups[o.set] = append(groups[o.set], o)
+		}
+		for _, set := range order {
+			if g := groups[set]; len(g) == 1 {
+				b.Queue(g[0].sql, g[0].args...)
+			} else {
+				b.Queue(set, columns(g)...)
+			}
+		}
 	}
 	return tx.SendBatch(ctx, &b).Close()
+}
+
+// columns turns the arguments of ops of one kind into one array per
+// argument.
+func columns(g []op) []any {
+	cols := make([]any, len(g[0].args))
+	for i, a := range g[0].args {
+		switch a.(type) {
+		case string:
+			cols[i] = column(g, i, func(a any) string { return a.(string) })
+		case int64:
+			cols[i] = column(g, i, func(a any) int64 { return a.(int64) })
+		case int:
+			cols[i] = column(g, i, func(a any) int64 { return int64(a.(int)) })
+		case time.Time:
+			cols[i] = column(g, i, func(a any) time.Time { return a.(time.Time) })
+		default:
+			panic(fmt.Sprintf("coordinator: no array form for %T", a))
+		}
+	}
+	return cols
+}
+
+func column[T any](g []op, i int, conv func(any) T) []T {
+	c := make([]T, len(g))
+	for j, o := range g {
+		c[j] = conv(o.args[i])
+	}
+	return c
 }
 
 // Flush commits everything recorded so far, in a transaction of its own,
@@ -288,14 +362,34 @@ func (l *Ledger) Resumable(key, srcETag string, size int64) (transfer.Upload, bo
 	return u, err == nil
 }
 
+const (
+	startedConflict = `ON CONFLICT (job, key) DO UPDATE SET partition = excluded.partition, size = excluded.size,
+		src_etag = excluded.src_etag, state = excluded.state, attempts = sortie_objects.attempts + 1, reason = '',
+		started = excluded.started, updated = excluded.updated`
+	startedSet = `INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, started, updated)
+		SELECT u.job, u.key, u.partition, u.size, u.src_etag, u.state, 1, u.t, u.t
+		FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::text[], $6::smallint[], $7::timestamptz[])
+		AS u(job, key, partition, size, src_etag, state, t) ` + startedConflict
+	doneSet = `UPDATE sortie_objects AS o SET state = u.state, dst_etag = u.dst_etag, size = u.size, reason = '', updated = u.t
+		FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::bigint[], $6::timestamptz[])
+		AS u(job, key, state, dst_etag, size, t) WHERE o.job = u.job AND o.key = u.key`
+	// When recovering, most rows already say so: leave those alone rather
+	// than write a new version of each.
+	unchangedConflict = `ON CONFLICT (job, key) DO UPDATE SET state = excluded.state, size = excluded.size,
+		dst_etag = excluded.dst_etag, reason = '', updated = excluded.updated
+		WHERE sortie_objects.state <> excluded.state OR sortie_objects.size <> excluded.size
+		OR sortie_objects.dst_etag <> excluded.dst_etag OR sortie_objects.reason <> ''`
+	unchangedSet = `INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, dst_etag, updated)
+		SELECT u.job, u.key, u.partition, u.size, '', u.state, u.dst_etag, u.t
+		FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::smallint[], $6::text[], $7::timestamptz[])
+		AS u(job, key, partition, size, state, dst_etag, t) ` + unchangedConflict
+)
+
 // Started implements transfer.Ledger.
 func (l *Ledger) Started(key string, size int64, srcETag string) {
 	t := time.Now()
-	l.send(`INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, started, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)
-		ON CONFLICT (job, key) DO UPDATE SET partition = excluded.partition, size = excluded.size,
-		src_etag = excluded.src_etag, state = excluded.state, attempts = sortie_objects.attempts + 1, reason = '',
-		started = excluded.started, updated = excluded.updated`,
+	l.sendSet(startedSet, `INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, started, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) `+startedConflict,
 		l.scope.Job, key, l.scope.Partition, size, srcETag, StateStarted, t)
 }
 
@@ -343,21 +437,15 @@ func (l *Ledger) UploadEnded(key, uploadID string) {
 
 // Done implements transfer.Ledger.
 func (l *Ledger) Done(key string, size int64, dstETag string) {
-	l.send(`UPDATE sortie_objects SET state = $3, dst_etag = $4, size = $5, reason = '', updated = $6
+	l.sendSet(doneSet, `UPDATE sortie_objects SET state = $3, dst_etag = $4, size = $5, reason = '', updated = $6
 		WHERE job = $1 AND key = $2`, l.scope.Job, key, StateDone, dstETag, size, time.Now())
 }
 
 // Unchanged implements transfer.Ledger.
 func (l *Ledger) Unchanged(key string, size int64, dstETag string) string {
 	if _, ok := l.unfinished.LoadAndDelete(key); ok || l.scope.Recovering {
-		// When recovering, most rows already say so: leave those alone
-		// rather than write a new version of each.
-		l.send(`INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, dst_etag, updated)
-			VALUES ($1, $2, $3, $4, '', $5, $6, $7)
-			ON CONFLICT (job, key) DO UPDATE SET state = excluded.state, size = excluded.size,
-			dst_etag = excluded.dst_etag, reason = '', updated = excluded.updated
-			WHERE sortie_objects.state <> excluded.state OR sortie_objects.size <> excluded.size
-			OR sortie_objects.dst_etag <> excluded.dst_etag OR sortie_objects.reason <> ''`,
+		l.sendSet(unchangedSet, `INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, dst_etag, updated)
+			VALUES ($1, $2, $3, $4, '', $5, $6, $7) `+unchangedConflict,
 			l.scope.Job, key, l.scope.Partition, size, StateDone, dstETag, time.Now())
 	}
 	if id, ok := l.uploads.Load(key); ok {
