@@ -110,6 +110,14 @@ type Database struct {
 	Class   string `json:"class"`
 	GiB     int64  `json:"gib"`
 	MultiAZ bool   `json:"multi_az"`
+	// Address and Port are the instance's endpoint; MasterUser its master
+	// user name; DBName the database created with it ("" when none was).
+	Address    string `json:"address,omitempty"`
+	Port       int32  `json:"port,omitempty"`
+	MasterUser string `json:"master_user,omitempty"`
+	DBName     string `json:"db_name,omitempty"`
+	// IAMAuth says logins may use IAM authentication tokens.
+	IAMAuth bool `json:"iam_auth,omitempty"`
 }
 
 // IAM counts the account's identities and policies.

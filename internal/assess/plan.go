@@ -1,11 +1,14 @@
 package assess
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
+	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -183,6 +186,34 @@ type Item struct {
 	// its own; BucketMap the OLD=NEW that carries it.
 	NewName   string `json:"new_name,omitempty"`
 	BucketMap string `json:"bucket_map,omitempty"`
+}
+
+// dbPlanCommand is the sortie db plan command for an RDS instance sortie
+// can move (PostgreSQL, MySQL, MariaDB), from its endpoint, master user
+// and database; TARGET-HOST stands for the target's server. "" for another
+// engine or an instance whose endpoint is unknown.
+func dbPlanCommand(db account.Database) string {
+	engine := strings.ToLower(db.Engine)
+	var scheme, name string
+	switch {
+	case strings.Contains(engine, "postgres"):
+		scheme, name = "postgres", cmp.Or(db.DBName, "postgres")
+	case strings.Contains(engine, "mysql"), strings.Contains(engine, "mariadb"):
+		scheme, name = "mysql", db.DBName
+	}
+	if scheme == "" || db.Address == "" {
+		return ""
+	}
+	host := db.Address
+	if db.Port != 0 {
+		host = net.JoinHostPort(db.Address, strconv.Itoa(int(db.Port)))
+	}
+	user := cmp.Or(db.MasterUser, "USER")
+	cmd := fmt.Sprintf("sortie db plan %s://%s@%s/%s %s://sortie@TARGET-HOST/%s", scheme, user, host, name, scheme, name)
+	if db.IAMAuth {
+		cmd += " [--from-profile PROFILE]"
+	}
+	return cmd
 }
 
 // MaxEffort is the top of the effort scale: a project of its own.
@@ -564,6 +595,9 @@ func items(inv *account.Inventory, t Target, d *DataPlan, l lang.Lang) []Item {
 		}
 		if db.MultiAZ {
 			it.Flags = append(it.Flags, tr("database.multiaz"))
+		}
+		if cmd := dbPlanCommand(db); cmd != "" {
+			it.Flags = append(it.Flags, tr("database.plan", cmd))
 		}
 		out = append(out, it)
 	}

@@ -346,3 +346,36 @@ func TestBucketListingRefused(t *testing.T) {
 		t.Errorf("settings refused: sizes %q fits %v", p.Data.Sizes, p.Data.Waiver.Fits)
 	}
 }
+
+// Each RDS instance sortie can move names the pre-flight to run, from its
+// endpoint, master user and database (the sample account's, as
+// describe-db-instances gives them); IAM authentication adds the profile
+// flag; an engine sortie does not move gets none.
+func TestDatabasesNameTheirPreflight(t *testing.T) {
+	for _, tc := range []struct {
+		db   account.Database
+		want string
+	}{
+		{account.Database{Engine: "postgres", Address: "moodle-db.c9akciq32.ca-central-1.rds.amazonaws.com", Port: 5432, MasterUser: "moodleadmin", DBName: "moodle", IAMAuth: true},
+			"sortie db plan postgres://moodleadmin@moodle-db.c9akciq32.ca-central-1.rds.amazonaws.com:5432/moodle postgres://sortie@TARGET-HOST/moodle [--from-profile PROFILE]"},
+		{account.Database{Engine: "mariadb", Address: "wiki.x.eu-west-3.rds.amazonaws.com", Port: 3306, MasterUser: "admin"},
+			"sortie db plan mysql://admin@wiki.x.eu-west-3.rds.amazonaws.com:3306/ mysql://sortie@TARGET-HOST/"},
+		{account.Database{Engine: "aurora-postgresql", Address: "c.cluster-x.ca-central-1.rds.amazonaws.com", Port: 5432, MasterUser: "m"},
+			"sortie db plan postgres://m@c.cluster-x.ca-central-1.rds.amazonaws.com:5432/postgres postgres://sortie@TARGET-HOST/postgres"},
+		{account.Database{Engine: "oracle-ee", Address: "o.x.rds.amazonaws.com", Port: 1521}, ""},
+		{account.Database{Engine: "postgres"}, ""},
+	} {
+		inv := &account.Inventory{Databases: []account.Database{tc.db}}
+		got := ""
+		for _, it := range plan(inv, nil, lang.English).Items {
+			for _, f := range it.Flags {
+				if _, cmd, ok := strings.Cut(f, "first, the pre-flight (read-only): "); ok {
+					got = cmd
+				}
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: %q\nwant %q", tc.db.Engine, got, tc.want)
+		}
+	}
+}

@@ -468,9 +468,14 @@ func collectRegion(ctx context.Context, r reader, inv *account.Inventory, region
 		problem("rds", region, err)
 	} else {
 		for _, d := range out.DBInstances {
-			inv.Databases = append(inv.Databases, account.Database{ID: aws.ToString(d.DBInstanceIdentifier), Region: region,
+			db := account.Database{ID: aws.ToString(d.DBInstanceIdentifier), Region: region,
 				Engine: aws.ToString(d.Engine), Version: aws.ToString(d.EngineVersion), Class: aws.ToString(d.DBInstanceClass),
-				GiB: int64(aws.ToInt32(d.AllocatedStorage)), MultiAZ: aws.ToBool(d.MultiAZ)})
+				GiB: int64(aws.ToInt32(d.AllocatedStorage)), MultiAZ: aws.ToBool(d.MultiAZ),
+				MasterUser: aws.ToString(d.MasterUsername), DBName: aws.ToString(d.DBName), IAMAuth: aws.ToBool(d.IAMDatabaseAuthenticationEnabled)}
+			if e := d.Endpoint; e != nil {
+				db.Address, db.Port = aws.ToString(e.Address), aws.ToInt32(e.Port)
+			}
+			inv.Databases = append(inv.Databases, db)
 		}
 	}
 	if out, err := r.Functions(ctx, region); err != nil {
