@@ -58,6 +58,7 @@ type Ledger struct {
 
 	mu      sync.Mutex
 	pending []op
+	last    map[string]int // the index in pending of each key's last record
 	closed  bool
 
 	// commitMu makes batches commit in the order they were taken.
@@ -90,6 +91,9 @@ type op struct {
 	// sql, for distinct keys, at once: it takes an array per argument of
 	// sql, in the same order.
 	set string
+	// started marks a Started record, which a Done made before it was
+	// taken turns into one record of both.
+	started bool
 }
 
 // OpenLedger opens the ledger of s in a database Migrate has brought to
@@ -161,9 +165,19 @@ func (l *Ledger) sendOp(o op) {
 		l.mu.Unlock()
 		return
 	}
+	if l.last == nil {
+		l.last = map[string]int{}
+	}
+	l.last[o.args[1].(string)] = len(l.pending)
 	l.pending = append(l.pending, o)
 	n := len(l.pending)
 	l.mu.Unlock()
+	l.pressure(n)
+}
+
+// pressure starts a commit when a batch is full, and makes the caller
+// wait for one when too much waits.
+func (l *Ledger) pressure(n int) {
 	switch {
 	case n >= maxPending:
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
@@ -183,6 +197,7 @@ func (l *Ledger) take() []op {
 	defer l.mu.Unlock()
 	b := l.pending
 	l.pending = nil
+	clear(l.last)
 	return b
 }
 
@@ -373,6 +388,16 @@ const (
 	doneSet = `UPDATE sortie_objects AS o SET state = u.state, dst_etag = u.dst_etag, size = u.size, reason = '', updated = u.t
 		FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::bigint[], $6::timestamptz[])
 		AS u(job, key, state, dst_etag, size, t) WHERE o.job = u.job AND o.key = u.key`
+	// copied is a Started and its Done in one.
+	copiedConflict = `ON CONFLICT (job, key) DO UPDATE SET partition = excluded.partition, size = excluded.size,
+		src_etag = excluded.src_etag, state = excluded.state, attempts = sortie_objects.attempts + 1, reason = '',
+		dst_etag = excluded.dst_etag, started = excluded.started, updated = excluded.updated`
+	copiedSQL = `INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, dst_etag, started, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9) ` + copiedConflict
+	copiedSet = `INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, dst_etag, started, updated)
+		SELECT u.job, u.key, u.partition, u.size, u.src_etag, u.state, 1, u.dst_etag, u.started, u.t
+		FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[], $5::text[], $6::smallint[], $7::text[],
+		$8::timestamptz[], $9::timestamptz[]) AS u(job, key, partition, size, src_etag, state, dst_etag, started, t) ` + copiedConflict
 	// When recovering, most rows already say so: leave those alone rather
 	// than write a new version of each.
 	unchangedConflict = `ON CONFLICT (job, key) DO UPDATE SET state = excluded.state, size = excluded.size,
@@ -388,9 +413,9 @@ const (
 // Started implements transfer.Ledger.
 func (l *Ledger) Started(key string, size int64, srcETag string) {
 	t := time.Now()
-	l.sendSet(startedSet, `INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, started, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) `+startedConflict,
-		l.scope.Job, key, l.scope.Partition, size, srcETag, StateStarted, t)
+	l.sendOp(op{set: startedSet, started: true, sql: `INSERT INTO sortie_objects (job, key, partition, size, src_etag, state, attempts, started, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) ` + startedConflict,
+		args: []any{l.scope.Job, key, l.scope.Partition, size, srcETag, StateStarted, t}})
 }
 
 // UploadStarted implements transfer.Ledger: the record is committed before
@@ -435,10 +460,22 @@ func (l *Ledger) UploadEnded(key, uploadID string) {
 	l.send(`DELETE FROM sortie_uploads WHERE job = $1 AND key = $2 AND upload_id = $3`, l.scope.Job, key, uploadID)
 }
 
-// Done implements transfer.Ledger.
+// Done implements transfer.Ledger. A small object's Started and Done are
+// usually made within one batch: they become one record, one row version
+// instead of two.
 func (l *Ledger) Done(key string, size int64, dstETag string) {
+	t := time.Now()
+	l.mu.Lock()
+	if i, ok := l.last[key]; ok && l.pending[i].started {
+		st := l.pending[i].args // job, key, partition, size, src etag, state, time
+		l.pending[i] = op{sql: copiedSQL, set: copiedSet,
+			args: []any{l.scope.Job, key, l.scope.Partition, size, st[4], StateDone, dstETag, st[6], t}}
+		l.mu.Unlock()
+		return
+	}
+	l.mu.Unlock()
 	l.sendSet(doneSet, `UPDATE sortie_objects SET state = $3, dst_etag = $4, size = $5, reason = '', updated = $6
-		WHERE job = $1 AND key = $2`, l.scope.Job, key, StateDone, dstETag, size, time.Now())
+		WHERE job = $1 AND key = $2`, l.scope.Job, key, StateDone, dstETag, size, t)
 }
 
 // Unchanged implements transfer.Ledger.
