@@ -153,7 +153,7 @@ func endpoint(t *testing.T, url string) database.Endpoint {
 	return ep
 }
 
-func conn(t *testing.T, ctx context.Context, url string) *pgx.Conn {
+func conn(t testing.TB, ctx context.Context, url string) *pgx.Conn {
 	t.Helper()
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
