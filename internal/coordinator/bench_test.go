@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/sortie-dev/sortie/internal/coordinator"
@@ -45,4 +46,39 @@ func BenchmarkLedger(b *testing.B) {
 		defer l.Close(ctx)
 		run(b, l, func() error { return l.Flush(ctx) })
 	})
+}
+
+// Workers share one database: 1, 2 and 3 ledgers (partitions of one job)
+// recording at once, objects/s in all.
+func BenchmarkLedgerWorkers(b *testing.B) {
+	ctx := context.Background()
+	p := pool(b)
+	for _, workers := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("postgres-%d", workers), func(b *testing.B) {
+			ledgers := make([]*coordinator.Ledger, workers)
+			for w := range ledgers {
+				l, err := coordinator.OpenLedger(ctx, p, coordinator.Scope{Job: fmt.Sprintf("bench-%d-%d", workers, b.N), Partition: w})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ledgers[w] = l
+			}
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for w, l := range ledgers {
+				wg.Go(func() {
+					for i := w; i < b.N; i += workers {
+						key := fmt.Sprintf("dataset/part-%02d/object-%08d.bin", w, i)
+						l.Started(key, 4096, "0123456789abcdef0123456789abcdef")
+						l.Done(key, 4096, "0123456789abcdef0123456789abcdef")
+					}
+					if err := l.Close(ctx); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
 }
