@@ -204,3 +204,24 @@ func TestBatchKeepsEachKeysOrder(t *testing.T) {
 		t.Fatalf("read %d rows, %v; want 3000", n, err)
 	}
 }
+
+// A run interrupted (its context cancelled) still commits what it did on
+// closing: the next attempt continues from it.
+func TestCloseAfterCancel(t *testing.T) {
+	p := pool(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	l, err := coordinator.OpenLedger(ctx, p, coordinator.Scope{Job: "cancelled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Started("a", 1, "s")
+	l.Done("a", 1, "d")
+	cancel()
+	if err := l.Close(ctx); err != nil {
+		t.Fatalf("Close after cancel: %v", err)
+	}
+	var state int
+	if err := p.QueryRow(context.Background(), `SELECT state FROM sortie_objects WHERE job = 'cancelled' AND key = 'a'`).Scan(&state); err != nil || state != coordinator.StateDone {
+		t.Errorf("a: state %d, %v; want %d", state, err, coordinator.StateDone)
+	}
+}

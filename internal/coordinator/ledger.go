@@ -325,8 +325,12 @@ func (l *Ledger) FlushTx(ctx context.Context, tx pgx.Tx) error {
 }
 
 // Close commits what is pending and stops the ledger; records made after
-// it are dropped. It returns the first write error.
+// it are dropped. It returns the first write error. A cancelled ctx does
+// not stop the last commit (a run interrupted keeps what it did, for the
+// next attempt to continue): only its values are used, with a timeout.
 func (l *Ledger) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
 	l.closeOne.Do(func() {
 		close(l.quit)
 		<-l.done
