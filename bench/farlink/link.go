@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -36,6 +38,18 @@ type link struct {
 	reqs  map[string]int64 // request lines seen client → server, by kind
 	// first and last request line seen since the last snapshot
 	first, last time.Time
+	// trace, when set, gets a line for each request: seconds since
+	// traceStart, traceName, the connection's number, the request target.
+	trace      io.Writer
+	traceName  string
+	traceStart time.Time
+}
+
+// traceAs names the run that the following requests belong to.
+func (l *link) traceAs(name string) {
+	l.mu.Lock()
+	l.traceName, l.traceStart = name, time.Now()
+	l.mu.Unlock()
 }
 
 // wire is one direction of the link: a queue drained at a fixed rate.
@@ -105,11 +119,11 @@ func (l *link) serve() {
 			c.Close()
 			continue
 		}
-		l.conns.Add(1)
+		id := l.conns.Add(1)
 		var done sync.WaitGroup
 		done.Add(2)
-		go func() { defer done.Done(); l.pipe(s, c, l.up, accepted.Add(3*l.delay), true) }()
-		go func() { defer done.Done(); l.pipe(c, s, l.down, time.Time{}, false) }()
+		go func() { defer done.Done(); l.pipe(s, c, l.up, accepted.Add(3*l.delay), id) }()
+		go func() { defer done.Done(); l.pipe(c, s, l.down, time.Time{}, 0) }()
 		go func() { done.Wait(); c.Close(); s.Close() }()
 	}
 }
@@ -121,8 +135,9 @@ type chunk struct {
 
 // pipe carries src to dst through w. notBefore holds back the first bytes
 // of a new connection until its handshake would have ended (SYN, SYN-ACK,
-// then the data's own one-way trip). count parses request lines.
-func (l *link) pipe(dst, src net.Conn, w *wire, notBefore time.Time, count bool) {
+// then the data's own one-way trip). A non-zero conn (the connection's
+// number) parses request lines.
+func (l *link) pipe(dst, src net.Conn, w *wire, notBefore time.Time, conn int64) {
 	ch := make(chan chunk, 4096)
 	inFlight := semaphore.NewWeighted(window)
 	go func() {
@@ -132,8 +147,8 @@ func (l *link) pipe(dst, src net.Conn, w *wire, notBefore time.Time, count bool)
 			b := make([]byte, chunkSize)
 			n, err := src.Read(b)
 			if n > 0 {
-				if count {
-					carry = l.countRequests(append(carry, b[:n]...))
+				if conn != 0 {
+					carry = l.countRequests(conn, append(carry, b[:n]...))
 				}
 				inFlight.Acquire(context.Background(), int64(n))
 				sent := w.book(n)
@@ -177,7 +192,7 @@ func (l *link) pipe(dst, src net.Conn, w *wire, notBefore time.Time, count bool)
 // follows the last complete line. It reads the client-to-server stream as
 // lines, which is exact here because nothing sends a body to the far
 // server: the far side is the source, which is only read.
-func (l *link) countRequests(data []byte) []byte {
+func (l *link) countRequests(conn int64, data []byte) []byte {
 	for {
 		i := bytes.Index(data, []byte("\r\n"))
 		if i < 0 {
@@ -187,7 +202,7 @@ func (l *link) countRequests(data []byte) []byte {
 		data = data[i+2:]
 		if !bytes.HasSuffix(line, []byte(" HTTP/1.1")) {
 			if bytes.HasPrefix(bytes.ToLower(line), []byte("range:")) {
-				l.add("(of which with Range)")
+				l.add(conn, "(of which with Range)", nil)
 			}
 			continue
 		}
@@ -208,7 +223,7 @@ func (l *link) countRequests(data []byte) []byte {
 		case len(query) > 0:
 			kind = string(method) + " object ?" + subresource(query)
 		}
-		l.add(kind)
+		l.add(conn, kind, target)
 	}
 	if len(data) > 8<<10 {
 		data = data[len(data)-8<<10:] // no header line is this long
@@ -223,10 +238,13 @@ func subresource(q []byte) string {
 	return string(name)
 }
 
-func (l *link) add(kind string) {
+func (l *link) add(conn int64, kind string, target []byte) {
 	now := time.Now()
 	l.mu.Lock()
 	l.reqs[kind]++
+	if l.trace != nil && target != nil {
+		fmt.Fprintf(l.trace, "%.3f\t%s\t%d\t%s\n", now.Sub(l.traceStart).Seconds(), l.traceName, conn, target)
+	}
 	if kind[0] != '(' {
 		if l.first.IsZero() {
 			l.first = now

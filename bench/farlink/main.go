@@ -78,16 +78,17 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds (each runs every tool once, in alternating order)")
 	rtt := flag.Duration("rtt", 40*time.Millisecond, "the link's round trip")
 	mbit := flag.Float64("mbit", 200, "the link's bandwidth each way, Mbit/s")
+	trace := flag.String("trace", "", "write each request over the link to this file (seconds from the tool's start, tool, connection, target)")
 	sortieBin := flag.String("sortie", "sortie", "sortie binary")
 	rcloneBin := flag.String("rclone", "rclone", "rclone binary")
 	flag.Parse()
-	if err := run(*which, *objects, *largeMiB, *rounds, *rtt, *mbit, *sortieBin, *rcloneBin); err != nil {
+	if err := run(*which, *objects, *largeMiB, *rounds, *rtt, *mbit, *trace, *sortieBin, *rcloneBin); err != nil {
 		fmt.Fprintln(os.Stderr, "farlink:", err)
 		os.Exit(1)
 	}
 }
 
-func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit float64, sortieBin, rcloneBin string) error {
+func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit float64, trace, sortieBin, rcloneBin string) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "sortie-farlink-")
 	if err != nil {
@@ -113,6 +114,14 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 		return err
 	}
 	defer l.Close()
+	if trace != "" {
+		f, err := os.Create(trace)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		l.trace = f
+	}
 	far := &s3test.Server{Kind: "minio-far", Endpoint: "http://" + l.Addr(), AccessKey: src.AccessKey, SecretKey: src.SecretKey}
 	cfg, creds, err := s3test.ProfileFiles(tmp, map[string]*s3test.Server{"src": far, "near": src, "dst": dst})
 	if err != nil {
@@ -148,6 +157,7 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 				return err
 			}
 			before := l.snapshot()
+			l.traceAs(fmt.Sprintf("round%d/%s", r+1, t.name))
 			start := time.Now()
 			res, err := t.run(srcBucket, d)
 			if err != nil {
