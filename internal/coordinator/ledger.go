@@ -275,6 +275,8 @@ func columns(g []op) []any {
 			cols[i] = column(g, i, func(a any) int64 { return a.(int64) })
 		case int:
 			cols[i] = column(g, i, func(a any) int64 { return int64(a.(int)) })
+		case bool:
+			cols[i] = column(g, i, func(a any) bool { return a.(bool) })
 		case time.Time:
 			cols[i] = column(g, i, func(a any) time.Time { return a.(time.Time) })
 		default:
@@ -392,6 +394,10 @@ const (
 	doneSet = `UPDATE sortie_objects AS o SET state = u.state, dst_etag = u.dst_etag, size = u.size, reason = '', updated = u.t
 		FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::bigint[], $6::timestamptz[])
 		AS u(job, key, state, dst_etag, size, t) WHERE o.job = u.job AND o.key = u.key`
+	versionConflict = `ON CONFLICT (job, key, src_version) DO UPDATE SET dst_version = excluded.dst_version,
+		marker = excluded.marker, updated = excluded.updated`
+	versionSet = `INSERT INTO sortie_versions (job, key, src_version, dst_version, marker, updated)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[]) ` + versionConflict
 	// copied is a Started and its Done in one.
 	copiedConflict = `ON CONFLICT (job, key) DO UPDATE SET partition = excluded.partition, size = excluded.size,
 		src_etag = excluded.src_etag, state = excluded.state, attempts = sortie_objects.attempts + 1, reason = '',
@@ -513,11 +519,8 @@ func (l *Ledger) Deleted(key string) {
 
 // VersionDone implements transfer.Ledger.
 func (l *Ledger) VersionDone(key, srcID, dstID string, marker bool) {
-	l.send(`INSERT INTO sortie_versions (job, key, src_version, dst_version, marker, updated)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (job, key, src_version) DO UPDATE SET dst_version = excluded.dst_version,
-		marker = excluded.marker, updated = excluded.updated`,
-		l.scope.Job, key, srcID, dstID, marker, time.Now())
+	l.sendSet(versionSet, `INSERT INTO sortie_versions (job, key, src_version, dst_version, marker, updated)
+		VALUES ($1, $2, $3, $4, $5, $6) `+versionConflict, l.scope.Job, key, srcID, dstID, marker, time.Now())
 }
 
 // Carried implements transfer.Ledger. It reads what was committed, by
