@@ -29,7 +29,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -38,6 +37,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sortie-dev/sortie/bench/internal/measure"
 	"github.com/sortie-dev/sortie/internal/s3test"
 	"github.com/sortie-dev/sortie/internal/store"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
@@ -401,56 +401,8 @@ func (b *bench) report(which string, rounds int, rtt time.Duration, mbit float64
 }
 
 func timed(bin string, env []string, args ...string) (result, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return result{}, err
-	}
-	// Peak RSS is sampled from /proc, as bench/compare does: wait4's
-	// ru_maxrss carries this program's peak into a vforked child.
-	done := make(chan struct{})
-	peak := make(chan int64, 1)
-	go func() {
-		var hwm int64
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			hwm = max(hwm, vmHWM(cmd.Process.Pid))
-			select {
-			case <-done:
-				peak <- hwm
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	err := cmd.Wait()
-	wall := time.Since(start)
-	close(done)
-	rss := <-peak
-	if err != nil {
-		return result{}, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return result{wall: wall, rss: rss, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
-}
-
-// vmHWM reads a process's peak resident set size in KiB, or 0.
-func vmHWM(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kib int64
-			fmt.Sscanf(strings.TrimSpace(v), "%d", &kib)
-			return kib
-		}
-	}
-	return 0
+	wall, rss, cpu, err := measure.Run(bin, env, args...)
+	return result{wall: wall, rss: rss, cpu: cpu}, err
 }
 
 func median(rs []result) result {
