@@ -65,7 +65,11 @@ type Options struct {
 	// ListWorkers lists each side with this many workers over key ranges
 	// (package listing); 0 or 1 lists page after page.
 	ListWorkers int
-	Filter      *filter.Filter
+	// Range, if set, limits the run to the keys in it on both sides: one
+	// partition of a job that many machines share (package coordinator).
+	// Deletions of a sync are then decided for the range alone.
+	Range  listing.Range
+	Filter *filter.Filter
 	// Ledger, if set, records every object's progress durably (the
 	// journal); a run with a ledger keeps interrupted multipart uploads for
 	// the next run to continue instead of aborting them.
@@ -188,6 +192,8 @@ func Run(ctx context.Context, src, dst store.Store, opts Options) (*Summary, err
 	r := newRun(src, dst, opts)
 	var err error
 	switch {
+	case opts.Versions && opts.Range != (listing.Range{}):
+		err = errors.New("a history copy (versions) cannot be limited to a key range yet")
 	case opts.Versions:
 		err = r.historyPhase(ctx)
 	default:
@@ -245,7 +251,10 @@ func (r *run) copyPhase(ctx context.Context) error {
 	var dels []string
 	var listErr error
 	lo := listing.Options{Workers: r.opts.ListWorkers}
-	merged := diff.Merge(gctx, listing.List(gctx, r.src, "", lo), listing.List(gctx, r.dst, "", lo), r.src.String(), r.dst.String(), r.opts.Filter.Match)
+	rg := r.opts.Range
+	srcList := listing.Within(listing.List(gctx, r.src, rg.After, lo), rg)
+	dstList := listing.Within(listing.List(gctx, r.dst, rg.After, lo), rg)
+	merged := diff.Merge(gctx, srcList, dstList, r.src.String(), r.dst.String(), r.opts.Filter.Match)
 	for e, err := range merged {
 		if err != nil {
 			listErr = err

@@ -14,6 +14,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/diff"
 	"github.com/sortie-dev/sortie/internal/event"
 	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/listing"
 	"github.com/sortie-dev/sortie/internal/retry"
 	"github.com/sortie-dev/sortie/internal/store"
 	"github.com/sortie-dev/sortie/internal/store/faulty"
@@ -389,4 +390,37 @@ func TestCutPartReadIsReadAgain(t *testing.T) {
 			sameContent(t, src, dst)
 		})
 	}
+}
+
+// A run limited to a range copies and deletes only the keys in it; the
+// runs of a job's ranges together make the destination the source's.
+func TestRunWithinRange(t *testing.T) {
+	ctx := context.Background()
+	src, dst := mem.New("src"), mem.New("dst")
+	for _, k := range []string{"a/1", "b/1", "b/2", "c/1"} {
+		storetest.Put(t, src, k, body(10, k[0]), store.Metadata{})
+	}
+	for _, k := range []string{"a/9", "b/9", "c/9"} {
+		storetest.Put(t, dst, k, body(10, 1), store.Metadata{})
+	}
+	o := opts()
+	o.Delete = true
+	o.Range = listing.Range{After: "a/\U0010FFFF", Through: "b/\U0010FFFF"}
+	sum, err := Run(ctx, src, dst, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := storetest.Keys(t, dst), []string{"a/9", "b/1", "b/2", "c/9"}; !slices.Equal(got, want) {
+		t.Fatalf("after the range's run the destination holds %q, want %q", got, want)
+	}
+	if sum.SrcObjects != 2 || sum.Copied != 2 || sum.Deleted != 1 {
+		t.Fatalf("got %d listed, %d copied, %d deleted; want 2, 2, 1", sum.SrcObjects, sum.Copied, sum.Deleted)
+	}
+	for _, rg := range []listing.Range{{Through: "a/\U0010FFFF"}, {After: "b/\U0010FFFF"}} {
+		o.Range = rg
+		if _, err := Run(ctx, src, dst, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameContent(t, src, dst)
 }
