@@ -25,6 +25,14 @@
 //   - "When using the CSV file format, the key name is URL-encoded and must
 //     be decoded before you can use it." See decodeKey for how.
 //
+// A Source over one file's objects says the bucket holds only those. A
+// copy from it is safe; a sync that deletes what the source lacks is not,
+// unless the destination's listing is limited to keys that file alone
+// covers (a listing.Range holding that file's keys and no other file's):
+// otherwise it would delete every key the other files list. Source's List
+// starts with a binary search, so listing.Plan and listing.Ranges probe it
+// cheaply.
+//
 // Only CSV reports are read: ORC and Parquet are refused by ParseManifest.
 //
 // Memory: ReadObjects holds one data file's current objects in memory, about

@@ -97,9 +97,9 @@ func (b byKey) Swap(i, j int) {
 // Rows of noncurrent versions (IsLatest false) and delete markers
 // (IsDeleteMarker true) are skipped. Keys are URL-decoded (decodeKey);
 // Size and ETag are filled (the ETag without quotes, as store.Object keeps
-// it), LastModified and StorageClass when the report has them. VersionID is
-// left empty, as a live listing leaves it: the copy then reads the current
-// object, not the version the report saw.
+// it), ModTime (from LastModifiedDate) and StorageClass when the report has
+// them. VersionID is left empty, as a live listing leaves it: the copy then
+// reads the current object, not the version the report saw.
 //
 // A row for another bucket than m.SourceBucket, a malformed row, a key that
 // does not decode to UTF-8 and a key listed twice are errors (*RowError)

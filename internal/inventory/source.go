@@ -58,6 +58,9 @@ var (
 // exactly when inner has them, and never listing's Prober or PrefixLister.
 // Objects that are not in strictly ascending key order are a programming
 // error: Source panics rather than break the listing's contract.
+//
+// The store lists only objects: a sync from it deletes, at a destination
+// listed in full, every key the objects lack (see the package comment).
 func Source(inner store.Store, objects []store.Object) store.Store {
 	for i := 1; i < len(objects); i++ {
 		if objects[i-1].Key >= objects[i].Key {
