@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // SchemaVersion is the version of the sortie_ tables this build reads and
 // writes. A database migrated by a newer sortie is refused.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[i] brings the schema from version i to i+1.
 var migrations = []string{
@@ -71,6 +74,62 @@ CREATE TABLE sortie_versions (
 	PRIMARY KEY (job, key, src_version)
 );
 `,
+	// 2: jobs cut into partitions, their runs, each partition's result in
+	// a run, and the leases of the partitions being worked.
+	`
+CREATE TABLE sortie_jobs (
+	job         text        PRIMARY KEY,
+	command     text        NOT NULL,
+	source      text        NOT NULL,
+	destination text        NOT NULL,
+	spec        jsonb       NOT NULL,
+	created     timestamptz NOT NULL DEFAULT now()
+);
+-- A job's partitions are planned once, at its first run, and kept: a key's
+-- ledger rows stay with the partition that holds it, run after run.
+CREATE TABLE sortie_partitions (
+	job       text    NOT NULL REFERENCES sortie_jobs ON DELETE CASCADE,
+	partition integer NOT NULL,
+	after     text    NOT NULL,
+	through   text,
+	inventory text,
+	PRIMARY KEY (job, partition)
+);
+CREATE TABLE sortie_runs (
+	job     text        NOT NULL REFERENCES sortie_jobs ON DELETE CASCADE,
+	run     integer     NOT NULL,
+	started timestamptz NOT NULL DEFAULT now(),
+	ended   timestamptz,
+	state   text        NOT NULL DEFAULT 'running',
+	PRIMARY KEY (job, run)
+);
+CREATE TABLE sortie_results (
+	job       text        NOT NULL,
+	run       integer     NOT NULL,
+	partition integer     NOT NULL,
+	worker    text        NOT NULL,
+	attempt   integer     NOT NULL,
+	result    jsonb       NOT NULL,
+	finished  timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (job, run, partition),
+	FOREIGN KEY (job, run) REFERENCES sortie_runs ON DELETE CASCADE
+);
+-- The partitions being worked: the worker, its session holding the
+-- partition's advisory lock, and its heartbeat.
+CREATE TABLE sortie_leases (
+	job       text        NOT NULL,
+	partition integer     NOT NULL,
+	run       integer     NOT NULL,
+	worker    text        NOT NULL,
+	backend   integer     NOT NULL,
+	started   timestamptz NOT NULL DEFAULT now(),
+	beat      timestamptz NOT NULL DEFAULT now(),
+	objects   bigint      NOT NULL DEFAULT 0,
+	bytes     bigint      NOT NULL DEFAULT 0,
+	failed    bigint      NOT NULL DEFAULT 0,
+	PRIMARY KEY (job, partition)
+);
+`,
 }
 
 // SchemaError reports a database whose sortie schema this build cannot
@@ -89,14 +148,24 @@ func (e *SchemaError) Error() string {
 const migrateLock = 0x736f72746965 // "sortie"
 
 // Migrate brings the database's sortie_ tables to SchemaVersion, creating
-// them on first use. Concurrent calls wait for each other. A database
-// migrated by a newer sortie is refused with a *SchemaError and left as
-// it is.
+// them on first use, and River's tables to the version this build's River
+// needs. Concurrent calls wait for each other. A database migrated by a
+// newer sortie is refused with a *SchemaError and left as it is.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLock)); err != nil {
-			return fmt.Errorf("migrate the coordinator database: %w", err)
-		}
+	// A session lock, not a transaction's: River applies its migrations
+	// one transaction each (one adds an enum value a later one uses). On
+	// a connection of its own, outside the pool: callers waiting for the
+	// lock must not hold the connections River migrates with.
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("migrate the coordinator database: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLock)); err != nil {
+		return fmt.Errorf("migrate the coordinator database: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrateLock))
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS sortie_schema (
 			version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
 			return fmt.Errorf("migrate the coordinator database: %w", err)
@@ -118,6 +187,18 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// River's own tables (river_job, river_leader, …).
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate River's tables in the coordinator database: %w", err)
+	}
+	return nil
 }
 
 func newer(v int) error {

@@ -1,0 +1,350 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/sortie-dev/sortie/internal/event"
+	"github.com/sortie-dev/sortie/internal/transfer"
+)
+
+// DefaultLease is how long a partition's worker may be silent before
+// another takes the partition over: River rescues a partition's job this
+// long after its attempt began, and a worker whose heartbeat is this old
+// has its session ended.
+const DefaultLease = 5 * time.Minute
+
+// Task is one attempt at one partition, handed to the caller's RunFunc,
+// which copies the partition's keys with Ledger as the run's ledger and
+// Listener among its listeners.
+type Task struct {
+	Job       Job
+	Run       int
+	Partition Partition
+	Attempt   int
+	Ledger    *Ledger
+	// Listener counts what the attempt does, for its heartbeat (what
+	// sortie jobs show reads of a partition in progress).
+	Listener event.Listener
+}
+
+// RunFunc runs one attempt at a partition. It returns an error only for
+// what stops the whole attempt (a failed listing, a source refusing the
+// worker); failures of single objects are in the summary.
+type RunFunc func(ctx context.Context, t Task) (*transfer.Summary, error)
+
+// WorkerOptions configure a worker.
+type WorkerOptions struct {
+	// Name identifies the worker in the leases, the results and River's
+	// jobs; default HOST:PID.
+	Name string
+	// Partitions is how many partitions the worker works at once;
+	// default 1 (each partition's run has its own --workers).
+	Partitions int
+	// Lease: see DefaultLease. Every worker of a job should use the same.
+	Lease time.Duration
+	Run   RunFunc
+	Log   *slog.Logger
+}
+
+// Worker works partitions until stopped.
+type Worker struct {
+	client *river.Client[pgx.Tx]
+}
+
+// StartWorker starts working the coordinator's partitions in the
+// background; Stop it.
+func (c *Coordinator) StartWorker(ctx context.Context, o WorkerOptions) (*Worker, error) {
+	if o.Name == "" {
+		host, _ := os.Hostname()
+		o.Name = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	o.Partitions = max(o.Partitions, 1)
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &partitionWorker{c: c, o: o}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(riverpgxv5.New(c.pool), &river.Config{
+		ID:                   o.Name,
+		Queues:               map[string]river.QueueConfig{Queue: {MaxWorkers: o.Partitions}},
+		Workers:              workers,
+		JobTimeout:           -1, // a partition takes as long as its bytes do; the lease guards it
+		RescueStuckJobsAfter: o.Lease,
+		MaxAttempts:          MaxAttempts,
+		// River's own messages at info are routine (leadership, queues).
+		Logger: slog.New(warnOnly{o.Log.Handler()}),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the worker: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start the worker: %w", err)
+	}
+	return &Worker{client: client}, nil
+}
+
+// Stop stops taking partitions and cancels those in progress, whose next
+// attempt (on any worker) continues from the ledger; it returns when they
+// have stopped.
+func (w *Worker) Stop(ctx context.Context) error {
+	return w.client.StopAndCancel(ctx)
+}
+
+// warnOnly passes on warnings and errors only.
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+type partitionWorker struct {
+	river.WorkerDefaults[PartitionArgs]
+	c *Coordinator
+	o WorkerOptions
+}
+
+// NextRetry implements river.Worker: an attempt that stopped is tried
+// again soon (10 s, 40 s, 90 s, …), not on River's default schedule of
+// hours, since a run is waiting for it.
+func (w *partitionWorker) NextRetry(job *river.Job[PartitionArgs]) time.Time {
+	return time.Now().Add(time.Duration(job.Attempt*job.Attempt) * 10 * time.Second)
+}
+
+// errHeld says another worker holds the partition's lease.
+var errHeld = errors.New("another worker holds the partition")
+
+// errLeaseLost cancels an attempt whose heartbeat failed.
+var errLeaseLost = errors.New("the partition's lease was lost (the coordinator database is unreachable, or another worker took it over)")
+
+func (w *partitionWorker) Work(ctx context.Context, rj *river.Job[PartitionArgs]) error {
+	a := rj.Args
+	job, part, err := w.c.load(ctx, a)
+	if err != nil {
+		return err
+	}
+	l, err := w.c.acquire(ctx, a, w.o)
+	if errors.Is(err, errHeld) {
+		// River rescued the partition from a worker that is still at it
+		// (a partition longer than the lease): leave it to that worker.
+		return river.JobSnooze(w.o.Lease)
+	}
+	if err != nil {
+		return err
+	}
+	defer l.release()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	beats := l.heartbeat(ctx, cancel)
+	defer beats()
+
+	ledger, err := OpenLedger(ctx, w.c.pool, Scope{Job: a.Job, Partition: a.Partition, Recovering: rj.Attempt > 1 || a.Recover})
+	if err != nil {
+		return err
+	}
+	sum, runErr := w.o.Run(ctx, Task{Job: job, Run: a.Run, Partition: part, Attempt: rj.Attempt, Ledger: ledger, Listener: &l.counts})
+	if cause := context.Cause(ctx); errors.Is(cause, errLeaseLost) {
+		runErr = cause
+	}
+	if runErr == nil {
+		runErr = ctx.Err()
+	}
+	if runErr != nil {
+		// What it did is kept for the next attempt, which continues.
+		ledger.Close(ctx)
+		return runErr
+	}
+	res, err := json.Marshal(ResultOf(sum))
+	if err != nil {
+		ledger.Close(ctx)
+		return err
+	}
+	// The partition's last ledger records, its result and its completion
+	// commit together, or not at all (the next attempt then finds the
+	// objects copied and records them).
+	err = pgx.BeginFunc(ctx, w.c.pool, func(tx pgx.Tx) error {
+		if err := ledger.FlushTx(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO sortie_results (job, run, partition, worker, attempt, result) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (job, run, partition) DO UPDATE SET worker = excluded.worker, attempt = excluded.attempt, result = excluded.result, finished = now()`,
+			a.Job, a.Run, a.Partition, w.o.Name, rj.Attempt, res); err != nil {
+			return err
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, rj)
+		if errors.Is(err, river.ErrNotFound) {
+			// The job is no longer running here (rescued meanwhile): the
+			// result stands; River completes or re-runs it, and a re-run
+			// finds nothing to copy.
+			return nil
+		}
+		return err
+	})
+	if cerr := ledger.Close(ctx); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("record partition %d of job %s: %w", a.Partition, a.Job, err)
+	}
+	return nil
+}
+
+// load reads the job and the partition of a.
+func (c *Coordinator) load(ctx context.Context, a PartitionArgs) (Job, Partition, error) {
+	j := Job{ID: a.Job}
+	p := Partition{Number: a.Partition}
+	var through, inventory *string
+	var spec []byte
+	err := c.pool.QueryRow(ctx, `SELECT j.command, j.source, j.destination, j.spec, p.after, p.through, p.inventory
+		FROM sortie_jobs j JOIN sortie_partitions p USING (job) WHERE j.job = $1 AND p.partition = $2`, a.Job, a.Partition).
+		Scan(&j.Command, &j.Source, &j.Destination, &spec, &p.Range.After, &through, &inventory)
+	if err != nil {
+		return j, p, fmt.Errorf("read partition %d of job %s: %w", a.Partition, a.Job, err)
+	}
+	j.Spec = spec
+	if through != nil {
+		p.Range.Through = *through
+	}
+	if inventory != nil {
+		p.Inventory = *inventory
+	}
+	return j, p, nil
+}
+
+// lease is a partition held by this worker: a session of its own holding
+// the partition's advisory lock, which PostgreSQL releases when the
+// session ends (the worker killed, its connection lost), and the
+// partition's row in sortie_leases, whose heartbeat says the session's
+// worker is still alive.
+type lease struct {
+	conn   *pgx.Conn
+	job    string
+	part   int
+	every  time.Duration
+	counts counter
+}
+
+// lockKey is the first half of a partition's advisory lock: the job's.
+func lockKey(job string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(job))
+	return int32(h.Sum32())
+}
+
+func (c *Coordinator) acquire(ctx context.Context, a PartitionArgs, o WorkerOptions) (*lease, error) {
+	conn, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("connect for the lease of partition %d: %w", a.Partition, err)
+	}
+	l := &lease{conn: conn, job: a.Job, part: a.Partition, every: max(o.Lease/5, time.Second)}
+	for try := 0; ; try++ {
+		var got bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, lockKey(a.Job), a.Partition).Scan(&got); err != nil {
+			conn.Close(ctx)
+			return nil, fmt.Errorf("lock partition %d: %w", a.Partition, err)
+		}
+		if got {
+			break
+		}
+		// Held: by a live worker, or by the session of one cut off, whose
+		// heartbeat stopped and whose session PostgreSQL has not noticed
+		// is gone. That session is ended, which frees the lock.
+		var backend int
+		var stale bool
+		err := conn.QueryRow(ctx, `SELECT backend, beat < now() - $3::interval FROM sortie_leases WHERE job = $1 AND partition = $2`,
+			a.Job, a.Partition, o.Lease.String()).Scan(&backend, &stale)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) || !stale || try >= 20 {
+			conn.Close(ctx)
+			return nil, errHeld
+		}
+		if try == 0 {
+			o.Log.Warn("taking over a partition whose worker stopped its heartbeat", "job", a.Job, "partition", a.Partition, "backend", backend)
+			if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend($1)`, backend); err != nil {
+				conn.Close(ctx)
+				return nil, fmt.Errorf("end the session of partition %d's silent worker: %w", a.Partition, err)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO sortie_leases (job, partition, run, worker, backend) VALUES ($1, $2, $3, $4, pg_backend_pid())
+		ON CONFLICT (job, partition) DO UPDATE SET run = excluded.run, worker = excluded.worker, backend = excluded.backend,
+			started = now(), beat = now(), objects = 0, bytes = 0, failed = 0`, a.Job, a.Partition, a.Run, o.Name)
+	if err != nil {
+		conn.Close(ctx)
+		return nil, fmt.Errorf("record the lease of partition %d: %w", a.Partition, err)
+	}
+	return l, nil
+}
+
+// heartbeat renews the lease until the returned func is called; a renewal
+// that fails cancels the attempt with errLeaseLost.
+func (l *lease) heartbeat(ctx context.Context, cancel context.CancelCauseFunc) (stop func()) {
+	done := make(chan struct{})
+	quit := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(l.every)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			bctx, bcancel := context.WithTimeout(ctx, l.every)
+			tag, err := l.conn.Exec(bctx, `UPDATE sortie_leases SET beat = now(), objects = $3, bytes = $4, failed = $5
+				WHERE job = $1 AND partition = $2 AND backend = pg_backend_pid()`,
+				l.job, l.part, l.counts.objects.Load(), l.counts.bytes.Load(), l.counts.failed.Load())
+			bcancel()
+			if err != nil || tag.RowsAffected() != 1 {
+				cancel(errLeaseLost)
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
+}
+
+// release gives the partition up.
+func (l *lease) release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l.conn.Exec(ctx, `DELETE FROM sortie_leases WHERE job = $1 AND partition = $2 AND backend = pg_backend_pid()`, l.job, l.part)
+	l.conn.Close(ctx) // ends the session, and with it the lock
+}
+
+// counter counts an attempt's confirmed copies and failures.
+type counter struct {
+	objects, bytes, failed atomic.Int64
+}
+
+func (c *counter) Event(e event.Event) {
+	switch e.Kind {
+	case event.Copied:
+		c.objects.Add(1)
+		c.bytes.Add(e.Size)
+	case event.Failed:
+		c.failed.Add(1)
+	}
+}
