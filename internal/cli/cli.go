@@ -153,6 +153,7 @@ store. Try "sortie demo" for the whole flow on an embedded sample.`,
 	root.AddCommand(newCopyCmd(e, modeCopy), newCopyCmd(e, modeSync), newCopyCmd(e, modePlan), newVerifyCmd(e),
 		newJobsCmd(e), newCleanupCmd(e), newAssessCmd(e), newPolicyCmd(e), newLandingCmd(e), newDNSCmd(e), newDemoCmd(e), newVersionCmd(e))
 	root.AddCommand(newDBCmd(e))
+	root.AddCommand(newWorkerCmd(e))
 	return root
 }
 

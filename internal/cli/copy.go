@@ -55,6 +55,7 @@ type copyOptions struct {
 	versions, noLock       bool
 	lossReport             string
 	enc                    encryptionFlags
+	coord                  coordinatorFlags
 }
 
 func newCopyCmd(e *env, m mode) *cobra.Command {
@@ -112,6 +113,9 @@ cost at --egress-price-per-gb.`
 		f.StringVar(&o.journal, "journal", "", "the job's journal file (default: $XDG_STATE_HOME/sortie/JOB-ID.db, else ~/.local/state/sortie/)")
 		f.BoolVar(&o.noJournal, "no-journal", false, "keep no journal: an interrupted multipart upload is then aborted, not resumed")
 	}
+	if m != modePlan {
+		o.coord.register(f, true)
+	}
 	if m == modeSync {
 		f.IntVar(&o.maxDelete, "max-delete", -1, "refuse to delete anything if more than this many objects would be deleted (-1: no limit)")
 	}
@@ -158,6 +162,13 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	if err != nil {
 		return err
 	}
+	if err := o.coord.resolve(); err != nil {
+		return err
+	}
+	if err := o.checkCoordinated(m); err != nil {
+		return err
+	}
+	coordinated := o.coord.url != ""
 	srcEnc, dstEnc, err := o.enc.sides()
 	if err != nil {
 		return err
@@ -172,7 +183,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 	// The journal is opened before anything is touched: a journal that
 	// cannot be used stops the run with source and destination untouched.
 	var jr *journal.Journal
-	if m != modePlan && !o.dryRun && !o.noJournal {
+	if m != modePlan && !o.dryRun && !o.noJournal && !coordinated {
 		if jr, err = openJournal(ctx, m, o, src, dst); err != nil {
 			return err
 		}
@@ -210,6 +221,9 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		if err := checkEncryption(ctx, dst, dstEnc); err != nil {
 			return err
 		}
+	}
+	if coordinated {
+		return runCoordinated(ctx, e, m, o, src, dst, lock, dstEnc)
 	}
 
 	verb := map[mode]string{modeCopy: "copied", modeSync: "synced", modePlan: "planned"}[m]

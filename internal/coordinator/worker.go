@@ -20,9 +20,16 @@ import (
 )
 
 // DefaultLease is how long a partition's worker may be silent before
-// another takes the partition over: River rescues a partition's job this
-// long after its attempt began, and a worker whose heartbeat is this old
-// has its session ended.
+// another takes the partition over.
+//
+// River rescues a job only once its JobTimeout has passed, and a partition
+// takes as long as its bytes do (a 5 TB object, hours), so the liveness of
+// a partition's worker is sortie's own: the worker holds the partition's
+// advisory lock on a session of its own and beats a heartbeat in
+// sortie_leases every Lease/5. Every worker hands back the running
+// partitions whose heartbeat is older than Lease (takeOver), as River's
+// rescuer would, and a worker that takes one whose silent worker's
+// session lingers (cut off, not killed) ends that session.
 const DefaultLease = 5 * time.Minute
 
 // Task is one attempt at one partition, handed to the caller's RunFunc,
@@ -56,11 +63,16 @@ type WorkerOptions struct {
 	Lease time.Duration
 	Run   RunFunc
 	Log   *slog.Logger
+	// Finished, if set, is told of each attempt's end: its result when
+	// it ran to the end (recorded), else the error that stopped it.
+	Finished func(t Task, r *Result, err error)
 }
 
 // Worker works partitions until stopped.
 type Worker struct {
 	client *river.Client[pgx.Tx]
+	stop   context.CancelFunc
+	done   chan struct{} // closed when the takeover loop returned
 }
 
 // StartWorker starts working the coordinator's partitions in the
@@ -82,12 +94,13 @@ func (c *Coordinator) StartWorker(ctx context.Context, o WorkerOptions) (*Worker
 		return nil, err
 	}
 	client, err := river.NewClient(riverpgxv5.New(c.pool), &river.Config{
-		ID:                   o.Name,
-		Queues:               map[string]river.QueueConfig{Queue: {MaxWorkers: o.Partitions}},
-		Workers:              workers,
-		JobTimeout:           -1, // a partition takes as long as its bytes do; the lease guards it
-		RescueStuckJobsAfter: o.Lease,
-		MaxAttempts:          MaxAttempts,
+		ID:      o.Name,
+		Queues:  map[string]river.QueueConfig{Queue: {MaxWorkers: o.Partitions}},
+		Workers: workers,
+		// A partition takes as long as its bytes do: no timeout, and so no
+		// rescue by River; the lease guards it (see DefaultLease).
+		JobTimeout:  -1,
+		MaxAttempts: MaxAttempts,
 		// River's own messages at info are routine (leadership, queues).
 		Logger: slog.New(warnOnly{o.Log.Handler()}),
 	})
@@ -97,14 +110,68 @@ func (c *Coordinator) StartWorker(ctx context.Context, o WorkerOptions) (*Worker
 	if err := client.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start the worker: %w", err)
 	}
-	return &Worker{client: client}, nil
+	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	w := &Worker{client: client, stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		t := time.NewTicker(max(o.Lease/5, time.Second))
+		defer t.Stop()
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := c.takeOver(lctx, o); err != nil && lctx.Err() == nil {
+				o.Log.Warn("hand back the partitions of silent workers", "err", err)
+			}
+		}
+	}()
+	return w, nil
 }
 
 // Stop stops taking partitions and cancels those in progress, whose next
 // attempt (on any worker) continues from the ledger; it returns when they
 // have stopped.
 func (w *Worker) Stop(ctx context.Context) error {
+	w.stop()
+	<-w.done
 	return w.client.StopAndCancel(ctx)
+}
+
+// takeOverSQL hands back the running partitions whose worker's heartbeat
+// is older than the lease (or that have none, well after their attempt
+// began): the same change of River's job row River's own rescuer makes
+// (JobRescueMany in riverdriver/riverpgxv5: an error appended, the rescue
+// counted, retryable now, or discarded at the last attempt, or cancelled
+// if a cancel was asked).
+const takeOverSQL = `
+UPDATE river_job j SET
+	state = CASE WHEN j.metadata ? 'cancel_attempted_at' THEN 'cancelled'::river_job_state
+		WHEN j.attempt >= j.max_attempts THEN 'discarded'::river_job_state
+		ELSE 'retryable'::river_job_state END,
+	finalized_at = CASE WHEN j.metadata ? 'cancel_attempted_at' OR j.attempt >= j.max_attempts THEN now() END,
+	scheduled_at = now(),
+	errors = array_append(j.errors, jsonb_build_object('at', now(), 'attempt', j.attempt, 'trace', '',
+		'error', 'the worker ' || coalesce(j.attempted_by[array_length(j.attempted_by, 1)], '?') || ' stopped its heartbeat; the partition is handed to another')),
+	metadata = j.metadata || jsonb_build_object('river:rescue_count', coalesce((j.metadata->>'river:rescue_count')::int, 0) + 1)
+WHERE j.kind = $1 AND j.state = 'running' AND j.attempted_at < now() - $2 * interval '1 second'
+	AND NOT EXISTS (SELECT 1 FROM sortie_leases l
+		WHERE l.job = j.args->>'job' AND l.partition = (j.args->>'partition')::int AND l.beat > now() - $2 * interval '1 second')
+RETURNING j.args->>'job', (j.args->>'partition')::int`
+
+func (c *Coordinator) takeOver(ctx context.Context, o WorkerOptions) error {
+	rows, err := c.pool.Query(ctx, takeOverSQL, PartitionArgs{}.Kind(), o.Lease.Seconds())
+	if err != nil {
+		return err
+	}
+	var job string
+	var part int
+	_, err = pgx.ForEachRow(rows, []any{&job, &part}, func() error {
+		o.Log.Warn("a partition's worker stopped its heartbeat; the partition goes to another worker", "job", job, "partition", part)
+		return nil
+	})
+	return err
 }
 
 // warnOnly passes on warnings and errors only.
@@ -158,7 +225,8 @@ func (w *partitionWorker) Work(ctx context.Context, rj *river.Job[PartitionArgs]
 	if err != nil {
 		return err
 	}
-	sum, runErr := w.o.Run(ctx, Task{Job: job, Run: a.Run, Partition: part, Attempt: rj.Attempt, Ledger: ledger, Listener: &l.counts})
+	task := Task{Job: job, Run: a.Run, Partition: part, Attempt: rj.Attempt, Ledger: ledger, Listener: &l.counts}
+	sum, runErr := w.o.Run(ctx, task)
 	if cause := context.Cause(ctx); errors.Is(cause, errLeaseLost) {
 		runErr = cause
 	}
@@ -168,9 +236,11 @@ func (w *partitionWorker) Work(ctx context.Context, rj *river.Job[PartitionArgs]
 	if runErr != nil {
 		// What it did is kept for the next attempt, which continues.
 		ledger.Close(ctx)
+		w.finished(task, nil, runErr)
 		return runErr
 	}
-	res, err := json.Marshal(ResultOf(sum))
+	result := ResultOf(sum)
+	res, err := json.Marshal(result)
 	if err != nil {
 		ledger.Close(ctx)
 		return err
@@ -179,6 +249,15 @@ func (w *partitionWorker) Work(ctx context.Context, rj *river.Job[PartitionArgs]
 	// commit together, or not at all (the next attempt then finds the
 	// objects copied and records them).
 	err = pgx.BeginFunc(ctx, w.c.pool, func(tx pgx.Tx) error {
+		// Fenced: only the holder of the lease completes the partition.
+		var held bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sortie_leases WHERE job = $1 AND partition = $2 AND backend = $3 FOR UPDATE)`,
+			a.Job, a.Partition, l.backend).Scan(&held); err != nil {
+			return err
+		}
+		if !held {
+			return errLeaseLost
+		}
 		if err := ledger.FlushTx(ctx, tx); err != nil {
 			return err
 		}
@@ -200,9 +279,18 @@ func (w *partitionWorker) Work(ctx context.Context, rj *river.Job[PartitionArgs]
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("record partition %d of job %s: %w", a.Partition, a.Job, err)
+		err = fmt.Errorf("record partition %d of job %s: %w", a.Partition, a.Job, err)
+		w.finished(task, nil, err)
+		return err
 	}
+	w.finished(task, &result, nil)
 	return nil
+}
+
+func (w *partitionWorker) finished(t Task, r *Result, err error) {
+	if w.o.Finished != nil {
+		w.o.Finished(t, r, err)
+	}
 }
 
 // load reads the job and the partition of a.
@@ -233,11 +321,12 @@ func (c *Coordinator) load(ctx context.Context, a PartitionArgs) (Job, Partition
 // partition's row in sortie_leases, whose heartbeat says the session's
 // worker is still alive.
 type lease struct {
-	conn   *pgx.Conn
-	job    string
-	part   int
-	every  time.Duration
-	counts counter
+	conn    *pgx.Conn
+	backend int // the session's process ID
+	job     string
+	part    int
+	every   time.Duration
+	counts  counter
 }
 
 // lockKey is the first half of a partition's advisory lock: the job's.
@@ -267,8 +356,8 @@ func (c *Coordinator) acquire(ctx context.Context, a PartitionArgs, o WorkerOpti
 		// is gone. That session is ended, which frees the lock.
 		var backend int
 		var stale bool
-		err := conn.QueryRow(ctx, `SELECT backend, beat < now() - $3::interval FROM sortie_leases WHERE job = $1 AND partition = $2`,
-			a.Job, a.Partition, o.Lease.String()).Scan(&backend, &stale)
+		err := conn.QueryRow(ctx, `SELECT backend, beat < now() - $3 * interval '1 second' FROM sortie_leases WHERE job = $1 AND partition = $2`,
+			a.Job, a.Partition, o.Lease.Seconds()).Scan(&backend, &stale)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) || !stale || try >= 20 {
 			conn.Close(ctx)
 			return nil, errHeld
@@ -282,9 +371,10 @@ func (c *Coordinator) acquire(ctx context.Context, a PartitionArgs, o WorkerOpti
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	_, err = conn.Exec(ctx, `INSERT INTO sortie_leases (job, partition, run, worker, backend) VALUES ($1, $2, $3, $4, pg_backend_pid())
+	err = conn.QueryRow(ctx, `INSERT INTO sortie_leases (job, partition, run, worker, backend) VALUES ($1, $2, $3, $4, pg_backend_pid())
 		ON CONFLICT (job, partition) DO UPDATE SET run = excluded.run, worker = excluded.worker, backend = excluded.backend,
-			started = now(), beat = now(), objects = 0, bytes = 0, failed = 0`, a.Job, a.Partition, a.Run, o.Name)
+			started = now(), beat = now(), objects = 0, bytes = 0, failed = 0
+		RETURNING backend`, a.Job, a.Partition, a.Run, o.Name).Scan(&l.backend)
 	if err != nil {
 		conn.Close(ctx)
 		return nil, fmt.Errorf("record the lease of partition %d: %w", a.Partition, err)

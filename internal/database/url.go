@@ -60,7 +60,7 @@ func (e *URLError) Unwrap() error { return e.Err }
 func ParseURL(s string) (Endpoint, error) {
 	scheme, _, ok := strings.Cut(s, "://")
 	if !ok {
-		return Endpoint{}, &URLError{URL: redact(s), Err: errors.New("not a URL; give postgres://USER@HOST/DATABASE or mysql://USER@HOST/DATABASE")}
+		return Endpoint{}, &URLError{URL: Redact(s), Err: errors.New("not a URL; give postgres://USER@HOST/DATABASE or mysql://USER@HOST/DATABASE")}
 	}
 	var e Endpoint
 	switch strings.ToLower(scheme) {
@@ -69,7 +69,7 @@ func ParseURL(s string) (Endpoint, error) {
 	case "mysql", "mariadb":
 		e.Engine = MySQL
 	default:
-		return Endpoint{}, &URLError{URL: redact(s), Err: fmt.Errorf("scheme %q: sortie db takes postgres:// or mysql:// URLs", scheme)}
+		return Endpoint{}, &URLError{URL: Redact(s), Err: fmt.Errorf("scheme %q: sortie db takes postgres:// or mysql:// URLs", scheme)}
 	}
 	u, err := url.Parse(s)
 	if err != nil {
@@ -77,7 +77,7 @@ func ParseURL(s string) (Endpoint, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return Endpoint{}, &URLError{URL: redact(s), Err: err}
+		return Endpoint{}, &URLError{URL: Redact(s), Err: err}
 	}
 	e.raw = s
 	if u.Host == "" {
@@ -115,7 +115,7 @@ func (e Endpoint) String() string {
 	if e.raw == "" {
 		return ""
 	}
-	return redact(e.raw)
+	return Redact(e.raw)
 }
 
 // Address is host:port, with the engine's default port when the URL has
@@ -131,9 +131,9 @@ func (e Endpoint) Address() string {
 	return net.JoinHostPort(e.Host, strconv.Itoa(p))
 }
 
-// redact drops the password from a URL-like string, and every query
+// Redact drops the password from a URL-like string, and every query
 // parameter's value (password=, sslpassword=... may hide there).
-func redact(s string) string {
+func Redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" && u.User == nil {
 		// Unparseable: keep the scheme and host part only, never what

@@ -87,3 +87,9 @@ func Within(seq iter.Seq2[store.Object, error], r Range) iter.Seq2[store.Object,
 		}
 	}
 }
+
+// Spanning is the range from first to last, both included: the keys of a
+// partition given as a list (one file of an S3 Inventory report).
+func Spanning(first, last string) Range {
+	return Range{After: justBelow(first), Through: last}
+}
