@@ -111,6 +111,15 @@ func summary(t *testing.T, out string) map[string]any {
 	return last
 }
 
+// humanize writes n with thousands separators, as the command does.
+func humanize(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 func body(n int, seed int) []byte {
 	b := make([]byte, n)
 	for i := range b {
@@ -265,6 +274,29 @@ func TestCoordinatorWorkersSurviveKill(t *testing.T) {
 	q := fmt.Sprintf(`SELECT count(*) FILTER (WHERE state = 2), count(*) FILTER (WHERE state <> 2), (SELECT count(*) FROM sortie_uploads WHERE job = '%s') FROM sortie_objects WHERE job = '%s'`, job, job)
 	if got, want := psql(t, url, q)[0], fmt.Sprintf("%d|0|0", total); got != want {
 		t.Errorf("ledger: done|other|uploads = %s, want %s", got, want)
+	}
+
+	// sortie jobs reads the coordinator: the job, its partitions, the
+	// workers that finished them.
+	out, err := exec.Command(bin, "jobs", "--coordinator", url).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), job) || !strings.Contains(string(out), "done") {
+		t.Fatalf("sortie jobs --coordinator: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "jobs", "show", job[:6], "--coordinator", url).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sortie jobs show: %v\n%s", err, out)
+	}
+	show := string(out)
+	t.Logf("sortie jobs show %s:\n%s", job[:6], show)
+	for _, want := range []string{"partitions (run 1)", "completed", fmt.Sprintf("done           %s objects", humanize(total))} {
+		if !strings.Contains(show, want) {
+			t.Errorf("jobs show lacks %q", want)
+		}
+	}
+	for name := range workers {
+		if name != killed && name != killedParts && !strings.Contains(show, name) {
+			t.Errorf("jobs show does not name worker %s", name)
+		}
 	}
 
 	// A second run, working in this process too, copies nothing.

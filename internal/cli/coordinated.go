@@ -61,11 +61,16 @@ func (f *coordinatorFlags) register(fs *pflag.FlagSet, job bool) {
 	fs.DurationVar(&f.lease, "lease", coordinator.DefaultLease, "with --coordinator: how long a worker may be silent before its partition is taken over (use the same value on every worker)")
 }
 
-// resolve fills the URL from the environment and checks the flags.
-func (f *coordinatorFlags) resolve() error {
+// fromEnv fills the URL from the environment when no flag gave it.
+func (f *coordinatorFlags) fromEnv() {
 	if f.url == "" {
 		f.url = os.Getenv(coordinatorEnv)
 	}
+}
+
+// resolve fills the URL from the environment and checks the flags.
+func (f *coordinatorFlags) resolve() error {
+	f.fromEnv()
 	if f.url == "" {
 		if f.noWork || f.inventory != "" {
 			return usage("--no-work and --inventory need --coordinator (or $%s)", coordinatorEnv)

@@ -20,6 +20,7 @@ import (
 
 func newJobsCmd(e *env) *cobra.Command {
 	var asJSON bool
+	var coord coordinatorFlags
 	cmd := &cobra.Command{
 		Use:   "jobs",
 		Short: "List the journals of copy and sync jobs: source, destination, state, counts, last activity",
@@ -28,14 +29,25 @@ $XDG_STATE_HOME/sortie (or ~/.local/state/sortie), one per job; a job is its
 source, destination and the options that change the result. Re-running the
 same copy or sync command resumes its job.`,
 		Args: exactArgs(0, "no arguments (see sortie jobs show ID)"),
-		RunE: func(cmd *cobra.Command, args []string) error { return runJobs(cmd.Context(), e, asJSON) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if coord.fromEnv(); coord.url != "" {
+				return runCoordinatorJobs(cmd.Context(), e, &coord, asJSON)
+			}
+			return runJobs(cmd.Context(), e, asJSON)
+		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per job")
+	cmd.PersistentFlags().StringVar(&coord.url, "coordinator", "", "list the jobs of this coordinator database (default $"+coordinatorEnv+") instead of this machine's journals")
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one job with its failed objects",
 		Args:  exactArgs(1, "a job ID (or a journal file)"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return runJobShow(cmd.Context(), e, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if coord.fromEnv(); coord.url != "" {
+				return runCoordinatorJobShow(cmd.Context(), e, &coord, args[0])
+			}
+			return runJobShow(cmd.Context(), e, args[0])
+		},
 	}
 	rm := &cobra.Command{
 		Use:   "rm ID",
