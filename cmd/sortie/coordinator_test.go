@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	neturl "net/url"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -243,7 +245,6 @@ func TestCoordinatorWorkersSurviveKill(t *testing.T) {
 	// The partition the killed worker held was finished by another, in a
 	// later attempt that continued (found copied objects) rather than
 	// copying the partition again as a whole.
-	job := psql(t, url, `SELECT job FROM sortie_jobs`)[0]
 	retried := psql(t, url, `SELECT partition, worker, attempt, result->>'copied', result->>'unchanged' FROM sortie_results WHERE attempt > 1`)
 	if len(retried) == 0 {
 		t.Fatal("no partition was finished by a later attempt")
@@ -268,8 +269,13 @@ func TestCoordinatorWorkersSurviveKill(t *testing.T) {
 	if ups, err := ds.ListUploads(context.Background(), ""); err != nil || len(ups) != 0 {
 		t.Errorf("multipart uploads left open: %v %v", ups, err)
 	}
-	if out, err := exec.Command(bin, "verify", "--exact", "s3://"+sb, "s3://"+db, "--from-profile", "src", "--to-profile", "dst").CombinedOutput(); err != nil {
-		t.Fatalf("verify: %v\n%s", err, out)
+	job := psql(t, url, `SELECT job FROM sortie_jobs`)[0]
+	vout, err := exec.Command(bin, "verify", "--exact", "s3://"+sb, "s3://"+db, "--from-profile", "src", "--to-profile", "dst", "--coordinator", url).CombinedOutput()
+	if err != nil {
+		t.Fatalf("verify: %v\n%s", err, vout)
+	}
+	if want := fmt.Sprintf("coordinator: copy job %s is done (run 1): %s objects confirmed, 0 failed", job, humanize(total)); !strings.Contains(string(vout), want) {
+		t.Errorf("verify --coordinator does not say %q:\n%s", want, vout)
 	}
 	q := fmt.Sprintf(`SELECT count(*) FILTER (WHERE state = 2), count(*) FILTER (WHERE state <> 2), (SELECT count(*) FROM sortie_uploads WHERE job = '%s') FROM sortie_objects WHERE job = '%s'`, job, job)
 	if got, want := psql(t, url, q)[0], fmt.Sprintf("%d|0|0", total); got != want {
@@ -321,5 +327,79 @@ func TestCoordinatorWorkersSurviveKill(t *testing.T) {
 		if strings.Contains(w.stderr.String(), "panic") || strings.Contains(w.stderr.String(), "goroutine ") {
 			t.Errorf("%s: stack trace on stderr:\n%s", name, w.stderr.String())
 		}
+	}
+}
+
+// copy --inventory takes the objects of an S3 Inventory report (manifest
+// and gzip CSV data files, as AWS delivers them) instead of a listing: one
+// partition per data file, keys URL-decoded, and an object the report does
+// not list is not copied (the report is a snapshot; a later listing run
+// catches up).
+func TestCoordinatorInventory(t *testing.T) {
+	bin := build(t)
+	url := pgtest.Start(t).Database(t)
+	src, dst := s3test.StartTB(t, s3test.MinIO), s3test.StartTB(t, s3test.MinIO)
+	s3test.WriteProfiles(t, map[string]*s3test.Server{"src": src, "dst": dst})
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	sb, db, rb := src.Bucket(t), dst.Bucket(t), src.Bucket(t)
+	st, reports := src.Store(t, sb, ""), src.Store(t, rb, "")
+
+	// Two data files, rows out of order as AWS does not promise any.
+	files := [][]string{
+		{"photos/jpgs/objectkey4", "object key with spaces", "objectkey1"},
+		{"café/日本.txt", "1+2=3.txt", "photos/jpgs/newjersey/objectkey5"},
+	}
+	var listed []string
+	var manifestFiles []string
+	for i, keys := range files {
+		var csv bytes.Buffer
+		for _, k := range keys {
+			o := storetest.Put(t, st, k, []byte("contenu de "+k), store.Metadata{})
+			enc := neturl.QueryEscape(k) // "/" as %2F, a space as +
+			fmt.Fprintf(&csv, "%q,%q,\"%d\",\"2016-11-06T21:32:00.000Z\",%q,\"STANDARD\",\"false\",\"\",\"SSE-S3\",\"\",\"\",\"Off\",\"\",\"DISABLED\",\"\",\"\",\"\"\n",
+				sb, enc, o.Size, o.ETag)
+			listed = append(listed, k)
+		}
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(csv.Bytes())
+		zw.Close()
+		key := fmt.Sprintf("Inventory/%s/2026-11-30T01-00Z/files/%d.csv.gz", sb, i)
+		storetest.Put(t, reports, key, gz.Bytes(), store.Metadata{})
+		manifestFiles = append(manifestFiles, fmt.Sprintf(`{"key": %q, "size": %d, "MD5checksum": "f11166069f1990abeb9c97ace9cdfabc"}`, key, gz.Len()))
+	}
+	// Added after the report: not in it.
+	storetest.Put(t, st, "ajout-apres-inventaire.txt", []byte("plus tard"), store.Metadata{})
+	manifest := fmt.Sprintf(`{
+    "sourceBucket": %q,
+    "destinationBucket": "arn:aws:s3:::%s",
+    "version": "2016-11-30",
+    "creationTimestamp" : "1764464400000",
+    "fileFormat": "CSV",
+    "fileSchema": "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass, IsMultipartUploaded, ReplicationStatus, EncryptionStatus, ObjectLockRetainUntilDate, ObjectLockMode, ObjectLockLegalHoldStatus, IntelligentTieringAccessTier, BucketKeyStatus, ChecksumAlgorithm, ObjectAccessControlList, ObjectOwner",
+    "files": [%s]
+}`, sb, rb, strings.Join(manifestFiles, ", "))
+	storetest.Put(t, reports, "Inventory/"+sb+"/2026-11-30T01-00Z/manifest.json", []byte(manifest), store.Metadata{ContentType: "application/json"})
+
+	args := []string{"copy", "s3://" + sb, "s3://" + db, "--from-profile", "src", "--to-profile", "dst", "--json",
+		"--coordinator", url, "--inventory", "s3://" + rb + "/Inventory/" + sb + "/2026-11-30T01-00Z/manifest.json"}
+	out, err := exec.Command(bin, args...).Output()
+	if err != nil {
+		t.Fatalf("copy --inventory: %v\n%s", err, out)
+	}
+	if s := summary(t, string(out)); int(s["copied"].(float64)) != len(listed) || int(s["source_objects"].(float64)) != len(listed) {
+		t.Fatalf("summary %v: want the report's %d objects copied", s, len(listed))
+	}
+	slices.Sort(listed)
+	if got := storetest.Keys(t, dst.Store(t, db, "")); !slices.Equal(got, listed) {
+		t.Fatalf("destination holds %q, want the report's %q", got, listed)
+	}
+	if n := psqlInt(t, url, `SELECT count(*) FROM sortie_partitions WHERE inventory IS NOT NULL`); n != len(files) {
+		t.Errorf("%d partitions from data files, want %d", n, len(files))
+	}
+	// sync --inventory is refused before anything is touched.
+	cmd := exec.Command(bin, append([]string{"sync"}, args[1:]...)...)
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "sync --inventory") {
+		t.Errorf("sync --inventory: %v\n%s; want a refusal", err, out)
 	}
 }

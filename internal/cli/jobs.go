@@ -88,7 +88,10 @@ type jsonJob struct {
 	Uploads      int64     `json:"multipart_uploads_in_flight"`
 	Runs         int64     `json:"runs"`
 	LastActivity time.Time `json:"last_activity,omitzero"`
-	Journal      string    `json:"journal"`
+	Journal      string    `json:"journal,omitempty"`
+	// Coordinator is the database of a job spread over many machines
+	// (without its password); such a job has no journal.
+	Coordinator string `json:"coordinator,omitempty"`
 }
 
 func toJSON(in journal.Info) jsonJob {

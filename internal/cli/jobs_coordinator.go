@@ -18,9 +18,8 @@ import (
 // fields of a journal's job, and where it is kept.
 type jsonCoordinatorJob struct {
 	jsonJob
-	Partitions  int    `json:"partitions"`
-	LastRun     int    `json:"last_run"`
-	Coordinator string `json:"coordinator"`
+	Partitions int `json:"partitions"`
+	LastRun    int `json:"last_run"`
 }
 
 func runCoordinatorJobs(ctx context.Context, e *env, f *coordinatorFlags, asJSON bool) error {
@@ -62,7 +61,7 @@ func coordinatorJobJSON(in coordinator.JobInfo, f *coordinatorFlags) jsonCoordin
 	}
 	return jsonCoordinatorJob{jsonJob: jsonJob{ID: in.ID, Source: in.Source, Destination: in.Destination, Command: in.Command, State: in.State,
 		Done: in.Done, DoneBytes: in.DoneBytes, Failed: in.Failed, InProgress: in.InProgress, Uploads: in.Uploads, Runs: int64(in.Runs),
-		LastActivity: last}, Partitions: in.Partitions, LastRun: in.LastRun, Coordinator: f.shown()}
+		LastActivity: last, Coordinator: f.shown()}, Partitions: in.Partitions, LastRun: in.LastRun}
 }
 
 func runCoordinatorJobShow(ctx context.Context, e *env, f *coordinatorFlags, id string) error {
@@ -166,4 +165,31 @@ func shortKey(k, empty string) string {
 		k = string(r[:39]) + "…"
 	}
 	return fmt.Sprintf("%q", k)
+}
+
+// coordinatorJobsBetween finds the coordinator's jobs between the same two
+// places, for verify to report as it reports journals. A coordinator that
+// cannot be read is reported and skipped: verify's verdict is its own.
+func coordinatorJobsBetween(ctx context.Context, e *env, f *coordinatorFlags, src, dst *side) []coordinator.JobInfo {
+	if f.url == "" {
+		return nil
+	}
+	c, err := f.open(ctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sortie: %s\n", oneLine(err.Error()))
+		return nil
+	}
+	defer c.Close()
+	jobs, err := c.Jobs(ctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sortie: %s\n", oneLine(err.Error()))
+		return nil
+	}
+	var out []coordinator.JobInfo
+	for _, in := range jobs {
+		if in.Source == src.identity() && in.Destination == dst.identity() {
+			out = append(out, in)
+		}
+	}
+	return out
 }

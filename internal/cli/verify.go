@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sortie-dev/sortie/internal/filter"
+	"github.com/sortie-dev/sortie/internal/coordinator"
 	"github.com/sortie-dev/sortie/internal/journal"
 	"github.com/sortie-dev/sortie/internal/progress"
 	"github.com/sortie-dev/sortie/internal/store"
@@ -25,6 +26,7 @@ type verifyOptions struct {
 	json, exact, skipMeta  bool
 	versions, noLock       bool
 	enc                    encryptionFlags
+	coord                  coordinatorFlags
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
@@ -65,6 +67,7 @@ versioned S3 buckets; "missing" and "only at dst" then count keys.`,
 	f.StringArrayVar(&o.include, "include", nil, "check only keys matching this glob (repeatable)")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "skip keys matching this glob (repeatable)")
 	f.BoolVar(&o.json, "json", false, "print JSON lines (one event per object, then a report) on stdout")
+	f.StringVar(&o.coord.url, "coordinator", "", "also report what the coordinator database's jobs between SRC and DST recorded (default $"+coordinatorEnv+")")
 	f.BoolVar(&o.exact, "exact", false, "also fail when DST has objects SRC lacks, or when anything was not compared (but what --skip-metadata or --no-lock leave out)")
 	f.BoolVar(&o.skipMeta, "skip-metadata", false, "compare size and content only")
 	f.BoolVar(&o.versions, "versions", false, "compare every key's history (versions and delete markers), not only the current objects")
@@ -118,8 +121,10 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 	ok := rep.OK(o.exact)
 	gaps := o.gapTexts(rep)
 	jobs := jobsBetween(ctx, src, dst)
+	o.coord.fromEnv()
+	cjobs := coordinatorJobsBetween(ctx, e, &o.coord, src, dst)
 	if jsonOut != nil {
-		if err := writeVerifyJSON(jsonOut, src, dst, rep, o.versions, ok, runErr, jobs, hist, gaps); err != nil {
+		if err := writeVerifyJSON(jsonOut, src, dst, rep, o.versions, ok, runErr, jobs, cjobs, &o.coord, hist, gaps); err != nil {
 			return err
 		}
 	} else {
@@ -135,6 +140,10 @@ func runVerify(ctx context.Context, e *env, o *verifyOptions, srcArg, dstArg str
 		for _, j := range jobs {
 			fmt.Fprintf(e.stdout, "journal: %s job %s is %s: %s objects confirmed, %s failed (sortie jobs show %s)\n",
 				j.Command, j.ID, j.State, humanize.Comma(j.Done), humanize.Comma(j.Failed), j.ID)
+		}
+		for _, j := range cjobs {
+			fmt.Fprintf(e.stdout, "coordinator: %s job %s is %s (run %d): %s objects confirmed, %s failed (sortie jobs show %s --coordinator %s)\n",
+				j.Command, j.ID, j.State, j.LastRun, humanize.Comma(j.Done), humanize.Comma(j.Failed), j.ID, o.coord.shown())
 		}
 	}
 	switch {
@@ -261,7 +270,7 @@ func jobsBetween(ctx context.Context, src, dst *side) []journal.Info {
 	return out
 }
 
-func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, versions, ok bool, runErr error, jobs []journal.Info, hist *history, gaps []string) error {
+func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, versions, ok bool, runErr error, jobs []journal.Info, cjobs []coordinator.JobInfo, coord *coordinatorFlags, hist *history, gaps []string) error {
 	out := jsonVerify{Event: "report", Source: src.loc.String(), Destination: dst.loc.String(), Identical: ok && runErr == nil,
 		Objects: rep.Objects, Bytes: rep.Bytes, Verified: rep.Verified, ByETag: rep.ByETag, ByHash: rep.ByHash,
 		Missing: rep.Missing, Mismatched: rep.Mismatched, Extra: rep.Extra, Unchecked: rep.Unchecked,
@@ -271,6 +280,9 @@ func writeVerifyJSON(j *progress.JSON, src, dst *side, rep *verify.Report, versi
 	}
 	for _, in := range jobs {
 		out.Jobs = append(out.Jobs, toJSON(in))
+	}
+	for _, in := range cjobs {
+		out.Jobs = append(out.Jobs, coordinatorJobJSON(in, coord).jsonJob)
 	}
 	for _, p := range rep.Problems {
 		out.Problems = append(out.Problems, jsonProblem{Kind: string(p.Kind), Key: p.Key, Position: p.Position, Version: p.Version, Reason: p.Reason})
