@@ -8,6 +8,7 @@
 //     third-party one.
 //   - The exit deliverables (assess, policy, landing, dns, database) are
 //     siblings that read account: none imports another.
-//   - Only database/postgres (and pgtest) import pgx, only database/mysql
-//     (and mysqltest) the MySQL driver.
+//   - Only database/postgres, coordinator (and pgtest) import pgx, only
+//     database/mysql (and mysqltest) the MySQL driver, only coordinator
+//     River.
 package layering

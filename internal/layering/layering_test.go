@@ -116,6 +116,9 @@ func TestAccountIsPlain(t *testing.T) {
 var driverAdapters = map[string][]string{
 	"github.com/jackc/pgx/":          {"internal/database/postgres", "internal/pgtest", "internal/coordinator"},
 	"github.com/go-sql-driver/mysql": {"internal/database/mysql", "internal/mysqltest"},
+	// River is the coordinator's engine, behind its own types (Job,
+	// Partition, Task): the CLI never sees a River job.
+	"github.com/riverqueue/": {"internal/coordinator"},
 }
 
 func TestOnlyAdaptersImportTheDrivers(t *testing.T) {
