@@ -376,6 +376,14 @@ func TestBadInput(t *testing.T) {
 		{"one argument", []string{"copy", "s3://" + sb}, "takes SRC and DST"},
 		{"unknown command", []string{"teleport"}, "unknown command"},
 		{"max-delete on copy", []string{"copy", "s3://" + sb, dir, "--max-delete", "3"}, "unknown flag"},
+		{"no-work without coordinator", []string{"copy", "s3://" + sb, dir, "--no-work"}, "need --coordinator"},
+		{"coordinator not a url", []string{"copy", "s3://" + sb, dir, "--coordinator", "pas une url"}, "not a PostgreSQL URL"},
+		{"coordinator unreachable", []string{"copy", "s3://" + sb, dir, "--from-profile", "src", "--coordinator", fmt.Sprintf("postgres://sortie:s3cret@127.0.0.1:%d/sortie", closed)}, "connection refused"},
+		{"coordinator with versions", []string{"copy", "s3://" + sb, dir, "--coordinator", "postgres://x@127.0.0.1/x", "--versions"}, "history copy runs on one machine"},
+		{"coordinator with max-delete", []string{"sync", "s3://" + sb, dir, "--coordinator", "postgres://x@127.0.0.1/x", "--max-delete", "3"}, "--max-delete with --coordinator"},
+		{"coordinator bad inventory", []string{"copy", "s3://" + sb, dir, "--coordinator", "postgres://x@127.0.0.1/x", "--inventory", "s3://b/not-a-manifest.csv"}, "--inventory"},
+		{"worker without coordinator", []string{"worker"}, "needs --coordinator"},
+		{"jobs of an unreachable coordinator", []string{"jobs", "--coordinator", fmt.Sprintf("postgres://sortie@127.0.0.1:%d/sortie", closed)}, "connection refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := sortie(t, tc.args...)
@@ -391,6 +399,9 @@ func TestBadInput(t *testing.T) {
 			}
 			if strings.Contains(errs, "goroutine") || strings.Contains(errs, "panic") {
 				t.Errorf("stack trace on stderr:\n%s", errs)
+			}
+			if strings.Contains(errs, "s3cret") {
+				t.Errorf("a password reached stderr: %s", errs)
 			}
 		})
 	}

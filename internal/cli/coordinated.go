@@ -77,6 +77,9 @@ func (f *coordinatorFlags) resolve() error {
 		}
 		return nil
 	}
+	if err := coordinator.CheckURL(f.url); err != nil {
+		return usage("--coordinator %s: %v", f.shown(), err)
+	}
 	if f.job && (f.partitions < 1 || f.partitions > 100000) {
 		return usage("--partitions %d: give a number from 1 to 100000", f.partitions)
 	}
@@ -225,7 +228,10 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 		}
 	}
 	start := time.Now()
-	pr := &runReporter{w: e.stderr, terminal: e.terminal}
+	pr := &runReporter{w: e.stderr, terminal: e.terminal, start: time.Now()}
+	if o.coord.noWork {
+		pr.idleHint = fmt.Sprintf("note: no worker has taken a partition yet; start sortie worker --coordinator %s on the machines that copy", o.coord.shown())
+	}
 	p, waitErr := c.Wait(ctx, run, time.Second, pr.report)
 	pr.end()
 	if w != nil {
@@ -308,9 +314,19 @@ type runReporter struct {
 	last     time.Time
 	done     int
 	printed  bool
+	// idleHint is said once when no worker takes a partition for a while.
+	idleHint string
+	start    time.Time
 }
 
 func (r *runReporter) report(p coordinator.Progress) {
+	if r.idleHint != "" && p.Done+p.Running+p.Failed == 0 && time.Since(r.start) > 20*time.Second {
+		if r.terminal {
+			fmt.Fprint(r.w, "\r\x1b[K")
+		}
+		fmt.Fprintln(r.w, r.idleHint)
+		r.idleHint = ""
+	}
 	line := fmt.Sprintf("partitions %d/%d done, %d running, %d waiting", p.Done, p.Partitions, p.Running, p.Waiting+p.Retrying)
 	if p.Failed > 0 {
 		line += fmt.Sprintf(", %d failed", p.Failed)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -76,12 +77,23 @@ type Coordinator struct {
 	river *river.Client[pgx.Tx]
 }
 
+// CheckURL says whether url is a PostgreSQL URL, without connecting.
+func CheckURL(url string) error {
+	if _, err := pgxpool.ParseConfig(url); err != nil {
+		return errNotURL
+	}
+	return nil
+}
+
+// errNotURL does not quote the URL, which may hold a password.
+var errNotURL = errors.New("not a PostgreSQL URL: give postgres://USER@HOST:PORT/DATABASE, with the password in PGPASSWORD or ~/.pgpass")
+
 // Open connects to the coordinator's database at url and migrates it (the
 // sortie_ tables and River's). Close it when done.
 func Open(ctx context.Context, url string) (*Coordinator, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("coordinator URL: %w", err)
+		return nil, errNotURL
 	}
 	cfg.MaxConns = max(cfg.MaxConns, 8)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -92,7 +104,12 @@ func Open(ctx context.Context, url string) (*Coordinator, error) {
 		if pool != nil {
 			pool.Close()
 		}
-		return nil, fmt.Errorf("connect to the coordinator database %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+		// The network's own error says it best; pgx's repeats it per address.
+		var ne *net.OpError
+		if errors.As(err, &ne) {
+			err = ne
+		}
+		return nil, fmt.Errorf("connect to the coordinator database %s@%s:%d/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
 	if err := Migrate(ctx, pool); err != nil {
 		pool.Close()
