@@ -83,6 +83,16 @@ func psql(t *testing.T, url, q string) []string {
 	return strings.Split(s, "\n")
 }
 
+// poll runs q as psql does, and returns no rows when it fails: the
+// processes under test may not have created the tables yet.
+func poll(url, q string) []string {
+	out, err := exec.Command(filepath.Join(pgtest.BinDir, "psql"), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", q).Output()
+	if s := strings.TrimSpace(string(out)); err == nil && s != "" {
+		return strings.Split(s, "\n")
+	}
+	return nil
+}
+
 func psqlInt(t *testing.T, url, q string) int {
 	t.Helper()
 	rows := psql(t, url, q)
@@ -182,7 +192,7 @@ func TestCoordinatorWorkersSurviveKill(t *testing.T) {
 			t.Fatalf("the run ended before a worker could be killed mid-partition:\n%s\n%s", run.stdout.String(), run.stderr.String())
 		case <-time.After(100 * time.Millisecond):
 		}
-		rows := psql(t, url, `SELECT worker, partition FROM sortie_leases WHERE objects > 0 ORDER BY objects LIMIT 1`)
+		rows := poll(url, `SELECT worker, partition FROM sortie_leases WHERE objects > 0 ORDER BY objects LIMIT 1`)
 		if len(rows) == 1 {
 			name, part, _ := strings.Cut(rows[0], "|")
 			if w := workers[name]; w != nil {
@@ -207,7 +217,7 @@ func TestCoordinatorWorkersSurviveKill(t *testing.T) {
 			continue
 		case <-time.After(100 * time.Millisecond):
 		}
-		rows := psql(t, url, `SELECT l.worker, u.key, count(*) FROM sortie_leases l JOIN sortie_uploads u USING (job, partition)
+		rows := poll(url, `SELECT l.worker, u.key, count(*) FROM sortie_leases l JOIN sortie_uploads u USING (job, partition)
 			JOIN sortie_parts p ON p.job = u.job AND p.key = u.key AND p.upload_id = u.upload_id GROUP BY 1, 2 LIMIT 1`)
 		if len(rows) == 1 {
 			f := strings.Split(rows[0], "|")
