@@ -57,7 +57,7 @@ func (f *coordinatorFlags) register(fs *pflag.FlagSet, job bool) {
 		fs.IntVar(&f.partitions, "partitions", DefaultPartitions, "with --coordinator: cut a new job's listing into about this many key ranges (kept for the job's later runs)")
 		fs.StringVar(&f.inventory, "inventory", "", "with --coordinator: s3://BUCKET/…/manifest.json of an S3 Inventory report (CSV) of the source; each of its data files is a partition, instead of a listing of the source")
 	}
-	fs.IntVar(&f.partitionsAtOnce, "partitions-at-once", 1, "with --coordinator: partitions this process copies at once, each with --workers")
+	fs.IntVar(&f.partitionsAtOnce, "partitions-at-once", 1, "with --coordinator: partitions this process copies at once, each with --workers requests and its own --bwlimit")
 	fs.DurationVar(&f.lease, "lease", coordinator.DefaultLease, "with --coordinator: how long a worker may be silent before its partition is taken over (use the same value on every worker)")
 }
 
@@ -221,7 +221,7 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 	fmt.Fprintf(e.stderr, "sortie: job %s run %d: %s through the coordinator %s\n", id, run.Number, plural(run.Partitions, "partition"), o.coord.shown())
 	var w *coordinator.Worker
 	if !o.coord.noWork {
-		r := &partitionRunner{log: e.log, listener: out.listeners}
+		r := &partitionRunner{log: e.log, listener: out.listeners, atOnce: o.coord.partitionsAtOnce}
 		w, err = c.StartWorker(ctx, coordinator.WorkerOptions{Partitions: o.coord.partitionsAtOnce, Lease: o.coord.lease, Run: r.run, Log: e.log})
 		if err != nil {
 			return usage("%v", oneLine(err.Error()))
@@ -353,12 +353,16 @@ func (r *runReporter) end() {
 
 // partitionRunner runs partitions for a worker: it opens each job's sides
 // once, as the job's spec says, and shares each side's throttling gate
-// among the partitions it runs at once (a per-worker share: N workers
-// back off each on their own, see docs/coordinator.md).
+// among the partitions it runs at once, sized for --workers each (a
+// per-worker share: N workers back off each on their own, see
+// docs/coordinator.md).
 type partitionRunner struct {
 	log      *slog.Logger
 	listener event.Listener // also told of every object; may be nil
 	workers  int            // overrides the spec's --workers when set
+	// atOnce is --partitions-at-once: each side's gate admits --workers
+	// requests for each partition the process works at once.
+	atOnce int
 
 	mu   sync.Mutex
 	jobs map[string]*openJob
@@ -377,7 +381,10 @@ type openJob struct {
 func (r *partitionRunner) open(ctx context.Context, t coordinator.Task) (*openJob, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if j, ok := r.jobs[t.Job.ID]; ok {
+	// By spec too: a later run of the job may change its options
+	// (--workers, --bwlimit), and a long-lived worker must follow.
+	cacheKey := t.Job.ID + "\x00" + string(t.Job.Spec)
+	if j, ok := r.jobs[cacheKey]; ok {
 		return j, nil
 	}
 	var spec jobSpec
@@ -400,7 +407,7 @@ func (r *partitionRunner) open(ctx context.Context, t coordinator.Task) (*openJo
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", t.Job.ID, err)
 	}
-	j := &openJob{m: m, o: o, opts: opts, src: src, dst: dst, srcGate: retry.NewGate(o.workers), dstGate: retry.NewGate(o.workers)}
+	j := &openJob{m: m, o: o, opts: opts, src: src, dst: dst, srcGate: retry.NewGate(o.workers * max(r.atOnce, 1)), dstGate: retry.NewGate(o.workers * max(r.atOnce, 1))}
 	if spec.Inventory != "" {
 		if j.manifest, j.reports, err = readManifest(ctx, spec.Inventory, o.fromProfile, r.log); err != nil {
 			return nil, fmt.Errorf("job %s: %w", t.Job.ID, err)
@@ -409,7 +416,7 @@ func (r *partitionRunner) open(ctx context.Context, t coordinator.Task) (*openJo
 	if r.jobs == nil {
 		r.jobs = map[string]*openJob{}
 	}
-	r.jobs[t.Job.ID] = j
+	r.jobs[cacheKey] = j
 	return j, nil
 }
 

@@ -58,7 +58,7 @@ func runWorker(ctx context.Context, e *env, f *coordinatorFlags, workers int, na
 		return err
 	}
 	defer c.Close()
-	r := &partitionRunner{log: e.log, workers: workers}
+	r := &partitionRunner{log: e.log, workers: workers, atOnce: f.partitionsAtOnce}
 	w, err := c.StartWorker(ctx, coordinator.WorkerOptions{Name: name, Partitions: f.partitionsAtOnce, Lease: f.lease, Run: r.run, Log: e.log,
 		Finished: func(t coordinator.Task, res *coordinator.Result, err error) {
 			if err != nil {
