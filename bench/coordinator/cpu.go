@@ -24,13 +24,16 @@ type cpuUse struct {
 	postgresKnown bool
 	workers       time.Duration // the sortie worker processes
 	copy          time.Duration // the timed sortie copy (measure.Run's figure)
+	// outside is every other process on the machine (another engineer's
+	// builds and tests), with the children they reaped meanwhile.
+	outside time.Duration
 }
 
-// other is what nothing above accounts for: the kernel's own work (loopback
-// networking's softirqs among it), this bench, and anything else running on
-// the machine.
-func (u cpuUse) other() time.Duration {
-	return u.machine - u.minio - u.postgres - u.workers - u.copy
+// kernel is what no process accounts for: interrupts and softirqs
+// (loopback networking among them), kernel threads, and this bench's own
+// process.
+func (u cpuUse) kernel() time.Duration {
+	return u.machine - u.minio - u.postgres - u.workers - u.copy - u.outside
 }
 
 // cpuMeter reads the CPU times of the processes one timed run involves.
@@ -43,15 +46,19 @@ type cpuMeter struct {
 type cpuReading struct {
 	machine, minio, postgres, workers int64 // ticks
 	postgresKnown                     bool
+	outside                           map[int]int64 // pid → ticks with reaped children
 }
 
 func (m *cpuMeter) read() cpuReading {
-	var r cpuReading
+	r := cpuReading{outside: map[int]int64{}}
 	r.machine = machineBusy()
+	mine := map[int]bool{os.Getpid(): true, m.postmaster: true}
 	for _, pid := range m.minio {
+		mine[pid] = true
 		r.minio += procTicks(pid, true)
 	}
 	for _, pid := range m.workers {
+		mine[pid] = true
 		r.workers += procTicks(pid, false)
 	}
 	if m.postmaster != 0 {
@@ -60,15 +67,31 @@ func (m *cpuMeter) read() cpuReading {
 		// postmaster's children's times once it has reaped them.
 		r.postgres = procTicks(m.postmaster, true)
 		for _, pid := range children(m.postmaster) {
+			mine[pid] = true
 			r.postgres += procTicks(pid, false)
+		}
+	}
+	for _, pid := range pids() {
+		if !mine[pid] && !kernelThread(pid) {
+			r.outside[pid] = procTicks(pid, true)
 		}
 	}
 	return r
 }
 
+// kernelThread reports whether pid is kthreadd or one of its children.
+func kernelThread(pid int) bool {
+	f := stat(pid)
+	return pid == 2 || len(f) > 1 && f[1] == "2"
+}
+
 func (r cpuReading) since(before cpuReading) cpuUse {
 	d := func(a, b int64) time.Duration { return time.Duration(a-b) * tick }
-	return cpuUse{machine: d(r.machine, before.machine), minio: d(r.minio, before.minio),
+	var outside int64
+	for pid, t := range r.outside {
+		outside += t - before.outside[pid] // a process started since counts whole
+	}
+	return cpuUse{outside: time.Duration(outside) * tick, machine: d(r.machine, before.machine), minio: d(r.minio, before.minio),
 		postgres: d(r.postgres, before.postgres), postgresKnown: r.postgresKnown, workers: d(r.workers, before.workers)}
 }
 

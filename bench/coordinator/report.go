@@ -38,8 +38,8 @@ func (b *bench) report(out io.Writer, cases []string, results map[string][]sampl
 	}
 	cores := runtime.NumCPU()
 	fmt.Fprintf(out, "\nCPU while each case ran, core-seconds (this machine has %d cores: %d × wall is all of it)\n\n", cores, cores)
-	fmt.Fprintln(out, "| case | wall s | machine busy | of all cores | MinIO (both) | PostgreSQL | sortie workers | timed sortie copy | other |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(out, "| case | wall s | machine busy | of all cores | MinIO (both) | PostgreSQL | sortie workers | timed sortie copy | other processes | kernel, interrupts |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, c := range cases {
 		m := median(results[c])
 		u := m.cpu
@@ -50,8 +50,8 @@ func (b *bench) report(out io.Writer, cases []string, results map[string][]sampl
 		if c != "local" {
 			workers = secs(u.workers)
 		}
-		fmt.Fprintf(out, "| %s | %.2f | %s | %.0f%% | %s | %s | %s | %s | %s |\n", name(c), m.wall.Seconds(), secs(u.machine),
-			100*u.machine.Seconds()/(float64(cores)*m.wall.Seconds()), secs(u.minio), pg, workers, secs(u.copy), secs(u.other()))
+		fmt.Fprintf(out, "| %s | %.2f | %s | %.0f%% | %s | %s | %s | %s | %s | %s |\n", name(c), m.wall.Seconds(), secs(u.machine),
+			100*u.machine.Seconds()/(float64(cores)*m.wall.Seconds()), secs(u.minio), pg, workers, secs(u.copy), secs(u.outside), secs(u.kernel()))
 	}
 	l, c1 := median(results["local"]), median(results["1"])
 	n := float64(b.total())
