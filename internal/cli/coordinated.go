@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"slices"
 	"strings"
@@ -101,13 +102,29 @@ func (f *coordinatorFlags) resolve() error {
 // hints (give the password with PGPASSWORD or ~/.pgpass).
 func (f *coordinatorFlags) shown() string { return database.Redact(f.url) }
 
-// open connects to the coordinator's database.
+// open connects to the coordinator's database, with a pool sized for the
+// partitions this process works at once (unless the URL sizes it).
 func (f *coordinatorFlags) open(ctx context.Context) (*coordinator.Coordinator, error) {
-	c, err := coordinator.Open(ctx, f.url)
+	c, err := coordinator.Open(ctx, withPoolSize(f.url, 8+2*max(f.partitionsAtOnce, 1)))
 	if err != nil {
 		return nil, usage("--coordinator %s: %v", f.shown(), oneLine(err.Error()))
 	}
 	return c, nil
+}
+
+// withPoolSize adds pgxpool's pool_max_conns to a URL or key=value
+// connection string that does not set it.
+func withPoolSize(conn string, n int) string {
+	if strings.Contains(conn, "pool_max_conns") {
+		return conn
+	}
+	if u, err := neturl.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("pool_max_conns", fmt.Sprint(n))
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return fmt.Sprintf("%s pool_max_conns=%d", conn, n)
 }
 
 // jobSpec is what every worker needs to run a job's partitions as this
@@ -208,6 +225,9 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 		return parts, nil
 	}
 	run, err := c.StartRun(ctx, job, plan)
+	if errors.Is(err, coordinator.ErrRunWaited) {
+		return usage("%v", oneLine(err.Error()))
+	}
 	if err != nil {
 		return &exitError{code: ExitFailures, err: fmt.Errorf("%v", oneLine(err.Error()))}
 	}
@@ -224,7 +244,8 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 		r := &partitionRunner{log: e.log, listener: out.listeners, atOnce: o.coord.partitionsAtOnce}
 		w, err = c.StartWorker(ctx, coordinator.WorkerOptions{Partitions: o.coord.partitionsAtOnce, Lease: o.coord.lease, Run: r.run, Log: e.log})
 		if err != nil {
-			return usage("%v", oneLine(err.Error()))
+			c.EndRun(ctx, run, "failed")
+			return &exitError{code: ExitFailures, err: fmt.Errorf("%v", oneLine(err.Error()))}
 		}
 	}
 	start := time.Now()
@@ -232,10 +253,16 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 	if o.coord.noWork {
 		pr.idleHint = fmt.Sprintf("note: no worker has taken a partition yet; start sortie worker --coordinator %s on the machines that copy", o.coord.shown())
 	}
-	p, waitErr := c.Wait(ctx, run, time.Second, pr.report)
+	p, waitErr := c.Wait(ctx, run, time.Second, pr.report, func(err error) {
+		pr.note(fmt.Sprintf("note: the coordinator is unreachable (%s); the workers go on, and this waits for it", oneLine(err.Error())))
+	})
 	pr.end()
 	if w != nil {
-		w.Stop(context.WithoutCancel(ctx))
+		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		if err := w.Stop(stop); err != nil {
+			e.log.Warn("stop this process's worker", "err", err)
+		}
+		cancel()
 	}
 	var runErr error
 	state := "done"
@@ -253,7 +280,7 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 	}
 	sum, err := c.Summary(context.WithoutCancel(ctx), run)
 	if err != nil {
-		return usage("%v", oneLine(err.Error()))
+		return &exitError{code: ExitFailures, err: fmt.Errorf("%v", oneLine(err.Error()))}
 	}
 	sum.Elapsed = time.Since(start)
 	var hist *history
@@ -345,6 +372,14 @@ func (r *runReporter) report(p coordinator.Progress) {
 	}
 }
 
+// note says something once, between progress lines.
+func (r *runReporter) note(s string) {
+	if r.terminal {
+		fmt.Fprint(r.w, "\r\x1b[K")
+	}
+	fmt.Fprintln(r.w, s)
+}
+
 func (r *runReporter) end() {
 	if r.printed {
 		fmt.Fprintln(r.w)
@@ -423,7 +458,9 @@ func (r *partitionRunner) open(ctx context.Context, t coordinator.Task) (*openJo
 func (r *partitionRunner) run(ctx context.Context, t coordinator.Task) (*transfer.Summary, error) {
 	j, err := r.open(ctx, t)
 	if err != nil {
-		return nil, err
+		// This machine's setup (its AWS config, its network), not the
+		// partition's: other workers may run it.
+		return nil, fmt.Errorf("%w: %w", coordinator.ErrSetup, err)
 	}
 	opts := j.opts
 	opts.Ledger, opts.Range = t.Ledger, t.Partition.Range

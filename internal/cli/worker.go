@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -61,7 +62,11 @@ func runWorker(ctx context.Context, e *env, f *coordinatorFlags, workers int, na
 	r := &partitionRunner{log: e.log, workers: workers, atOnce: f.partitionsAtOnce}
 	w, err := c.StartWorker(ctx, coordinator.WorkerOptions{Name: name, Partitions: f.partitionsAtOnce, Lease: f.lease, Run: r.run, Log: e.log,
 		Finished: func(t coordinator.Task, res *coordinator.Result, err error) {
-			if err != nil {
+			switch {
+			case errors.Is(err, coordinator.ErrSetup):
+				fmt.Fprintf(e.stderr, "partition %d of job %s cannot run on this worker, left to others: %s\n", t.Partition.Number, t.Job.ID, oneLine(err.Error()))
+				return
+			case err != nil:
 				fmt.Fprintf(e.stderr, "partition %d of job %s (attempt %d) stopped: %s\n", t.Partition.Number, t.Job.ID, t.Attempt, oneLine(err.Error()))
 				return
 			}

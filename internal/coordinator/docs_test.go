@@ -218,7 +218,7 @@ func TestGuideQueries(t *testing.T) {
 
 	j.release()
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	p, err := c.Wait(wctx, run, 100*time.Millisecond, nil)
+	p, err := c.Wait(wctx, run, 100*time.Millisecond, nil, nil)
 	cancel()
 	if err != nil || p.Done != run.Partitions {
 		t.Fatalf("wait: %+v, %v; want every partition done", p, err)
@@ -296,7 +296,7 @@ func TestGuideRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	p, err := c.Wait(wctx, run, 100*time.Millisecond, nil)
+	p, err := c.Wait(wctx, run, 100*time.Millisecond, nil, nil)
 	cancel()
 	if err != nil || p.Done != run.Partitions {
 		t.Fatalf("wait: %+v, %v; want every partition done", p, err)

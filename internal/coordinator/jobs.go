@@ -141,7 +141,13 @@ type Run struct {
 	// Recovering says the previous run did not end cleanly.
 	Recovering bool
 	Started    time.Time
+	// waiter holds the run's waiter lock until EndRun: a second process
+	// starting the job meanwhile is refused instead of taking over.
+	waiter *pgx.Conn
 }
+
+// ErrRunWaited says another process is waiting for the job's last run.
+var ErrRunWaited = errors.New("another sortie process is running this job")
 
 // StartRun records job (the first time: with the partitions plan returns),
 // starts a new run of it and enqueues each partition as a River job. A
@@ -150,7 +156,22 @@ type Run struct {
 // yet finished are cancelled, and this run takes over.
 func (c *Coordinator) StartRun(ctx context.Context, job Job, plan Planner) (*Run, error) {
 	var run Run
-	err := pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
+	// The waiter lock: held by the process that waits for the job's run,
+	// on a session of its own, freed when that process ends.
+	waiter, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("start a run of job %s: %w", job.ID, err)
+	}
+	var got bool
+	if err := waiter.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, -1)`, lockKey(job.ID)).Scan(&got); err != nil || !got {
+		waiter.Close(ctx)
+		if err == nil {
+			err = fmt.Errorf("%w: wait for it (sortie jobs show %s --coordinator …), or stop it and run this again", ErrRunWaited, job.ID)
+		}
+		return nil, fmt.Errorf("start a run of job %s: %w", job.ID, err)
+	}
+	run.waiter = waiter
+	err = pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
 		// One StartRun of a job at a time: the job's row is the lock.
 		_, err := tx.Exec(ctx, `INSERT INTO sortie_jobs (job, command, source, destination, spec) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (job) DO UPDATE SET spec = excluded.spec`, job.ID, job.Command, job.Source, job.Destination, []byte(job.Spec))
@@ -185,14 +206,15 @@ func (c *Coordinator) StartRun(ctx context.Context, job Job, plan Planner) (*Run
 			return err
 		}
 		if lastState == "running" {
-			// The previous run's waiting process was stopped or killed; its
-			// partitions' River jobs are cancelled so that they stop being
-			// worked for a run nobody waits for, and this run takes over.
+			// The previous run's waiting process was killed (it holds the
+			// waiter lock while it lives); its partitions' River jobs are
+			// cancelled so that they stop being worked for a run nobody
+			// waits for, and this run takes over.
 			if err := c.cancelRun(ctx, tx, job.ID, last); err != nil {
 				return err
 			}
 		}
-		run = Run{Job: job.ID, Number: last + 1, Partitions: n, Recovering: last > 0 && lastState != "done"}
+		run = Run{Job: job.ID, Number: last + 1, Partitions: n, Recovering: last > 0 && lastState != "done", waiter: waiter}
 		if err := tx.QueryRow(ctx, `INSERT INTO sortie_runs (job, run) VALUES ($1, $2) RETURNING started`, job.ID, run.Number).Scan(&run.Started); err != nil {
 			return err
 		}
@@ -206,6 +228,7 @@ func (c *Coordinator) StartRun(ctx context.Context, job Job, plan Planner) (*Run
 		return nil
 	})
 	if err != nil {
+		waiter.Close(ctx)
 		return nil, fmt.Errorf("start a run of job %s: %w", job.ID, err)
 	}
 	return &run, nil
@@ -222,7 +245,7 @@ func nullable(s string) *string {
 // not finished. River's jobs in flight are cancelled by River's own
 // means: a running one is told through its client, which stops it.
 func (c *Coordinator) cancelRun(ctx context.Context, tx pgx.Tx, job string, run int) error {
-	if _, err := tx.Exec(ctx, `UPDATE sortie_runs SET state = 'interrupted', ended = now() WHERE job = $1 AND run = $2`, job, run); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE sortie_runs SET state = 'interrupted', ended = now() WHERE job = $1 AND run = $2 AND state = 'running'`, job, run); err != nil {
 		return err
 	}
 	rows, err := tx.Query(ctx, `SELECT id FROM river_job WHERE kind = $1 AND args->>'job' = $2 AND (args->>'run')::int = $3
@@ -251,14 +274,18 @@ func (c *Coordinator) EndRun(ctx context.Context, r *Run, state string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 	defer cancel()
 	err := pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
-		if state != "done" {
-			if err := c.cancelRun(ctx, tx, r.Job, r.Number); err != nil {
-				return err
-			}
+		// Partitions left unfinished (of a run that stopped, or left
+		// queued by a stale report after their result was in) stop here.
+		if err := c.cancelRun(ctx, tx, r.Job, r.Number); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE sortie_runs SET state = $3, ended = now() WHERE job = $1 AND run = $2`, r.Job, r.Number, state)
 		return err
 	})
+	if r.waiter != nil {
+		r.waiter.Close(ctx)
+		r.waiter = nil
+	}
 	if err != nil {
 		return fmt.Errorf("record the end of run %d of job %s: %w", r.Number, r.Job, err)
 	}
@@ -286,29 +313,34 @@ func (p Progress) Finished() bool { return p.Done+p.Failed == p.Partitions }
 // the leases.
 func (c *Coordinator) RunProgress(ctx context.Context, r *Run) (Progress, error) {
 	p := Progress{Partitions: r.Partitions, Errors: map[int]string{}}
-	rows, err := c.pool.Query(ctx, `SELECT (args->>'partition')::int, state,
-			coalesce(errors[array_length(errors, 1)]->>'error', '')
-		FROM river_job WHERE kind = $1 AND args->>'job' = $2 AND (args->>'run')::int = $3`,
+	// Done counts results, not River's rows: the first result of a
+	// partition in a run is its record.
+	rows, err := c.pool.Query(ctx, `SELECT (j.args->>'partition')::int, j.state::text,
+			coalesce(j.errors[array_length(j.errors, 1)]->>'error', ''),
+			EXISTS (SELECT 1 FROM sortie_results s WHERE s.job = $2 AND s.run = $3 AND s.partition = (j.args->>'partition')::int)
+		FROM river_job j WHERE j.kind = $1 AND j.args->>'job' = $2 AND (j.args->>'run')::int = $3`,
 		PartitionArgs{}.Kind(), r.Job, r.Number)
 	if err != nil {
 		return p, fmt.Errorf("read the progress of job %s: %w", r.Job, err)
 	}
 	var part int
 	var state, lastErr string
-	_, err = pgx.ForEachRow(rows, []any{&part, &state, &lastErr}, func() error {
-		switch state {
-		case "completed":
+	var finished bool
+	_, err = pgx.ForEachRow(rows, []any{&part, &state, &lastErr, &finished}, func() error {
+		switch {
+		case finished:
 			p.Done++
-		case "running":
+			return nil
+		case state == "running":
 			p.Running++
-		case "retryable":
+		case state == "retryable":
 			p.Retrying++
-		case "discarded", "cancelled":
+		case state == "discarded" || state == "cancelled":
 			p.Failed++
 		default:
 			p.Waiting++
 		}
-		if lastErr != "" && state != "completed" {
+		if lastErr != "" {
 			p.Errors[part] = lastErr
 		}
 		return nil
@@ -325,7 +357,7 @@ func (c *Coordinator) RunProgress(ctx context.Context, r *Run) (Progress, error)
 	var objs, bytes, failed int64
 	var workers []string
 	err = c.pool.QueryRow(ctx, `SELECT coalesce(sum(objects), 0), coalesce(sum(bytes), 0), coalesce(sum(failed), 0), coalesce(array_agg(DISTINCT worker), '{}')
-		FROM sortie_leases WHERE job = $1 AND run = $2`, r.Job, r.Number).Scan(&objs, &bytes, &failed, &workers)
+		FROM sortie_leases WHERE job = $1 AND run = $2 AND NOT released`, r.Job, r.Number).Scan(&objs, &bytes, &failed, &workers)
 	if err != nil {
 		return p, fmt.Errorf("read the leases of job %s: %w", r.Job, err)
 	}
@@ -334,24 +366,37 @@ func (c *Coordinator) RunProgress(ctx context.Context, r *Run) (Progress, error)
 }
 
 // Wait polls r every interval until every partition finished (or ctx
-// ends), calling report with each reading.
-func (c *Coordinator) Wait(ctx context.Context, r *Run, every time.Duration, report func(Progress)) (Progress, error) {
+// ends), calling report with each reading. A reading that fails (the
+// database restarting, failing over) is tried again, and told to
+// unreachable once per outage: the workers go on meanwhile, and ending
+// the run for it would cancel their work.
+func (c *Coordinator) Wait(ctx context.Context, r *Run, every time.Duration, report func(Progress), unreachable func(error)) (Progress, error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var last Progress
+	down := false
 	for {
 		p, err := c.RunProgress(ctx, r)
-		if err != nil {
-			return p, err
-		}
-		if report != nil {
-			report(p)
-		}
-		if p.Finished() {
-			return p, nil
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return last, ctx.Err()
+		case err != nil:
+			if !down && unreachable != nil {
+				unreachable(err)
+			}
+			down = true
+		default:
+			down, last = false, p
+			if report != nil {
+				report(p)
+			}
+			if p.Finished() {
+				return p, nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return p, ctx.Err()
+			return last, ctx.Err()
 		case <-t.C:
 		}
 	}

@@ -127,6 +127,7 @@ CREATE TABLE sortie_leases (
 	objects   bigint      NOT NULL DEFAULT 0,
 	bytes     bigint      NOT NULL DEFAULT 0,
 	failed    bigint      NOT NULL DEFAULT 0,
+	released  boolean     NOT NULL DEFAULT false,
 	PRIMARY KEY (job, partition)
 );
 `,

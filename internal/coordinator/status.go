@@ -143,7 +143,7 @@ SELECT p.partition, p.after, coalesce(p.through, ''), coalesce(p.inventory, ''),
 FROM sortie_partitions p
 LEFT JOIN river_job rj ON rj.kind = $3 AND rj.args->>'job' = p.job AND (rj.args->>'run')::int = $2
 	AND (rj.args->>'partition')::int = p.partition
-LEFT JOIN sortie_leases l ON l.job = p.job AND l.partition = p.partition AND l.run = $2
+LEFT JOIN sortie_leases l ON l.job = p.job AND l.partition = p.partition AND l.run = $2 AND NOT l.released
 LEFT JOIN sortie_results res ON res.job = p.job AND res.partition = p.partition AND res.run = $2
 WHERE p.job = $1 ORDER BY p.partition`, d.ID, d.LastRun, PartitionArgs{}.Kind())
 	if err != nil {

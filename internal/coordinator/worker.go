@@ -8,12 +8,14 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/sortie-dev/sortie/internal/event"
 	"github.com/sortie-dev/sortie/internal/transfer"
@@ -101,6 +103,12 @@ func (c *Coordinator) StartWorker(ctx context.Context, o WorkerOptions) (*Worker
 		// rescue by River; the lease guards it (see DefaultLease).
 		JobTimeout:  -1,
 		MaxAttempts: MaxAttempts,
+		// A run's partitions are its record (sortie jobs show, the SQL of
+		// docs/coordinator.md): River's cleaner must not delete them after
+		// a day, in the middle of a multi-day run.
+		CompletedJobRetentionPeriod: -1,
+		CancelledJobRetentionPeriod: -1,
+		DiscardedJobRetentionPeriod: -1,
 		// River's own messages at info are routine (leadership, queues).
 		Logger: slog.New(warnOnly{o.Log.Handler()}),
 	})
@@ -200,17 +208,39 @@ var errHeld = errors.New("another worker holds the partition")
 // errLeaseLost cancels an attempt whose heartbeat failed.
 var errLeaseLost = errors.New("the partition's lease was lost (the coordinator database is unreachable, or another worker took it over)")
 
+// errSuperseded says River's row no longer records this attempt as the
+// running one: another attempt's report changed it.
+var errSuperseded = errors.New("the partition's job row no longer records this attempt as running")
+
+// ErrSetup wraps what a RunFunc returns when the partition cannot be run
+// on this worker at all (a profile missing from its AWS config, a store it
+// cannot reach): the partition goes back to the queue for other workers
+// without using an attempt, instead of being discarded by a worker that
+// fails every partition in a millisecond.
+var ErrSetup = errors.New("this worker cannot run the job")
+
+// setupHold is how long a worker that could not set a partition up keeps
+// its slot before handing the partition back: it takes at most
+// --partitions-at-once partitions per setupHold, so the workers that can
+// run them get them, and none is delayed by more than that.
+const setupHold = 5 * time.Second
+
 func (w *partitionWorker) Work(ctx context.Context, rj *river.Job[PartitionArgs]) error {
 	a := rj.Args
-	job, part, err := w.c.load(ctx, a)
+	job, part, runState, err := w.c.load(ctx, a)
 	if err != nil {
 		return err
 	}
+	if runState != "running" {
+		// A partition of a run that ended (interrupted, taken over by a
+		// later run): nothing waits for it.
+		return river.JobCancel(fmt.Errorf("run %d of job %s has ended (%s)", a.Run, a.Job, runState))
+	}
 	l, err := w.c.acquire(ctx, a, w.o)
 	if errors.Is(err, errHeld) {
-		// River rescued the partition from a worker that is still at it
-		// (a partition longer than the lease): leave it to that worker.
-		return river.JobSnooze(w.o.Lease)
+		// The partition's holder is alive: it went back to the queue by a
+		// stale report. Look again soon; the holder completes it.
+		return river.JobSnooze(max(w.o.Lease/5, time.Second))
 	}
 	if err != nil {
 		return err
@@ -227,16 +257,29 @@ func (w *partitionWorker) Work(ctx context.Context, rj *river.Job[PartitionArgs]
 	}
 	task := Task{Job: job, Run: a.Run, Partition: part, Attempt: rj.Attempt, Ledger: ledger, Listener: &l.counts}
 	sum, runErr := w.o.Run(ctx, task)
-	if cause := context.Cause(ctx); errors.Is(cause, errLeaseLost) {
-		runErr = cause
-	}
+	lost := errors.Is(context.Cause(ctx), errLeaseLost)
 	if runErr == nil {
 		runErr = ctx.Err()
+	}
+	if lost {
+		runErr = errLeaseLost
 	}
 	if runErr != nil {
 		// What it did is kept for the next attempt, which continues.
 		ledger.Close(ctx)
 		w.finished(task, nil, runErr)
+		switch {
+		case errors.Is(runErr, ErrSetup):
+			select {
+			case <-ctx.Done():
+			case <-time.After(setupHold):
+			}
+			return river.JobSnooze(0)
+		case lost:
+			// Not the partition's fault (a database failover, or this
+			// worker cut off and taken over): no attempt is used.
+			return river.JobSnooze(0)
+		}
 		return runErr
 	}
 	result := ResultOf(sum)
@@ -247,36 +290,54 @@ func (w *partitionWorker) Work(ctx context.Context, rj *river.Job[PartitionArgs]
 	}
 	// The partition's last ledger records, its result and its completion
 	// commit together, or not at all (the next attempt then finds the
-	// objects copied and records them).
-	err = pgx.BeginFunc(ctx, w.c.pool, func(tx pgx.Tx) error {
-		// Fenced: only the holder of the lease completes the partition.
+	// objects copied and records them) — on the lease's own session, so
+	// that a commit proves the session holding the partition's lock was
+	// alive; the heartbeat stops first, as it shares that session.
+	beats()
+	err = pgx.BeginFunc(ctx, l.conn, func(tx pgx.Tx) error {
 		var held bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sortie_leases WHERE job = $1 AND partition = $2 AND backend = $3 FOR UPDATE)`,
-			a.Job, a.Partition, l.backend).Scan(&held); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sortie_leases WHERE job = $1 AND partition = $2 AND backend = pg_backend_pid())`,
+			a.Job, a.Partition).Scan(&held); err != nil {
 			return err
 		}
 		if !held {
 			return errLeaseLost
 		}
+		// River's completion checks the row is running, not whose attempt
+		// it is: check both, locking the row until the commit.
+		var state string
+		var attempt int
+		if err := tx.QueryRow(ctx, `SELECT state::text, attempt FROM river_job WHERE id = $1 FOR UPDATE`, rj.ID).Scan(&state, &attempt); err != nil {
+			return err
+		}
+		if state != "running" || attempt != rj.Attempt {
+			return errSuperseded
+		}
 		if err := ledger.FlushTx(ctx, tx); err != nil {
 			return err
 		}
+		// The first result of a partition in a run stands.
 		if _, err := tx.Exec(ctx, `INSERT INTO sortie_results (job, run, partition, worker, attempt, result) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (job, run, partition) DO UPDATE SET worker = excluded.worker, attempt = excluded.attempt, result = excluded.result, finished = now()`,
-			a.Job, a.Run, a.Partition, w.o.Name, rj.Attempt, res); err != nil {
+			ON CONFLICT (job, run, partition) DO NOTHING`, a.Job, a.Run, a.Partition, w.o.Name, rj.Attempt, res); err != nil {
 			return err
 		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, rj)
-		if errors.Is(err, river.ErrNotFound) {
-			// The job is no longer running here (rescued meanwhile): the
-			// result stands; River completes or re-runs it, and a re-run
-			// finds nothing to copy.
-			return nil
+		done, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, rj)
+		if err != nil {
+			return err
 		}
-		return err
+		if done.State != rivertype.JobStateCompleted {
+			return errSuperseded
+		}
+		return nil
 	})
 	if cerr := ledger.Close(ctx); err == nil {
 		err = cerr
+	}
+	if errors.Is(err, errSuperseded) || errors.Is(err, errLeaseLost) {
+		// Another attempt owns the row now; the partition will be run
+		// again, and find its objects copied.
+		w.finished(task, nil, err)
+		return river.JobSnooze(0)
 	}
 	if err != nil {
 		err = fmt.Errorf("record partition %d of job %s: %w", a.Partition, a.Job, err)
@@ -293,17 +354,19 @@ func (w *partitionWorker) finished(t Task, r *Result, err error) {
 	}
 }
 
-// load reads the job and the partition of a.
-func (c *Coordinator) load(ctx context.Context, a PartitionArgs) (Job, Partition, error) {
+// load reads the job and the partition of a, and the state of a's run.
+func (c *Coordinator) load(ctx context.Context, a PartitionArgs) (Job, Partition, string, error) {
 	j := Job{ID: a.Job}
 	p := Partition{Number: a.Partition}
 	var through, inventory *string
 	var spec []byte
-	err := c.pool.QueryRow(ctx, `SELECT j.command, j.source, j.destination, j.spec, p.after, p.through, p.inventory
-		FROM sortie_jobs j JOIN sortie_partitions p USING (job) WHERE j.job = $1 AND p.partition = $2`, a.Job, a.Partition).
-		Scan(&j.Command, &j.Source, &j.Destination, &spec, &p.Range.After, &through, &inventory)
+	var state string
+	err := c.pool.QueryRow(ctx, `SELECT j.command, j.source, j.destination, j.spec, p.after, p.through, p.inventory, coalesce(r.state, 'unknown')
+		FROM sortie_jobs j JOIN sortie_partitions p USING (job) LEFT JOIN sortie_runs r ON r.job = j.job AND r.run = $3
+		WHERE j.job = $1 AND p.partition = $2`, a.Job, a.Partition, a.Run).
+		Scan(&j.Command, &j.Source, &j.Destination, &spec, &p.Range.After, &through, &inventory, &state)
 	if err != nil {
-		return j, p, fmt.Errorf("read partition %d of job %s: %w", a.Partition, a.Job, err)
+		return j, p, "", fmt.Errorf("read partition %d of job %s: %w", a.Partition, a.Job, err)
 	}
 	j.Spec = spec
 	if through != nil {
@@ -312,7 +375,7 @@ func (c *Coordinator) load(ctx context.Context, a PartitionArgs) (Job, Partition
 	if inventory != nil {
 		p.Inventory = *inventory
 	}
-	return j, p, nil
+	return j, p, state, nil
 }
 
 // lease is a partition held by this worker: a session of its own holding
@@ -329,11 +392,12 @@ type lease struct {
 	counts  counter
 }
 
-// lockKey is the first half of a partition's advisory lock: the job's.
+// lockKey is the first half of a partition's advisory lock: the job's;
+// non-negative, so that it reads the same in pg_locks.classid (an oid).
 func lockKey(job string) int32 {
 	h := fnv.New32a()
 	h.Write([]byte(job))
-	return int32(h.Sum32())
+	return int32(h.Sum32() & 0x7fffffff)
 }
 
 func (c *Coordinator) acquire(ctx context.Context, a PartitionArgs, o WorkerOptions) (*lease, error) {
@@ -353,27 +417,36 @@ func (c *Coordinator) acquire(ctx context.Context, a PartitionArgs, o WorkerOpti
 		}
 		// Held: by a live worker, or by the session of one cut off, whose
 		// heartbeat stopped and whose session PostgreSQL has not noticed
-		// is gone. That session is ended, which frees the lock.
-		var backend int
+		// is gone. That session — the one pg_locks says holds the lock,
+		// when the lease row names it and its beat is stale — is ended,
+		// which frees the lock.
+		var holder int
 		var stale bool
-		err := conn.QueryRow(ctx, `SELECT backend, beat < now() - $3 * interval '1 second' FROM sortie_leases WHERE job = $1 AND partition = $2`,
-			a.Job, a.Partition, o.Lease.Seconds()).Scan(&backend, &stale)
+		err := conn.QueryRow(ctx, `SELECT k.pid, l.beat < now() - $3 * interval '1 second'
+			FROM pg_locks k JOIN sortie_leases l ON l.backend = k.pid AND l.job = $4 AND l.partition = $2
+			WHERE k.locktype = 'advisory' AND k.classid::bigint = $1 AND k.objid::bigint = $2 AND k.objsubid = 2 AND k.granted`,
+			lockKey(a.Job), a.Partition, o.Lease.Seconds(), a.Job).Scan(&holder, &stale)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) || !stale || try >= 20 {
 			conn.Close(ctx)
 			return nil, errHeld
 		}
 		if try == 0 {
-			o.Log.Warn("taking over a partition whose worker stopped its heartbeat", "job", a.Job, "partition", a.Partition, "backend", backend)
-			if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend($1)`, backend); err != nil {
+			o.Log.Warn("taking over a partition whose worker stopped its heartbeat", "job", a.Job, "partition", a.Partition, "backend", holder)
+			if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend($1)`, holder); err != nil {
 				conn.Close(ctx)
 				return nil, fmt.Errorf("end the session of partition %d's silent worker: %w", a.Partition, err)
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			conn.Close(context.WithoutCancel(ctx))
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	err = conn.QueryRow(ctx, `INSERT INTO sortie_leases (job, partition, run, worker, backend) VALUES ($1, $2, $3, $4, pg_backend_pid())
 		ON CONFLICT (job, partition) DO UPDATE SET run = excluded.run, worker = excluded.worker, backend = excluded.backend,
-			started = now(), beat = now(), objects = 0, bytes = 0, failed = 0
+			started = now(), beat = now(), objects = 0, bytes = 0, failed = 0, released = false
 		RETURNING backend`, a.Job, a.Partition, a.Run, o.Name).Scan(&l.backend)
 	if err != nil {
 		conn.Close(ctx)
@@ -410,17 +483,21 @@ func (l *lease) heartbeat(ctx context.Context, cancel context.CancelCauseFunc) (
 			}
 		}
 	}()
-	return func() {
+	return sync.OnceFunc(func() {
 		close(quit)
 		<-done
-	}
+	})
 }
 
-// release gives the partition up.
+// release gives the partition up. The row stays, marked released with a
+// fresh beat, so that no worker takes the partition over in the moment
+// before River records how the attempt ended.
 func (l *lease) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	l.conn.Exec(ctx, `DELETE FROM sortie_leases WHERE job = $1 AND partition = $2 AND backend = pg_backend_pid()`, l.job, l.part)
+	l.conn.Exec(ctx, `UPDATE sortie_leases SET released = true, beat = now(), objects = $3, bytes = $4, failed = $5
+		WHERE job = $1 AND partition = $2 AND backend = pg_backend_pid()`,
+		l.job, l.part, l.counts.objects.Load(), l.counts.bytes.Load(), l.counts.failed.Load())
 	l.conn.Close(ctx) // ends the session, and with it the lock
 }
 

@@ -3,6 +3,7 @@ package coordinator_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -72,7 +73,7 @@ func TestWorkersShareAJob(t *testing.T) {
 			t.Fatalf("run %d has %d partitions; want run %d with several", run.Number, run.Partitions, i+1)
 		}
 		wctx, cancel := context.WithTimeout(ctx, time.Minute)
-		p, err := c.Wait(wctx, run, 100*time.Millisecond, nil)
+		p, err := c.Wait(wctx, run, 100*time.Millisecond, nil, nil)
 		cancel()
 		if err != nil || p.Done != run.Partitions {
 			t.Fatalf("wait: %+v, %v; want every partition done", p, err)
@@ -94,5 +95,68 @@ func TestWorkersShareAJob(t *testing.T) {
 	var done int
 	if err := c.Pool().QueryRow(ctx, `SELECT count(*) FROM sortie_objects WHERE job = $1 AND state = $2`, job.ID, coordinator.StateDone).Scan(&done); err != nil || done != 400 {
 		t.Fatalf("the ledger has %d objects done (%v), want 400", done, err)
+	}
+}
+
+// A worker that cannot run the job at all (a profile missing from its AWS
+// config) leaves the partitions to the others instead of using up their
+// attempts; a second process starting the same job while the first waits
+// for its run is refused.
+func TestBrokenWorkerAndSecondWaiter(t *testing.T) {
+	ctx := context.Background()
+	c := open(t)
+	src, dst := mem.New("src"), mem.New("dst")
+	for i := range 60 {
+		k := fmt.Sprintf("%c/%02d", 'a'+i%6, i)
+		storetest.Put(t, src, k, []byte(k), store.Metadata{})
+	}
+	good := func(ctx context.Context, task coordinator.Task) (*transfer.Summary, error) {
+		// Slower than the broken worker, so that it is offered most.
+		time.Sleep(200 * time.Millisecond)
+		return transfer.Run(ctx, src, dst, transfer.Options{Workers: 2, Range: task.Partition.Range, Ledger: task.Ledger, MaxDelete: -1})
+	}
+	broken := func(context.Context, coordinator.Task) (*transfer.Summary, error) {
+		return nil, fmt.Errorf("%w: source: AWS profile \"src\" is not defined", coordinator.ErrSetup)
+	}
+	for name, run := range map[string]coordinator.RunFunc{"good": good, "broken": broken} {
+		w, err := c.StartWorker(ctx, coordinator.WorkerOptions{Name: name, Partitions: 2, Run: run, Lease: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.Stop(context.Background()) })
+	}
+	job := coordinator.Job{ID: "job-" + t.Name(), Command: "copy", Source: "src", Destination: "dst", Spec: json.RawMessage(`{}`)}
+	plan := func(ctx context.Context) ([]coordinator.Partition, error) {
+		rs, err := listing.Ranges(ctx, src, 6, 256)
+		parts := make([]coordinator.Partition, len(rs))
+		for i, r := range rs {
+			parts[i] = coordinator.Partition{Number: i, Range: r}
+		}
+		return parts, err
+	}
+	run, err := c.StartRun(ctx, job, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StartRun(ctx, job, plan); !errors.Is(err, coordinator.ErrRunWaited) {
+		t.Fatalf("a second StartRun while the first waits: %v, want ErrRunWaited", err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	p, err := c.Wait(wctx, run, 100*time.Millisecond, nil, nil)
+	if err != nil || p.Done != run.Partitions || p.Failed != 0 {
+		t.Fatalf("wait: %+v, %v; want every partition done by the good worker, none given up", p, err)
+	}
+	if err := c.EndRun(ctx, run, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if got := storetest.Keys(t, dst); len(got) != 60 {
+		t.Fatalf("destination has %d keys, want 60", len(got))
+	}
+	// The job's next run starts once the first ended.
+	if run2, err := c.StartRun(ctx, job, plan); err != nil || run2.Number != 2 {
+		t.Fatalf("the next run: %v, %v; want run 2", run2, err)
+	} else {
+		c.EndRun(ctx, run2, "interrupted")
 	}
 }
