@@ -11,8 +11,8 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
-	"github.com/sortie-dev/sortie/internal/filter"
 	"github.com/sortie-dev/sortie/internal/coordinator"
+	"github.com/sortie-dev/sortie/internal/filter"
 	"github.com/sortie-dev/sortie/internal/journal"
 	"github.com/sortie-dev/sortie/internal/progress"
 	"github.com/sortie-dev/sortie/internal/store"
