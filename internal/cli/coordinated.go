@@ -193,7 +193,7 @@ func (o *copyOptions) checkCoordinated(m mode) error {
 // a local run's are, through the coordinator: it records the job, enqueues
 // a run's partitions, works on them too unless --no-work, waits for every
 // partition, and reports as a local run does.
-func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, dst *side, lock *lockPlan, dstEnc s3store.Encryption) error {
+func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, dst *side, opts transfer.Options, lock *lockPlan, dstEnc s3store.Encryption) error {
 	c, err := o.coord.open(ctx)
 	if err != nil {
 		return err
@@ -285,7 +285,7 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 	sum.Elapsed = time.Since(start)
 	var hist *history
 	if !o.versions {
-		hist = src.history(ctx, nil, e.log)
+		hist = src.history(ctx, opts.Filter, e.log)
 	}
 	loss := buildLoss(lossInput{src: src, dst: dst, sum: sum, hist: hist, lock: lock, sse: sseNote(dstEnc)})
 	if o.lossReport != "" && runErr == nil {
@@ -464,6 +464,11 @@ func (r *partitionRunner) run(ctx context.Context, t coordinator.Task) (*transfe
 	}
 	opts := j.opts
 	opts.Ledger, opts.Range = t.Ledger, t.Partition.Range
+	if opts.Range.Through != "" {
+		// A parallel listing plans over every key after its start, not
+		// only the partition's: the partitions are the parallelism.
+		opts.ListWorkers = 1
+	}
 	opts.SrcGate, opts.DstGate = j.srcGate, j.dstGate
 	opts.Listener = event.Multi{t.Listener}
 	if r.listener != nil {

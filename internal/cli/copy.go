@@ -223,7 +223,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		}
 	}
 	if coordinated {
-		return runCoordinated(ctx, e, m, o, src, dst, lock, dstEnc)
+		return runCoordinated(ctx, e, m, o, src, dst, opts, lock, dstEnc)
 	}
 
 	verb := map[mode]string{modeCopy: "copied", modeSync: "synced", modePlan: "planned"}[m]
