@@ -114,7 +114,9 @@ func TestAccountIsPlain(t *testing.T) {
 // driverAdapters are the only packages that may import each database
 // driver: one adapter per engine, and its test harness.
 var driverAdapters = map[string][]string{
-	"github.com/jackc/pgx/":          {"internal/database/postgres", "internal/pgtest", "internal/coordinator"},
+	"github.com/jackc/pgx/": {"internal/database/postgres", "internal/pgtest", "internal/coordinator",
+		// The scaling bench reads a run's span from the coordinator's tables.
+		"bench/coordinator"},
 	"github.com/go-sql-driver/mysql": {"internal/database/mysql", "internal/mysqltest"},
 	// River is the coordinator's engine, behind its own types (Job,
 	// Partition, Task): the CLI never sees a River job.
