@@ -296,25 +296,7 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 	if !o.json {
 		defer fmt.Fprintf(e.stdout, "coordinator: job %s run %d (sortie jobs show %s --coordinator %s)\n", id, run.Number, id, o.coord.shown())
 	}
-	next := []string{"sortie", "verify", src.loc.Raw, dst.loc.Raw}
-	if m == modeSync && (hist == nil || hist.err == nil && !hist.counts.LeftBehind()) {
-		next = append(next, "--exact")
-	}
-	next = append(next, o.hintFlags()...)
-	if err := printCopySummary(e.stdout, out.json, m, src, dst, sum, runErr, false, hist, loss, next); err != nil {
-		return err
-	}
-	switch {
-	case errors.Is(runErr, context.Canceled):
-		return runErr
-	case runErr != nil:
-		return &exitError{code: ExitFailures, err: fmt.Errorf("run stopped: %v", oneLine(runErr.Error()))}
-	case len(sum.Failed) > 0:
-		return failures{int64(len(sum.Failed))}
-	case sum.DeleteRefused != "":
-		return &exitError{code: ExitFailures, err: errors.New(sum.DeleteRefused)}
-	}
-	return nil
+	return finishCopy(e, out.json, m, o, src, dst, sum, runErr, false, hist, loss)
 }
 
 // firstError renders the last error of the lowest-numbered partition that

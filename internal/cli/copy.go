@@ -265,6 +265,12 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		}
 		return printPlan(e.stdout, jsonOut, src, dst, sum, o.egressPrice, runErr, hist, loss, next)
 	}
+	return finishCopy(e, jsonOut, m, o, src, dst, sum, runErr, o.dryRun, hist, loss)
+}
+
+// finishCopy prints a copy's or sync's summary, with the verify command
+// to run next, and returns the error that gives the run's exit code.
+func finishCopy(e *env, jsonOut *progress.JSON, m mode, o *copyOptions, src, dst *side, sum *transfer.Summary, runErr error, dryRun bool, hist *history, loss *lossReport) error {
 	next := []string{"sortie", "verify", src.loc.Raw, dst.loc.Raw}
 	// --exact fails on what was not compared: the history a sync of
 	// current objects leaves behind is never compared.
@@ -272,7 +278,7 @@ func runCopy(ctx context.Context, e *env, m mode, o *copyOptions, srcArg, dstArg
 		next = append(next, "--exact")
 	}
 	next = append(next, o.hintFlags()...)
-	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, o.dryRun, hist, loss, next); err != nil {
+	if err := printCopySummary(e.stdout, jsonOut, m, src, dst, sum, runErr, dryRun, hist, loss, next); err != nil {
 		return err
 	}
 	switch {
