@@ -252,6 +252,18 @@ func TestCoordinatorWorkersSurviveKill(t *testing.T) {
 		t.Fatalf("summary %v: want %d objects listed, copied or found copied, none failed", sum, total)
 	}
 
+	// --json told each partition's result as it was recorded.
+	parts := map[float64]bool{}
+	for _, line := range strings.Split(run.stdout.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["event"] == "partition" {
+			parts[m["partition"].(float64)] = true
+		}
+	}
+	if want := psqlInt(t, url, `SELECT count(*) FROM sortie_partitions`); len(parts) != want {
+		t.Errorf("%d partitions told in --json, want %d", len(parts), want)
+	}
+
 	// The partition the killed worker held was finished by another, in a
 	// later attempt that continued (found copied objects) rather than
 	// copying the partition again as a whole.

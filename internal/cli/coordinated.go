@@ -240,9 +240,11 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 	}
 	fmt.Fprintf(e.stderr, "sortie: job %s run %d: %s through the coordinator %s\n", id, run.Number, plural(run.Partitions, "partition"), o.coord.shown())
 	var w *coordinator.Worker
+	host, _ := os.Hostname()
+	name := fmt.Sprintf("%s:%d", host, os.Getpid())
 	if !o.coord.noWork {
 		r := &partitionRunner{log: e.log, listener: out.listeners, atOnce: o.coord.partitionsAtOnce}
-		w, err = c.StartWorker(ctx, coordinator.WorkerOptions{Partitions: o.coord.partitionsAtOnce, Lease: o.coord.lease, Run: r.run, Log: e.log})
+		w, err = c.StartWorker(ctx, coordinator.WorkerOptions{Name: name, Partitions: o.coord.partitionsAtOnce, Lease: o.coord.lease, Run: r.run, Log: e.log})
 		if err != nil {
 			c.EndRun(ctx, run, "failed")
 			return &exitError{code: ExitFailures, err: fmt.Errorf("%v", oneLine(err.Error()))}
@@ -253,7 +255,32 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 	if o.coord.noWork {
 		pr.idleHint = fmt.Sprintf("note: no worker has taken a partition yet; start sortie worker --coordinator %s on the machines that copy", o.coord.shown())
 	}
-	p, waitErr := c.Wait(ctx, run, time.Second, pr.report, func(err error) {
+	report := pr.report
+	if out.json != nil {
+		// Each partition's result as it is recorded, and the objects that
+		// other workers failed: this process's own objects' events come
+		// from its engine, as in a local run.
+		seen := map[int]bool{}
+		report = func(p coordinator.Progress) {
+			pr.report(p)
+			done, err := c.FinishedSince(ctx, run, seen)
+			if err != nil {
+				return // read again at the next tick
+			}
+			for _, f := range done {
+				out.json.Write(jsonPartition{Event: "partition", Partition: f.Partition, Worker: f.Worker, Attempt: f.Attempt,
+					Copied: f.Result.Copied, CopiedBytes: f.Result.CopiedBytes, Unchanged: f.Result.Unchanged,
+					Deleted: f.Result.Deleted, Failed: len(f.Result.Failed), Seconds: f.Result.Seconds})
+				if f.Worker == name {
+					continue
+				}
+				for _, fl := range f.Result.Failed {
+					out.json.Event(event.Event{Kind: event.Failed, Key: fl.Key, Reason: fl.Reason})
+				}
+			}
+		}
+	}
+	p, waitErr := c.Wait(ctx, run, time.Second, report, func(err error) {
 		pr.note(fmt.Sprintf("note: the coordinator is unreachable (%s); the workers go on, and this waits for it", oneLine(err.Error())))
 	})
 	pr.end()
@@ -297,6 +324,20 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 		defer fmt.Fprintf(e.stdout, "coordinator: job %s run %d (sortie jobs show %s --coordinator %s)\n", id, run.Number, id, o.coord.shown())
 	}
 	return finishCopy(e, out.json, m, o, src, dst, sum, runErr, false, hist, loss)
+}
+
+// jsonPartition is the JSON line of a partition whose result was recorded.
+type jsonPartition struct {
+	Event       string  `json:"event"`
+	Partition   int     `json:"partition"`
+	Worker      string  `json:"worker"`
+	Attempt     int     `json:"attempt"`
+	Copied      int64   `json:"copied"`
+	CopiedBytes int64   `json:"copied_bytes"`
+	Unchanged   int64   `json:"unchanged"`
+	Deleted     int64   `json:"deleted"`
+	Failed      int     `json:"failed"`
+	Seconds     float64 `json:"seconds"`
 }
 
 // firstError renders the last error of the lowest-numbered partition that

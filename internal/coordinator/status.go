@@ -199,3 +199,33 @@ WHERE p.job = $1 ORDER BY p.partition`, d.ID, d.LastRun, PartitionArgs{}.Kind())
 	}
 	return d, nil
 }
+
+// Finished is a partition's recorded result in a run.
+type Finished struct {
+	Partition int
+	Worker    string
+	Attempt   int
+	Result    Result
+}
+
+// FinishedSince returns the results of r's partitions not in seen, and
+// adds them to it: what finished since the last call.
+func (c *Coordinator) FinishedSince(ctx context.Context, r *Run, seen map[int]bool) ([]Finished, error) {
+	known := make([]int32, 0, len(seen))
+	for p := range seen {
+		known = append(known, int32(p))
+	}
+	rows, err := c.pool.Query(ctx, `SELECT partition, worker, attempt, result FROM sortie_results
+		WHERE job = $1 AND run = $2 AND NOT (partition = ANY($3)) ORDER BY finished, partition`, r.Job, r.Number, known)
+	if err != nil {
+		return nil, fmt.Errorf("read the results of job %s: %w", r.Job, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Finished])
+	if err != nil {
+		return nil, fmt.Errorf("read the results of job %s: %w", r.Job, err)
+	}
+	for _, f := range out {
+		seen[f.Partition] = true
+	}
+	return out, nil
+}
