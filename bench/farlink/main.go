@@ -1,6 +1,6 @@
 // Command farlink runs sortie and rclone side by side, in one run, with the
 // source MinIO behind a simulated far link (a delaying, bandwidth-capped
-// TCP proxy on 127.0.0.1; see link.go) and the destination MinIO on
+// TCP proxy on 127.0.0.1; see bench/internal/link) and the destination MinIO on
 // loopback: the exit where sortie runs at the new site and reads AWS over
 // the WAN. It prints wall time, objects/s, MiB/s, what crossed the link
 // (connections, requests by kind, bytes), and ratios against the targets.
@@ -37,6 +37,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sortie-dev/sortie/bench/internal/link"
 	"github.com/sortie-dev/sortie/bench/internal/measure"
 	"github.com/sortie-dev/sortie/internal/s3test"
 	"github.com/sortie-dev/sortie/internal/store"
@@ -52,7 +53,7 @@ type result struct {
 	wall time.Duration
 	rss  int64         // KiB; 0 for in-process loops
 	cpu  time.Duration // user + system time of the tool's process
-	link counters      // what crossed the link during the run
+	link link.Counters // what crossed the link during the run
 	// firstReq and lastReq: when the first and the last request line
 	// reached the link, from the tool's start.
 	firstReq, lastReq time.Duration
@@ -62,7 +63,7 @@ type bench struct {
 	ctx            context.Context
 	src, dst       *s3test.Server
 	far            *s3test.Server // the source as seen through the link
-	link           *link
+	link           *link.Link
 	sortie, rclone string
 	env            []string
 	objects, size  int
@@ -109,7 +110,7 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 	if err != nil {
 		return err
 	}
-	l, err := startLink(u.Host, rtt, mbit*1e6)
+	l, err := link.Start(u.Host, rtt, mbit*1e6)
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 			return err
 		}
 		defer f.Close()
-		l.trace = f
+		l.SetTrace(f)
 	}
 	far := &s3test.Server{Kind: "minio-far", Endpoint: "http://" + l.Addr(), AccessKey: src.AccessKey, SecretKey: src.SecretKey}
 	cfg, creds, err := s3test.ProfileFiles(tmp, map[string]*s3test.Server{"src": far, "near": src, "dst": dst})
@@ -156,16 +157,16 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 			if err != nil {
 				return err
 			}
-			before := l.snapshot()
-			l.traceAs(fmt.Sprintf("round%d/%s", r+1, t.name))
+			before := l.Snapshot()
+			l.TraceAs(fmt.Sprintf("round%d/%s", r+1, t.name))
 			start := time.Now()
 			res, err := t.run(srcBucket, d)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			res.link = l.snapshot().since(before)
-			if !res.link.first.IsZero() {
-				res.firstReq, res.lastReq = res.link.first.Sub(start), res.link.last.Sub(start)
+			res.link = l.Snapshot().Since(before)
+			if !res.link.First.IsZero() {
+				res.firstReq, res.lastReq = res.link.First.Sub(start), res.link.Last.Sub(start)
 			}
 			if t.name != ceilingName { // the ceiling only reads
 				if err := b.check(d); err != nil {
@@ -176,7 +177,7 @@ func run(which string, objects, largeMiB, rounds int, rtt time.Duration, mbit fl
 				}
 			}
 			b.results[t.name] = append(b.results[t.name], res)
-			fmt.Fprintf(os.Stderr, "round %d  %-40s %8.2fs  %d conns, %d requests\n", r+1, t.name, res.wall.Seconds(), res.link.conns, res.link.totalReqs)
+			fmt.Fprintf(os.Stderr, "round %d  %-40s %8.2fs  %d conns, %d requests\n", r+1, t.name, res.wall.Seconds(), res.link.Conns, res.link.TotalReqs)
 		}
 	}
 	b.report(which, rounds, rtt, mbit, tools)
@@ -362,25 +363,25 @@ func (b *bench) report(which string, rounds int, rtt time.Duration, mbit float64
 			cpu = fmt.Sprintf("%.2f", m.cpu.Seconds())
 		}
 		perConn := 0.0
-		if m.link.conns > 0 {
-			perConn = float64(m.link.totalReqs) / float64(m.link.conns)
+		if m.link.Conns > 0 {
+			perConn = float64(m.link.TotalReqs) / float64(m.link.Conns)
 		}
 		fmt.Printf("| %s | %.2f | %.0f | %.1f | %s | %s | %d | %d | %.2f | %.1f | %.1f | %.2f / %.2f |\n", t.name, s, float64(b.objects)/s,
-			float64(b.objects)*float64(b.size)/s/(1<<20), rss, cpu, m.link.conns, m.link.totalReqs,
-			float64(m.link.totalReqs)/float64(b.objects), perConn, float64(m.link.down)/(1<<20),
+			float64(b.objects)*float64(b.size)/s/(1<<20), rss, cpu, m.link.Conns, m.link.TotalReqs,
+			float64(m.link.TotalReqs)/float64(b.objects), perConn, float64(m.link.Down)/(1<<20),
 			m.firstReq.Seconds(), m.lastReq.Seconds())
 	}
 	fmt.Printf("\nrequests over the link by kind (median round of each tool):\n\n")
 	for _, t := range tools {
 		m := median(b.results[t.name])
 		var kinds []string
-		for k := range m.link.reqs {
+		for k := range m.link.Reqs {
 			kinds = append(kinds, k)
 		}
 		sort.Strings(kinds)
 		var parts []string
 		for _, k := range kinds {
-			parts = append(parts, fmt.Sprintf("%s %d", k, m.link.reqs[k]))
+			parts = append(parts, fmt.Sprintf("%s %d", k, m.link.Reqs[k]))
 		}
 		fmt.Printf("- %s: %s\n", t.name, strings.Join(parts, ", "))
 	}

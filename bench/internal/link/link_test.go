@@ -1,4 +1,4 @@
-package main
+package link
 
 import (
 	"io"
@@ -72,7 +72,7 @@ func TestLink(t *testing.T) {
 		{"two 4 MB streams", 4e6, 2, 2*rtt + 320*time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			l, err := startLink(echoServer(t, tc.size), rtt, 200e6)
+			l, err := Start(echoServer(t, tc.size), rtt, 200e6)
 			if err != nil {
 				t.Fatal(err)
 			}

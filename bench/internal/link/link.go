@@ -1,4 +1,4 @@
-package main
+package link
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
-// link is a far link between clients on this machine and one server: a
+// Link is a far link between clients on this machine and one server: a
 // TCP proxy on 127.0.0.1 that delays each direction by a one-way delay and
 // caps each direction's bandwidth, shared by every connection through it.
 //
@@ -25,7 +25,7 @@ import (
 // real path, so throughput does not depend on how the tools size their
 // reads. A new connection pays one round trip before its first byte leaves,
 // as a TCP handshake does, although connect returns at once on loopback.
-type link struct {
+type Link struct {
 	ln     net.Listener
 	target string
 	delay  time.Duration // one way
@@ -40,13 +40,22 @@ type link struct {
 	first, last time.Time
 	// trace, when set, gets a line for each request: seconds since
 	// traceStart, traceName, the connection's number, the request target.
-	trace      io.Writer
+	trace      io.Writer // set by SetTrace
 	traceName  string
 	traceStart time.Time
 }
 
-// traceAs names the run that the following requests belong to.
-func (l *link) traceAs(name string) {
+// SetTrace makes the link write a line for each request to w: seconds
+// since the last TraceAs, the name it gave, the connection's number, and
+// the request target.
+func (l *Link) SetTrace(w io.Writer) {
+	l.mu.Lock()
+	l.trace = w
+	l.mu.Unlock()
+}
+
+// TraceAs names the run that the following requests belong to.
+func (l *Link) TraceAs(name string) {
 	l.mu.Lock()
 	l.traceName, l.traceStart = name, time.Now()
 	l.mu.Unlock()
@@ -86,14 +95,14 @@ func (w *wire) book(n int) time.Time {
 	return w.free
 }
 
-// startLink starts a link to target (host:port) with the given round trip
+// Start starts a link to target (host:port) with the given round trip
 // and bandwidth in bits per second for each direction.
-func startLink(target string, rtt time.Duration, bitsPerSec float64) (*link, error) {
+func Start(target string, rtt time.Duration, bitsPerSec float64) (*Link, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	l := &link{ln: ln, target: target, delay: rtt / 2,
+	l := &Link{ln: ln, target: target, delay: rtt / 2,
 		up: &wire{rate: bitsPerSec / 8}, down: &wire{rate: bitsPerSec / 8}, reqs: map[string]int64{}}
 	l.wg.Add(1)
 	go l.serve()
@@ -101,12 +110,12 @@ func startLink(target string, rtt time.Duration, bitsPerSec float64) (*link, err
 }
 
 // Addr is the link's address, host:port.
-func (l *link) Addr() string { return l.ln.Addr().String() }
+func (l *Link) Addr() string { return l.ln.Addr().String() }
 
 // Close stops accepting; connections already open end with their peers.
-func (l *link) Close() { l.ln.Close(); l.wg.Wait() }
+func (l *Link) Close() { l.ln.Close(); l.wg.Wait() }
 
-func (l *link) serve() {
+func (l *Link) serve() {
 	defer l.wg.Done()
 	for {
 		c, err := l.ln.Accept()
@@ -137,7 +146,7 @@ type chunk struct {
 // of a new connection until its handshake would have ended (SYN, SYN-ACK,
 // then the data's own one-way trip). A non-zero conn (the connection's
 // number) parses request lines.
-func (l *link) pipe(dst, src net.Conn, w *wire, notBefore time.Time, conn int64) {
+func (l *Link) pipe(dst, src net.Conn, w *wire, notBefore time.Time, conn int64) {
 	ch := make(chan chunk, 4096)
 	inFlight := semaphore.NewWeighted(window)
 	go func() {
@@ -192,7 +201,7 @@ func (l *link) pipe(dst, src net.Conn, w *wire, notBefore time.Time, conn int64)
 // follows the last complete line. It reads the client-to-server stream as
 // lines, which is exact here because nothing sends a body to the far
 // server: the far side is the source, which is only read.
-func (l *link) countRequests(conn int64, data []byte) []byte {
+func (l *Link) countRequests(conn int64, data []byte) []byte {
 	for {
 		i := bytes.Index(data, []byte("\r\n"))
 		if i < 0 {
@@ -238,7 +247,7 @@ func subresource(q []byte) string {
 	return string(name)
 }
 
-func (l *link) add(conn int64, kind string, target []byte) {
+func (l *Link) add(conn int64, kind string, target []byte) {
 	now := time.Now()
 	l.mu.Lock()
 	l.reqs[kind]++
@@ -254,37 +263,41 @@ func (l *link) add(conn int64, kind string, target []byte) {
 	l.mu.Unlock()
 }
 
-// counters is what crossed the link.
-type counters struct {
-	conns       int64
-	up, down    int64 // bytes
-	reqs        map[string]int64
-	totalReqs   int64
-	first, last time.Time // first and last request line seen
+// Counters is what crossed the link.
+type Counters struct {
+	Conns    int64
+	Up, Down int64            // bytes
+	Reqs     map[string]int64 // request lines by kind ("GET object", "GET list", …)
+	// TotalReqs is the sum of Reqs without the notes in parentheses
+	// ("(of which with Range)"); set by Since.
+	TotalReqs   int64
+	First, Last time.Time // first and last request line seen
 }
 
-func (l *link) snapshot() counters {
+// Snapshot returns the counts so far. First and Last are those since the
+// previous snapshot, which they restart.
+func (l *Link) Snapshot() Counters {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c := counters{conns: l.conns.Load(), up: l.up.bytes.Load(), down: l.down.bytes.Load(), reqs: map[string]int64{},
-		first: l.first, last: l.last}
+	c := Counters{Conns: l.conns.Load(), Up: l.up.bytes.Load(), Down: l.down.bytes.Load(), Reqs: map[string]int64{},
+		First: l.first, Last: l.last}
 	l.first, l.last = time.Time{}, time.Time{}
 	for k, v := range l.reqs {
-		c.reqs[k] = v
+		c.Reqs[k] = v
 	}
 	return c
 }
 
-// since returns what crossed the link between before and c (snapshots in
+// Since returns what crossed the link between before and c (snapshots in
 // that order, nothing between them).
-func (c counters) since(before counters) counters {
-	d := counters{conns: c.conns - before.conns, up: c.up - before.up, down: c.down - before.down, reqs: map[string]int64{},
-		first: c.first, last: c.last}
-	for k, v := range c.reqs {
-		if n := v - before.reqs[k]; n > 0 {
-			d.reqs[k] = n
+func (c Counters) Since(before Counters) Counters {
+	d := Counters{Conns: c.Conns - before.Conns, Up: c.Up - before.Up, Down: c.Down - before.Down, Reqs: map[string]int64{},
+		First: c.First, Last: c.Last}
+	for k, v := range c.Reqs {
+		if n := v - before.Reqs[k]; n > 0 {
+			d.Reqs[k] = n
 			if k[0] != '(' {
-				d.totalReqs += n
+				d.TotalReqs += n
 			}
 		}
 	}
