@@ -24,6 +24,7 @@ type cpuUse struct {
 	postgresKnown bool
 	workers       time.Duration // the sortie worker processes
 	copy          time.Duration // the timed sortie copy (measure.Run's figure)
+	self          time.Duration // this bench's own process: with -link, the link's proxy
 	// outside is every other process on the machine (another engineer's
 	// builds and tests), with the children they reaped meanwhile.
 	outside time.Duration
@@ -31,7 +32,7 @@ type cpuUse struct {
 
 // kernel is what no process accounts for: interrupts and softirqs
 // (loopback networking among them), kernel threads, and this bench's own
-// process.
+// process (u.self, which the report shows apart only with -link).
 func (u cpuUse) kernel() time.Duration {
 	return u.machine - u.minio - u.postgres - u.workers - u.copy - u.outside
 }
@@ -44,14 +45,15 @@ type cpuMeter struct {
 }
 
 type cpuReading struct {
-	machine, minio, postgres, workers int64 // ticks
-	postgresKnown                     bool
-	outside                           map[int]int64 // pid → ticks with reaped children
+	machine, minio, postgres, workers, self int64 // ticks
+	postgresKnown                           bool
+	outside                                 map[int]int64 // pid → ticks with reaped children
 }
 
 func (m *cpuMeter) read() cpuReading {
 	r := cpuReading{outside: map[int]int64{}}
 	r.machine = machineBusy()
+	r.self = procTicks(os.Getpid(), false)
 	mine := map[int]bool{os.Getpid(): true, m.postmaster: true}
 	for _, pid := range m.minio {
 		mine[pid] = true
@@ -92,7 +94,8 @@ func (r cpuReading) since(before cpuReading) cpuUse {
 		outside += t - before.outside[pid] // a process started since counts whole
 	}
 	return cpuUse{outside: time.Duration(outside) * tick, machine: d(r.machine, before.machine), minio: d(r.minio, before.minio),
-		postgres: d(r.postgres, before.postgres), postgresKnown: r.postgresKnown, workers: d(r.workers, before.workers)}
+		postgres: d(r.postgres, before.postgres), postgresKnown: r.postgresKnown, workers: d(r.workers, before.workers),
+		self: d(r.self, before.self)}
 }
 
 // machineBusy is the busy time of every core, in ticks: /proc/stat's cpu

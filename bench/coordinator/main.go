@@ -13,6 +13,14 @@
 // times `sortie copy --coordinator URL --no-work --partitions N`, which
 // enqueues the job's partitions and waits for the workers to finish them.
 //
+// With -link the source MinIO is reached through a simulated far link
+// (bench/internal/link: by default a 40 ms round trip and 200 Mbit/s each
+// way, shared by every connection), the destination and PostgreSQL stay on
+// loopback, and the source holds small objects only unless -objects or
+// -large say otherwise (2,000 of 4 KiB). There the copy is bound by
+// requests in flight, not by this machine's cores, and each worker process
+// adds its own; the report adds what crossed the link in each case.
+//
 // PostgreSQL comes from -coordinator (the URL of an empty database on
 // this machine, to see its CPU) or, through bench/coordinator.sh, from
 // internal/pgtest, which only starts servers for a testing.TB: the script
@@ -26,6 +34,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,6 +42,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sortie-dev/sortie/bench/internal/link"
 	"github.com/sortie-dev/sortie/internal/s3test"
 	"github.com/sortie-dev/sortie/internal/store"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
@@ -49,6 +59,9 @@ var (
 	flagRounds      = flag.Int("rounds", 1, "rounds (each runs every case once)")
 	flagPartitions  = flag.Int("partitions", 24, "--partitions of the coordinated copy")
 	flagWorkers     = flag.Int("max-workers", 3, "coordinated cases with 1 to this many sortie worker processes")
+	flagLink        = flag.Bool("link", false, "reach the source through a simulated far link (then -objects 2000 -large 0 unless given)")
+	flagRTT         = flag.Duration("rtt", 40*time.Millisecond, "with -link: the link's round trip")
+	flagMbit        = flag.Float64("mbit", 200, "with -link: the link's bandwidth each way, Mbit/s")
 )
 
 func main() {
@@ -73,11 +86,28 @@ type config struct {
 	rounds     int
 	partitions int
 	maxWorkers int
+	link       bool // the source behind a far link of rtt and bitsPerSec each way
+	rtt        time.Duration
+	bitsPerSec float64
 }
 
 func options(url string) config {
-	return config{url: url, sortie: *flagSortie, objects: *flagObjects, large: *flagLarge, largeSize: *flagLargeMiB << 20,
-		rounds: *flagRounds, partitions: *flagPartitions, maxWorkers: *flagWorkers}
+	c := config{url: url, sortie: *flagSortie, objects: *flagObjects, large: *flagLarge, largeSize: *flagLargeMiB << 20,
+		rounds: *flagRounds, partitions: *flagPartitions, maxWorkers: *flagWorkers,
+		link: *flagLink, rtt: *flagRTT, bitsPerSec: *flagMbit * 1e6}
+	if c.link {
+		// Over the link the case is small objects: large ones would
+		// measure the link's bandwidth, which more workers cannot raise.
+		given := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		if !given["objects"] {
+			c.objects = 2000
+		}
+		if !given["large"] {
+			c.large = 0
+		}
+	}
+	return c
 }
 
 const smallSize = 4096
@@ -87,6 +117,7 @@ type bench struct {
 	cfg      config
 	ctx      context.Context
 	src, dst *s3test.Server
+	link     *link.Link // in front of src with cfg.link, else nil
 	env      []string
 	counter  int
 }
@@ -97,6 +128,7 @@ type sample struct {
 	span time.Duration // coordinated: the run's start to its last partition's result, read from the database
 	rss  int64         // KiB, of the timed process
 	cpu  cpuUse
+	link link.Counters // what crossed the link, with cfg.link
 }
 
 func run(ctx context.Context, cfg config, out io.Writer) error {
@@ -115,11 +147,27 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer dst.Stop()
-	cfgPath, credsPath, err := s3test.ProfileFiles(tmp, map[string]*s3test.Server{"src": src, "dst": dst})
+	b := &bench{cfg: cfg, ctx: ctx, src: src, dst: dst}
+	// The copies read the source as profile src: through the link with
+	// cfg.link. Seeding and the CPU meter use the server itself.
+	asSeen := src
+	if cfg.link {
+		u, err := url.Parse(src.Endpoint)
+		if err != nil {
+			return err
+		}
+		l, err := link.Start(u.Host, cfg.rtt, cfg.bitsPerSec)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		b.link = l
+		asSeen = &s3test.Server{Kind: "minio-far", Endpoint: "http://" + l.Addr(), AccessKey: src.AccessKey, SecretKey: src.SecretKey}
+	}
+	cfgPath, credsPath, err := s3test.ProfileFiles(tmp, map[string]*s3test.Server{"src": asSeen, "dst": dst})
 	if err != nil {
 		return err
 	}
-	b := &bench{cfg: cfg, ctx: ctx, src: src, dst: dst}
 	b.env = append(os.Environ(), "AWS_CONFIG_FILE="+cfgPath, "AWS_SHARED_CREDENTIALS_FILE="+credsPath,
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_PROFILE=", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=",
 		"AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL_S3=", "AWS_CA_BUNDLE=", "SORTIE_COORDINATOR=",
@@ -145,6 +193,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 				return err
 			}
 			var s sample
+			var before link.Counters
+			if b.link != nil {
+				before = b.link.Snapshot()
+			}
 			if c == "local" {
 				s, err = b.local(srcBucket, dstBucket)
 			} else {
@@ -155,6 +207,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", name(c), err)
 			}
+			if b.link != nil {
+				s.link = b.link.Snapshot().Since(before)
+			}
 			if err := b.check(dstBucket); err != nil {
 				return fmt.Errorf("%s: %w", name(c), err)
 			}
@@ -162,7 +217,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 				return err
 			}
 			results[c] = append(results[c], s)
-			fmt.Fprintf(os.Stderr, "round %d  %-40s %7.2fs  load %s\n", r+1, name(c), s.wall.Seconds(), loadAverage())
+			over := ""
+			if b.link != nil {
+				over = fmt.Sprintf("  %d conns, %d requests over the link", s.link.Conns, s.link.TotalReqs)
+			}
+			fmt.Fprintf(os.Stderr, "round %d  %-40s %7.2fs  load %s%s\n", r+1, name(c), s.wall.Seconds(), loadAverage(), over)
 		}
 	}
 	b.report(out, cases, results)
