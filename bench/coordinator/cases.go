@@ -72,30 +72,34 @@ func (b *bench) coordinated(srcBucket, dstBucket string, n int) (s sample, err e
 	}
 	use := m.read().since(before)
 	use.copy = cpu
-	span, err := b.lastSpan()
+	span, first, err := b.lastSpan()
 	if err != nil {
 		return sample{}, err
 	}
-	return sample{wall: wall, span: span, rss: rss, cpu: use}, nil
+	return sample{wall: wall, span: span, firstLease: first, rss: rss, cpu: use}, nil
 }
 
 // lastSpan reads, for the run the coordinator started last, the time
-// from its row to its last partition's result: the workers' part of the
-// wall time, without the copy's start and its once-a-second poll.
-func (b *bench) lastSpan() (time.Duration, error) {
+// from its row to its last partition's result (the workers' part of the
+// wall time, without the copy's start and its once-a-second poll) and to
+// the first partition's lease (what planning the partitions took before
+// any worker could start).
+func (b *bench) lastSpan() (span, firstLease time.Duration, err error) {
 	c, err := pgx.Connect(b.ctx, b.cfg.url)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer c.Close(b.ctx)
-	var sec float64
-	err = c.QueryRow(b.ctx, `SELECT extract(epoch FROM max(res.finished) - r.started)::float8
+	var last, first float64
+	err = c.QueryRow(b.ctx, `SELECT extract(epoch FROM max(res.finished) - r.started)::float8,
+			(SELECT extract(epoch FROM min(l.started) - r.started)::float8 FROM sortie_leases l WHERE l.job = r.job)
 		FROM sortie_runs r JOIN sortie_results res USING (job, run)
-		GROUP BY r.job, r.run, r.started ORDER BY r.started DESC LIMIT 1`).Scan(&sec)
+		GROUP BY r.job, r.run, r.started ORDER BY r.started DESC LIMIT 1`).Scan(&last, &first)
 	if err != nil {
-		return 0, fmt.Errorf("read the run's span: %w", err)
+		return 0, 0, fmt.Errorf("read the run's span: %w", err)
 	}
-	return time.Duration(sec * float64(time.Second)), nil
+	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+	return sec(last), sec(first), nil
 }
 
 // worker is one sortie worker process.

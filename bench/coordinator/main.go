@@ -126,9 +126,12 @@ type bench struct {
 type sample struct {
 	wall time.Duration
 	span time.Duration // coordinated: the run's start to its last partition's result, read from the database
-	rss  int64         // KiB, of the timed process
-	cpu  cpuUse
-	link link.Counters // what crossed the link, with cfg.link
+	// firstLease, coordinated: the run's start to its first partition's
+	// lease, the time planning took.
+	firstLease time.Duration
+	rss        int64 // KiB, of the timed process
+	cpu        cpuUse
+	link       link.Counters // what crossed the link, with cfg.link
 }
 
 func run(ctx context.Context, cfg config, out io.Writer) error {

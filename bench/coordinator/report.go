@@ -29,17 +29,17 @@ func (b *bench) report(out io.Writer, cases []string, results map[string][]sampl
 	fmt.Fprintf(out, "\n%d objects (%d × 4 KiB, %d × %d MiB in 8 MiB parts; %.1f MiB), %s, --partitions %d, median of %d rounds\n\n",
 		b.total(), b.cfg.objects, b.cfg.large, b.cfg.largeSize>>20, mib, where, b.cfg.partitions, b.cfg.rounds)
 	local, one := median(results["local"]).wall.Seconds(), median(results["1"]).wall.Seconds()
-	fmt.Fprintln(out, "| case | wall s | objects/s | MiB/s | run → last partition s | peak RSS MiB of the timed copy | speed ÷ local | speed ÷ 1 worker |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(out, "| case | wall s | objects/s | MiB/s | run → first lease s | run → last partition s | peak RSS MiB of the timed copy | speed ÷ local | speed ÷ 1 worker |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
 	for _, c := range cases {
 		m := median(results[c])
 		s := m.wall.Seconds()
-		span := "—"
+		span, first := "—", "—"
 		if m.span > 0 {
-			span = fmt.Sprintf("%.2f", m.span.Seconds())
+			span, first = secs(m.span), secs(m.firstLease)
 		}
-		fmt.Fprintf(out, "| %s | %.2f | %.0f | %.1f | %s | %.0f | %.2f× | %.2f× |\n", name(c), s, float64(b.total())/s, mib/s,
-			span, float64(m.rss)/1024, local/s, one/s)
+		fmt.Fprintf(out, "| %s | %.2f | %.0f | %.1f | %s | %s | %.0f | %.2f× | %.2f× |\n", name(c), s, float64(b.total())/s, mib/s,
+			first, span, float64(m.rss)/1024, local/s, one/s)
 	}
 	if b.link != nil {
 		b.reportLink(out, cases, results)
