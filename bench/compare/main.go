@@ -21,7 +21,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +31,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sortie-dev/sortie/bench/internal/fill"
 	"github.com/sortie-dev/sortie/bench/internal/measure"
 	"github.com/sortie-dev/sortie/internal/s3test"
 	"github.com/sortie-dev/sortie/internal/store"
@@ -197,37 +197,12 @@ func (b *bench) seed(bucket string) error {
 	for i := range b.objects {
 		g.Go(func() error {
 			if b.large {
-				return putMultipart(ctx, st, b.key(i), b.body(i, 0), 16<<20)
+				return fill.PutMultipart(ctx, st, b.key(i), b.body(i, 0), 16<<20)
 			}
-			return put(ctx, st, b.key(i), b.body(i, 0))
+			return fill.Put(ctx, st, b.key(i), b.body(i, 0))
 		})
 	}
 	return g.Wait()
-}
-
-func put(ctx context.Context, st *s3store.Store, key string, body []byte) error {
-	sum := md5.Sum(body)
-	_, err := st.Put(ctx, store.PutInput{Key: key, Body: bytes.NewReader(body), Size: int64(len(body)), MD5: sum[:]})
-	return err
-}
-
-func putMultipart(ctx context.Context, st *s3store.Store, key string, body []byte, partSize int) error {
-	id, err := st.CreateMultipart(ctx, key, store.Metadata{}, "")
-	if err != nil {
-		return err
-	}
-	var parts []store.Part
-	for n, off := 1, 0; off < len(body); n, off = n+1, off+partSize {
-		p := body[off:min(off+partSize, len(body))]
-		sum := md5.Sum(p)
-		etag, err := st.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), sum[:])
-		if err != nil {
-			return err
-		}
-		parts = append(parts, store.Part{Number: n, ETag: etag, Size: int64(len(p))})
-	}
-	_, err = st.CompleteMultipart(ctx, key, id, parts)
-	return err
 }
 
 // prepare returns a fresh destination bucket: empty for the copy cases,
@@ -260,7 +235,7 @@ func (b *bench) change(bucket string, version int) error {
 	g, ctx := errgroup.WithContext(b.ctx)
 	g.SetLimit(16)
 	for i := 0; i < b.objects; i += 100 {
-		g.Go(func() error { return put(ctx, st, b.key(i), b.body(i, version)) })
+		g.Go(func() error { return fill.Put(ctx, st, b.key(i), b.body(i, version)) })
 	}
 	return g.Wait()
 }

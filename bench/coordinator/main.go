@@ -30,7 +30,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"flag"
 	"fmt"
 	"io"
@@ -42,9 +41,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sortie-dev/sortie/bench/internal/fill"
 	"github.com/sortie-dev/sortie/bench/internal/link"
 	"github.com/sortie-dev/sortie/internal/s3test"
-	"github.com/sortie-dev/sortie/internal/store"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
 )
 
@@ -263,7 +262,7 @@ func (b *bench) seed(bucket string) error {
 	g.SetLimit(16)
 	for i := range b.cfg.objects {
 		g.Go(func() error {
-			return put(ctx, st, fmt.Sprintf("dataset/part-%02d/object-%06d.bin", i%20, i), body(i, smallSize))
+			return fill.Put(ctx, st, fmt.Sprintf("dataset/part-%02d/object-%06d.bin", i%20, i), body(i, smallSize))
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -273,7 +272,7 @@ func (b *bench) seed(bucket string) error {
 	g.SetLimit(2)
 	for i := range b.cfg.large {
 		g.Go(func() error {
-			return putMultipart(ctx, st, fmt.Sprintf("lab/volume-%d.raw", i), body(1000+i, b.cfg.largeSize), 8<<20)
+			return fill.PutMultipart(ctx, st, fmt.Sprintf("lab/volume-%d.raw", i), body(1000+i, b.cfg.largeSize), 8<<20)
 		})
 	}
 	return g.Wait()
@@ -281,31 +280,6 @@ func (b *bench) seed(bucket string) error {
 
 func body(i, size int) []byte {
 	return bytes.Repeat([]byte{byte(i), byte(i >> 8), byte(i >> 16), '\n'}, size/4+1)[:size]
-}
-
-func put(ctx context.Context, st *s3store.Store, key string, body []byte) error {
-	sum := md5.Sum(body)
-	_, err := st.Put(ctx, store.PutInput{Key: key, Body: bytes.NewReader(body), Size: int64(len(body)), MD5: sum[:]})
-	return err
-}
-
-func putMultipart(ctx context.Context, st *s3store.Store, key string, body []byte, partSize int) error {
-	id, err := st.CreateMultipart(ctx, key, store.Metadata{}, "")
-	if err != nil {
-		return err
-	}
-	var parts []store.Part
-	for n, off := 1, 0; off < len(body); n, off = n+1, off+partSize {
-		p := body[off:min(off+partSize, len(body))]
-		sum := md5.Sum(p)
-		etag, err := st.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), sum[:])
-		if err != nil {
-			return err
-		}
-		parts = append(parts, store.Part{Number: n, ETag: etag, Size: int64(len(p))})
-	}
-	_, err = st.CompleteMultipart(ctx, key, id, parts)
-	return err
 }
 
 // fresh creates an empty destination bucket, outside the timing.

@@ -37,6 +37,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sortie-dev/sortie/bench/internal/fill"
 	"github.com/sortie-dev/sortie/bench/internal/link"
 	"github.com/sortie-dev/sortie/bench/internal/measure"
 	"github.com/sortie-dev/sortie/internal/s3test"
@@ -247,7 +248,7 @@ func (b *bench) seed(bucket string) error {
 		g.Go(func() error {
 			body := b.body(i)
 			if b.large {
-				return putMultipart(ctx, st, b.key(i), body, 16<<20)
+				return fill.PutMultipart(ctx, st, b.key(i), body, 16<<20)
 			}
 			sum := md5.Sum(body)
 			_, err := st.Put(ctx, store.PutInput{Key: b.key(i), Body: bytes.NewReader(body), Size: int64(len(body)), MD5: sum[:]})
@@ -255,25 +256,6 @@ func (b *bench) seed(bucket string) error {
 		})
 	}
 	return g.Wait()
-}
-
-func putMultipart(ctx context.Context, st *s3store.Store, key string, body []byte, partSize int) error {
-	id, err := st.CreateMultipart(ctx, key, store.Metadata{}, "")
-	if err != nil {
-		return err
-	}
-	var parts []store.Part
-	for n, off := 1, 0; off < len(body); n, off = n+1, off+partSize {
-		p := body[off:min(off+partSize, len(body))]
-		sum := md5.Sum(p)
-		etag, err := st.UploadPart(ctx, key, id, n, bytes.NewReader(p), int64(len(p)), sum[:])
-		if err != nil {
-			return err
-		}
-		parts = append(parts, store.Part{Number: n, ETag: etag, Size: int64(len(p))})
-	}
-	_, err = st.CompleteMultipart(ctx, key, id, parts)
-	return err
 }
 
 // prepare returns a fresh, empty destination bucket, made outside the
