@@ -246,17 +246,7 @@ func (b *bench) check(bucket string) error {
 	if err != nil {
 		return err
 	}
-	n := 0
-	for _, err := range st.List(b.ctx, "") {
-		if err != nil {
-			return err
-		}
-		n++
-	}
-	if n != b.objects {
-		return fmt.Errorf("destination has %d objects, want %d", n, b.objects)
-	}
-	return nil
+	return fill.Check(b.ctx, st, b.objects)
 }
 
 func (b *bench) empty(bucket string) {

@@ -299,17 +299,7 @@ func (b *bench) check(bucket string) error {
 	if err != nil {
 		return err
 	}
-	n := 0
-	for _, err := range st.List(b.ctx, "") {
-		if err != nil {
-			return err
-		}
-		n++
-	}
-	if n != b.total() {
-		return fmt.Errorf("destination has %d objects, want %d", n, b.total())
-	}
-	return nil
+	return fill.Check(b.ctx, st, b.total())
 }
 
 // empty deletes a finished destination's objects, so that the rounds do

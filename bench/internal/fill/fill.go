@@ -1,12 +1,14 @@
-// Package fill writes a benchmark's source objects, outside the timing:
-// whole objects and multipart ones with a chosen part size, each checked by
-// the store against its MD5. It is not for the code under measurement.
+// Package fill writes a benchmark's source objects — whole objects and
+// multipart ones with a chosen part size, each checked by the store against
+// its MD5 — and counts its destinations, outside the timing. It is not for
+// the code under measurement.
 package fill
 
 import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"fmt"
 
 	"github.com/sortie-dev/sortie/internal/store"
 )
@@ -43,4 +45,20 @@ func PutMultipart(ctx context.Context, st Writer, key string, body []byte, partS
 	}
 	_, err = st.CompleteMultipart(ctx, key, id, parts)
 	return err
+}
+
+// Check confirms that st holds want objects: a run's destination after
+// the tool under measurement said it was done.
+func Check(ctx context.Context, st store.Store, want int) error {
+	n := 0
+	for _, err := range st.List(ctx, "") {
+		if err != nil {
+			return err
+		}
+		n++
+	}
+	if n != want {
+		return fmt.Errorf("destination has %d objects, want %d", n, want)
+	}
+	return nil
 }
