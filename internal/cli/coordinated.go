@@ -23,6 +23,7 @@ import (
 	"github.com/sortie-dev/sortie/internal/inventory"
 	"github.com/sortie-dev/sortie/internal/journal"
 	"github.com/sortie-dev/sortie/internal/listing"
+	"github.com/sortie-dev/sortie/internal/progress"
 	"github.com/sortie-dev/sortie/internal/retry"
 	"github.com/sortie-dev/sortie/internal/store"
 	s3store "github.com/sortie-dev/sortie/internal/store/s3"
@@ -231,12 +232,13 @@ func runCoordinated(ctx context.Context, e *env, m mode, o *copyOptions, src, ds
 	if err != nil {
 		return &exitError{code: ExitFailures, err: fmt.Errorf("%v", oneLine(err.Error()))}
 	}
-	verb := map[mode]string{modeCopy: "copied", modeSync: "synced"}[m]
-	out := startOutput(ctx, e, o.json, verb)
 	// Objects are copied by many processes: the live display is the
-	// run's partitions, and this process's objects' events go to --json.
-	if out.stop != nil {
-		out.stop()
+	// run's partitions (runReporter), and this process's objects' events
+	// go to --json.
+	var out output
+	if o.json {
+		out.json = progress.NewJSON(e.stdout)
+		out.listeners = event.Multi{out.json}
 	}
 	fmt.Fprintf(e.stderr, "sortie: job %s run %d: %s through the coordinator %s\n", id, run.Number, plural(run.Partitions, "partition"), o.coord.shown())
 	var w *coordinator.Worker

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -71,9 +70,6 @@ func runCoordinatorJobShow(ctx context.Context, e *env, f *coordinatorFlags, id 
 	}
 	defer c.Close()
 	d, err := c.Detail(ctx, id, 1000)
-	if errors.Is(err, coordinator.ErrNoJob) {
-		return usage("%v", oneLine(err.Error()))
-	}
 	if err != nil {
 		return usage("%v", oneLine(err.Error()))
 	}
