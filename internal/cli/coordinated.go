@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	neturl "net/url"
 	"os"
 	"slices"
@@ -348,13 +349,7 @@ func firstError(errs map[int]string) string {
 	if len(errs) == 0 {
 		return ""
 	}
-	parts := slices.Sorted(func(yield func(int) bool) {
-		for k := range errs {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	parts := slices.Sorted(maps.Keys(errs))
 	return fmt.Sprintf("; partition %d: %s", parts[0], oneLine(errs[parts[0]]))
 }
 
